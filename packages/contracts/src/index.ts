@@ -1,1 +1,32 @@
-export {};
+/**
+ * Contracts of the remote-reboot pattern: everything that crosses a process boundary between the
+ * service, IoT Hub and the device is parsed through these schemas.
+ * @packageDocumentation
+ */
+export { ContractError, type ParseResult } from './errors';
+export { jsonByteLength, LIMITS } from './limits';
+export {
+  parseRebootRequest,
+  REBOOT_METHOD_NAME,
+  type RebootRequest,
+  RebootRequestSchema,
+  safeParseRebootRequest,
+} from './reboot-request';
+export {
+  parseRebootResponse,
+  REBOOT_RESULT_STATUS,
+  type RebootMethodAnswer,
+  type RebootResponse,
+  RebootResponseSchema,
+  type RebootResult,
+  rebootAnswer,
+  safeParseRebootResponse,
+} from './reboot-response';
+export {
+  buildRebootReport,
+  type LastReboot,
+  type RebootReport,
+  RebootReportSchema,
+  readLastReboot,
+  readLastRebootFromTwin,
+} from './reported-properties';

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ContractError, type ParseResult } from './errors';
+import { jsonByteLength, LIMITS } from './limits';
+
+/** The direct method name used by the seed tutorial (Microsoft's Node/C#/Java samples use `reboot`). */
+export const REBOOT_METHOD_NAME = 'rebootDevice';
+
+const CONTRACT = 'rebootDevice request payload';
+
+/**
+ * The request payload of the reboot method. Every field is optional and unknown fields are kept,
+ * so payloads from other tools (e.g. the seed's `{"method_number":"42"}`) pass through untouched.
+ */
+export const RebootRequestSchema = z.looseObject({
+  /** Seconds to wait before rebooting. */
+  delaySeconds: z.number().int().min(0).max(LIMITS.maxDelaySeconds).optional(),
+  /** Why the reboot was asked for; logged by the device. */
+  reason: z.string().max(LIMITS.reasonLength).optional(),
+  /** The seed tutorial's correlation field. */
+  method_number: z.union([z.string(), z.number()]).optional(),
+});
+
+/** A parsed reboot request. */
+export type RebootRequest = z.infer<typeof RebootRequestSchema>;
+
+/**
+ * The payload as it may arrive on the wire: absent, `null`, an object, or that object double-encoded
+ * as a JSON string (what the seed's Python service sends).
+ */
+const WirePayloadSchema = z.preprocess(decodeWirePayload, RebootRequestSchema);
+
+function decodeWirePayload(payload: unknown): unknown {
+  if (payload === undefined || payload === null) return {};
+  if (typeof payload !== 'string') return payload;
+  const text = payload.trim();
+  if (text === '' || text === 'null') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Leave the string as is: the object schema then reports "expected object, received string".
+    return payload;
+  }
+}
+
+/** Parses a reboot request payload; never throws. */
+export function safeParseRebootRequest(payload: unknown): ParseResult<RebootRequest> {
+  const size = jsonByteLength(payload);
+  if (size === undefined) {
+    return { success: false, error: new ContractError(CONTRACT, 'payload is not serializable as JSON') };
+  }
+  if (size > LIMITS.methodPayloadBytes) {
+    return {
+      success: false,
+      error: new ContractError(
+        CONTRACT,
+        `payload is ${size} bytes; the limit is ${LIMITS.methodPayloadBytes}`,
+      ),
+    };
+  }
+  const result = WirePayloadSchema.safeParse(payload);
+  return result.success
+    ? { success: true, data: result.data }
+    : { success: false, error: ContractError.fromZod(CONTRACT, result.error) };
+}
+
+/** Parses a reboot request payload; throws {@link ContractError} when it does not fit the contract. */
+export function parseRebootRequest(payload: unknown): RebootRequest {
+  const result = safeParseRebootRequest(payload);
+  if (!result.success) throw result.error;
+  return result.data;
+}

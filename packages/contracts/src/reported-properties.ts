@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ContractError } from './errors';
+import { jsonByteLength, LIMITS } from './limits';
+
+const isoUtc = z.iso.datetime();
+
+/**
+ * The reported-properties patch a device writes after a reboot. Both conventions carry the same
+ * instant: `rebootTime` (the seed tutorial's service reads it) and `iothubDM.reboot.lastReboot`
+ * (Microsoft's Node and C# samples).
+ */
+export const RebootReportSchema = z.strictObject({
+  rebootTime: isoUtc,
+  iothubDM: z.strictObject({ reboot: z.strictObject({ lastReboot: isoUtc }) }),
+});
+
+/** The reported-properties patch for a reboot. */
+export type RebootReport = z.infer<typeof RebootReportSchema>;
+
+/** Builds the reported-properties patch for a reboot that completed at `rebootTime`. */
+export function buildRebootReport(rebootTime: Date): RebootReport {
+  if (Number.isNaN(rebootTime.getTime())) {
+    throw new ContractError('reboot report', 'rebootTime is not a valid date');
+  }
+  const iso = rebootTime.toISOString();
+  const report = { rebootTime: iso, iothubDM: { reboot: { lastReboot: iso } } };
+  // Cannot fail for a valid date; kept so the patch is checked against IoT Hub's limit by construction.
+  if ((jsonByteLength(report) ?? 0) > LIMITS.reportedPropertiesBytes) {
+    throw new ContractError('reboot report', 'patch exceeds the reported-properties limit');
+  }
+  return report;
+}
+
+/** The last reboot as read from a twin. */
+export type LastReboot =
+  | { reported: true; rebootTime: Date; source: 'rebootTime' | 'iothubDM.reboot.lastReboot' }
+  | { reported: false; reason: string };
+
+// Readers tolerate everything else a real twin carries ($version, $metadata, other properties) and
+// timestamps with an offset, since other devices (e.g. the seed's Python sample) may not write UTC.
+const isoAnyOffset = z.iso.datetime({ offset: true });
+const ReportedReadSchema = z.looseObject({
+  rebootTime: z.unknown().optional(),
+  iothubDM: z.unknown().optional(),
+});
+const DmReadSchema = z.looseObject({ reboot: z.looseObject({ lastReboot: z.unknown().optional() }) });
+
+/**
+ * Reads the last reboot time from a twin's reported properties. When both conventions are present and
+ * differ, the later instant wins. Never throws: anything unusable yields `{ reported: false, reason }`.
+ */
+export function readLastReboot(reported: unknown): LastReboot {
+  const section = ReportedReadSchema.safeParse(reported);
+  if (!section.success) return { reported: false, reason: 'reported properties are not an object' };
+  const candidates: Array<Extract<LastReboot, { reported: true }>> = [];
+  const top = toDate(section.data.rebootTime);
+  if (top) candidates.push({ reported: true, rebootTime: top, source: 'rebootTime' });
+  const dm = DmReadSchema.safeParse(section.data.iothubDM);
+  const nested = dm.success ? toDate(dm.data.reboot.lastReboot) : undefined;
+  if (nested) candidates.push({ reported: true, rebootTime: nested, source: 'iothubDM.reboot.lastReboot' });
+  if (candidates.length === 0) {
+    const present = section.data.rebootTime !== undefined || dm.success;
+    return {
+      reported: false,
+      reason: present ? 'reboot time is not an ISO 8601 date-time' : 'no reboot reported yet',
+    };
+  }
+  return candidates.reduce((a, b) => (b.rebootTime.getTime() > a.rebootTime.getTime() ? b : a));
+}
+
+/** Like {@link readLastReboot}, for a whole twin as `Registry.getTwin` or a twin query returns it. */
+export function readLastRebootFromTwin(twin: unknown): LastReboot {
+  const shape = z.looseObject({ properties: z.looseObject({ reported: z.unknown() }) }).safeParse(twin);
+  if (!shape.success) return { reported: false, reason: 'twin has no reported properties' };
+  return readLastReboot(shape.data.properties.reported);
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !isoAnyOffset.safeParse(value).success) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
