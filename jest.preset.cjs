@@ -15,4 +15,5 @@ module.exports = {
   // aedes 1.x and its helpers are ESM-only; compile them to CommonJS like our own sources.
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(aedes|aedes-[^/]+|mqemitter|hwm)[@/])'],
   testTimeout: 30_000,
+  reporters: ['default', require.resolve('./scripts/jest-results-reporter.cjs')],
 };
