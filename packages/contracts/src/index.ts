@@ -6,6 +6,11 @@
 export { ContractError, type ParseResult } from './errors';
 export { jsonByteLength, LIMITS } from './limits';
 export {
+  type PendingReboot,
+  PendingRebootSchema,
+  safeParsePendingReboot,
+} from './pending-reboot';
+export {
   parseRebootRequest,
   REBOOT_METHOD_NAME,
   type RebootRequest,
