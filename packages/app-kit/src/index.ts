@@ -1,0 +1,7 @@
+/**
+ * What the sample apps share, so each app stays a thin composition of the libraries.
+ * @packageDocumentation
+ */
+export { type CliContext, CliError, type CliIo, EXIT_USAGE, runCli } from './cli';
+export { type AppLoggerOptions, createAppLogger } from './logger';
+export { redactSecrets } from './redact';

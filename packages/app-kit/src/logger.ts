@@ -1,0 +1,64 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+import { redactSecrets } from './redact';
+
+/** Options for {@link createAppLogger}. */
+export interface AppLoggerOptions {
+  /** Shown on every line (`name` field). */
+  name: string;
+  /** pino level; default `info`. */
+  level?: string;
+  /** Human-readable output; default: when stdout is a TTY. Otherwise one JSON object per line. */
+  pretty?: boolean;
+  /** Where lines go; default stdout. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Field names whose values are secrets wherever they appear in a log object. */
+const SECRET_FIELDS = [
+  'connectionString',
+  'sharedAccessKey',
+  'primaryKey',
+  'secondaryKey',
+  'password',
+  'authorization',
+  'token',
+  'sas',
+];
+
+/**
+ * The apps' logger: pretty on a TTY, JSON otherwise; secret fields censored and secrets inside any
+ * message or error text masked, so a log line never carries a key or a SAS token.
+ */
+export function createAppLogger(options: AppLoggerOptions): Logger {
+  const usePretty = options.pretty ?? Boolean(process.stdout.isTTY);
+  const config: LoggerOptions = {
+    name: options.name,
+    level: options.level ?? 'info',
+    redact: { paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]), censor: '***' },
+    serializers: { err: serializeError },
+    hooks: {
+      logMethod(args, method) {
+        const cleaned = args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)) as Parameters<
+          typeof method
+        >;
+        method.apply(this, cleaned);
+      },
+    },
+  };
+  const destination =
+    options.destination ??
+    (usePretty
+      ? pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
+      : pino.destination({ dest: 1, sync: true }));
+  return pino(config, destination);
+}
+
+function serializeError(err: unknown): unknown {
+  const base = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  for (const key of ['message', 'stack'] as const) {
+    const value = base[key];
+    if (typeof value === 'string') base[key] = redactSecrets(value);
+  }
+  return base;
+}
