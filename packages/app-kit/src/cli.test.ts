@@ -57,7 +57,13 @@ describe('runCli', () => {
     const exited = new Promise<void>((r) => {
       resolveExit = r;
     });
-    const wrapped: CliIo = { ...io, exit: (c) => (io.exit(c), resolveExit()) };
+    const wrapped: CliIo = {
+      ...io,
+      exit: (c) => {
+        io.exit(c);
+        resolveExit();
+      },
+    };
     void runCli(
       'device',
       ({ onShutdown, signal }) => {
