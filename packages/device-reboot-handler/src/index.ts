@@ -1,1 +1,34 @@
-export {};
+/**
+ * Device side of the remote-reboot pattern: answer the reboot direct method, reboot, and report the
+ * reboot time in the device twin, with a persisted record so a real restart is still reported once.
+ * @packageDocumentation
+ */
+export type {
+  ConnectionEvents,
+  MethodClient,
+  MethodRequest,
+  MethodResponse,
+  RebootHandlerClient,
+  ReportableTwin,
+  TwinClient,
+} from './client';
+export { type Clock, systemClock } from './clock';
+export {
+  OperationTimeoutError,
+  PendingRebootStoreError,
+  RebootHandlerError,
+  RetriesExhaustedError,
+} from './errors';
+export { createFileRebootStore } from './file-store';
+export { RESPONSE_MODES, type ResponseMode } from './flow';
+export {
+  attachRebootHandler,
+  type RebootActionRequest,
+  type RebootHandler,
+  type RebootHandlerOptions,
+} from './handler';
+export type { ReportingOptions } from './options';
+export type { PendingReportOutcome } from './pending';
+export { DEFAULT_RETRY, type RetrySettings } from './retry';
+export { reportPendingReboot } from './startup';
+export { createMemoryRebootStore, type PendingRebootStore } from './store';

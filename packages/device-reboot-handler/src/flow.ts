@@ -1,0 +1,140 @@
+import type { ParseResult, PendingReboot, RebootRequest, RebootResponse } from '@iothub-reboot/contracts';
+import { errorMessage } from './errors';
+
+/**
+ * The decision logic of one reboot request, free of I/O: which step runs next and what to answer.
+ * The handler interprets the steps; every branch of the requirement is a transition here.
+ */
+
+/**
+ * `report-then-respond` (default): reboot, report, then answer 200 with the reboot time.
+ * `respond-then-reboot`: answer 202 as soon as the request is accepted, then reboot and report
+ * (for reboots that outlast the caller's timeout, and for real restarts).
+ */
+export type ResponseMode = 'report-then-respond' | 'respond-then-reboot';
+
+/** The response modes, for validation and docs. */
+export const RESPONSE_MODES: readonly ResponseMode[] = ['report-then-respond', 'respond-then-reboot'];
+
+/** Whether a new request may start a reboot, or the answer it gets instead. */
+export type Admission = { start: true; request: RebootRequest } | { start: false; response: RebootResponse };
+
+/** Admits a request: a bad payload gets 400, and while a reboot or report runs, 409. */
+export function admitRequest(busy: boolean, parsed: ParseResult<RebootRequest>): Admission {
+  if (!parsed.success)
+    return { start: false, response: { result: 'bad-request', error: parsed.error.message } };
+  if (busy) {
+    return {
+      start: false,
+      response: { result: 'busy', error: 'A reboot is already in progress; no second reboot was started.' },
+    };
+  }
+  return { start: true, request: parsed.data };
+}
+
+/** Where an accepted request stands. */
+export type FlowStep =
+  /** Write the `rebooting` record (before anything irreversible happens). */
+  | { step: 'persist' }
+  /** Run the reboot action. */
+  | { step: 'reboot' }
+  /** Update the record with the reboot time, so a crash from here on reports this exact time. */
+  | { step: 'record'; rebootTime: Date }
+  /** Write the reboot report to the twin (with retries). */
+  | { step: 'report'; rebootTime: Date }
+  /** The report is delivered; remove the record. */
+  | { step: 'clear'; rebootTime: Date }
+  /** The reboot action failed; remove the record so nothing false is reported later. */
+  | { step: 'discard' };
+
+/** How a step ended; `at` is the clock's time when it ended. */
+export type StepOutcome = { ok: true; at: Date } | { ok: false; error: unknown };
+
+/** What follows a step: possibly an answer to send now, then the next step (none: the flow is over). */
+export interface Transition {
+  respond?: RebootResponse;
+  next?: FlowStep;
+  /** The reboot time still to report when the flow ends with the report failed (the record stays stored). */
+  reportOwed?: Date;
+}
+
+/** The first step of every accepted request. */
+export const FIRST_STEP: FlowStep = { step: 'persist' };
+
+/** The transition after `current` ended with `outcome`. Exactly one answer is produced per flow. */
+export function advance(mode: ResponseMode, current: FlowStep, outcome: StepOutcome): Transition {
+  // In respond-then-reboot the 202 went out after `persist`; later outcomes are only logged and reported.
+  const answerLate = mode === 'report-then-respond';
+  switch (current.step) {
+    case 'persist':
+      if (!outcome.ok) {
+        return {
+          respond: {
+            result: 'reboot-failed',
+            error: `Could not record the pending reboot, so the device did not reboot: ${errorMessage(outcome.error)}`,
+          },
+        };
+      }
+      return answerLate
+        ? { next: { step: 'reboot' } }
+        : {
+            respond: {
+              result: 'accepted',
+              message: 'Reboot accepted; the reboot time will be reported in the twin.',
+            },
+            next: { step: 'reboot' },
+          };
+    case 'reboot':
+      if (!outcome.ok) {
+        const respond: RebootResponse = { result: 'reboot-failed', error: errorMessage(outcome.error) };
+        return answerLate ? { respond, next: { step: 'discard' } } : { next: { step: 'discard' } };
+      }
+      return { next: { step: 'record', rebootTime: outcome.at } };
+    case 'record':
+      // A failed update leaves the `rebooting` record; the report below is still worth trying.
+      return { next: { step: 'report', rebootTime: current.rebootTime } };
+    case 'report': {
+      if (outcome.ok) return { next: { step: 'clear', rebootTime: current.rebootTime } };
+      const respond: RebootResponse = {
+        result: 'report-failed',
+        rebootTime: current.rebootTime.toISOString(),
+        error: `The device rebooted but the twin report failed; it stays pending and is sent when the connection is back: ${errorMessage(outcome.error)}`,
+      };
+      const reportOwed = current.rebootTime;
+      return answerLate ? { respond, reportOwed } : { reportOwed };
+    }
+    case 'clear': {
+      // A record left behind (clear failed) is reported again later: same time, harmless.
+      if (!answerLate) return {};
+      const rebootTime = current.rebootTime.toISOString();
+      return { respond: { result: 'rebooted', rebootTime, message: `Device rebooted at ${rebootTime}.` } };
+    }
+    case 'discard':
+      return {};
+  }
+}
+
+/** What to do with a record found in the store outside of a running request. */
+export type PendingResolution =
+  | { action: 'report'; rebootTime: Date; recoveredFromRestart: boolean }
+  | { action: 'discard' };
+
+/**
+ * A `rebooted` record is reported with its own time. A `rebooting` record accepted before this process
+ * started means the process ended during the reboot (a real restart): the reboot completed at process
+ * start. One accepted after this process started belongs to this process's life and never completed
+ * (its action failed and the record could not be removed): nothing happened to report.
+ */
+export function resolvePendingRecord(record: PendingReboot, processStartedAt: Date): PendingResolution {
+  if (record.phase === 'rebooted') {
+    return { action: 'report', rebootTime: new Date(record.rebootTime), recoveredFromRestart: false };
+  }
+  return new Date(record.acceptedAt).getTime() <= processStartedAt.getTime()
+    ? { action: 'report', rebootTime: processStartedAt, recoveredFromRestart: true }
+    : { action: 'discard' };
+}
+
+/** Raw bytes (other transports, test doubles) become text; the contract then decodes the JSON. */
+export function decodePayload(payload: unknown): unknown {
+  return payload instanceof Uint8Array ? Buffer.from(payload).toString('utf8') : payload;
+}

@@ -1,0 +1,233 @@
+import {
+  REBOOT_METHOD_NAME,
+  type RebootRequest,
+  type RebootResponse,
+  rebootAnswer,
+  safeParseRebootRequest,
+} from '@iothub-reboot/contracts';
+import type { Logger } from 'pino';
+import type { MethodRequest, MethodResponse, RebootHandlerClient } from './client';
+import { errorMessage, RebootHandlerError } from './errors';
+import {
+  admitRequest,
+  advance,
+  decodePayload,
+  FIRST_STEP,
+  type FlowStep,
+  RESPONSE_MODES,
+  type ResponseMode,
+  type StepOutcome,
+} from './flow';
+import { claimMethod } from './method-slot';
+import { type ReportingOptions, type ResolvedReportingOptions, resolveReportingOptions } from './options';
+import { withTimeout } from './retry';
+import { createTwinReporter, type ReportReboot } from './twin-report';
+
+/** What the reboot action receives. */
+export interface RebootActionRequest {
+  requestId: string;
+  /** The parsed payload (e.g. `delaySeconds` and `reason`; honouring them is the action's job). */
+  payload: RebootRequest;
+}
+
+/** Options of {@link attachRebootHandler}. */
+export interface RebootHandlerOptions extends ReportingOptions {
+  /** Reboots the device: a simulation in the sample app, a real restart in firmware. Rejects on failure. */
+  reboot: (request: RebootActionRequest) => Promise<void>;
+  /** Default `rebootDevice`. */
+  methodName?: string;
+  /** Default `report-then-respond`. */
+  mode?: ResponseMode;
+}
+
+/** The handle of an attached handler. */
+export interface RebootHandler {
+  /**
+   * Stops taking new requests (they are left unanswered, like a method with no handler) and resolves
+   * once the running request, if any, has completed and answered.
+   */
+  detach(): Promise<void>;
+}
+
+/**
+ * Registers the reboot method on `client`. Each request is answered exactly once: 400 for a bad payload,
+ * 409 while another reboot or report runs, otherwise per `mode` (see the README for the full flow).
+ * Throws {@link RebootHandlerError} on invalid options or when the method already has a handler.
+ */
+export function attachRebootHandler(
+  client: RebootHandlerClient,
+  options: RebootHandlerOptions,
+): RebootHandler {
+  const methodName = options.methodName ?? REBOOT_METHOD_NAME;
+  const mode = options.mode ?? 'report-then-respond';
+  if (typeof methodName !== 'string' || methodName === '') {
+    throw new RebootHandlerError('methodName must be a non-empty string');
+  }
+  if (!RESPONSE_MODES.includes(mode))
+    throw new RebootHandlerError(`mode must be one of ${RESPONSE_MODES.join(', ')}`);
+  if (typeof options.reboot !== 'function') throw new RebootHandlerError('reboot must be a function');
+  const resolved = resolveReportingOptions(options);
+  const logger = resolved.logger.child({ methodName });
+  const report = createTwinReporter(client, resolved);
+
+  let busy = false;
+  // The reboot time whose report failed during a request; the store keeps it across restarts as well.
+  let owed: Date | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  // Runs `work` as the one activity of the handler; `work` never rejects.
+  const occupy = (work: () => Promise<void>) => {
+    busy = true;
+    running = work().finally(() => {
+      busy = false;
+    });
+  };
+
+  const onRequest = (request: MethodRequest, response: MethodResponse) => {
+    const log = logger.child({ requestId: request.requestId });
+    const respond = respondOnce(response, log, (send) =>
+      withTimeout('method response', resolved.retry.callTimeoutMs, resolved.clock, send),
+    );
+    try {
+      const admission = admitRequest(busy, safeParseRebootRequest(decodePayload(request.payload)));
+      if (!admission.start) {
+        log.warn({ result: admission.response.result }, 'Reboot request refused');
+        void respond(admission.response);
+        return;
+      }
+      occupy(async () => {
+        owed = await runFlow(
+          { ...resolved, mode, report, reboot: options.reboot },
+          request,
+          admission.request,
+          respond,
+          log,
+        );
+      });
+    } catch (err) {
+      // Defensive: nothing above is expected to throw, but the SDK would answer a synchronous throw itself.
+      log.error({ err }, 'Reboot request handling failed');
+      void respond({ result: 'reboot-failed', error: `Internal error: ${errorMessage(err)}` });
+    }
+  };
+
+  // A report that failed during a request is sent again when the client reconnects.
+  const onConnect = () => {
+    const rebootTime = owed;
+    if (rebootTime === undefined || busy) return;
+    occupy(async () => {
+      try {
+        await report(rebootTime, logger);
+      } catch (err) {
+        logger.warn({ err }, 'Pending reboot report still not delivered; retrying on the next connection');
+        return;
+      }
+      owed = undefined;
+      await resolved.store.clear().catch((err: unknown) => {
+        logger.error({ err }, 'Could not clear the reported pending reboot');
+      });
+    });
+  };
+
+  const release = claimMethod(client, methodName, onRequest);
+  client.on('connect', onConnect);
+  let detached = false;
+  return {
+    async detach() {
+      if (!detached) {
+        detached = true;
+        release();
+        client.removeListener('connect', onConnect);
+      }
+      await running;
+    },
+  };
+}
+
+interface FlowDeps extends ResolvedReportingOptions {
+  mode: ResponseMode;
+  report: ReportReboot;
+  reboot: RebootHandlerOptions['reboot'];
+}
+
+/**
+ * Interprets the steps of {@link advance} for one accepted request; never rejects. Resolves with the
+ * reboot time whose report is still owed, if any.
+ */
+async function runFlow(
+  deps: FlowDeps,
+  request: MethodRequest,
+  payload: RebootRequest,
+  respond: (response: RebootResponse) => Promise<void>,
+  log: Logger,
+): Promise<Date | undefined> {
+  const { store, clock, mode, report } = deps;
+  const acceptedAt = clock.now().toISOString();
+  const record = { version: 1, requestId: request.requestId, acceptedAt } as const;
+
+  const run = async (current: FlowStep): Promise<void> => {
+    switch (current.step) {
+      case 'persist':
+        return store.save({ ...record, phase: 'rebooting' });
+      case 'reboot':
+        log.info({ reason: payload.reason, delaySeconds: payload.delaySeconds }, 'Rebooting device');
+        await deps.reboot({ requestId: request.requestId, payload });
+        return;
+      case 'record':
+        log.info({ rebootTime: current.rebootTime.toISOString() }, 'Device rebooted');
+        return store.save({ ...record, phase: 'rebooted', rebootTime: current.rebootTime.toISOString() });
+      case 'report':
+        return report(current.rebootTime, log);
+      case 'clear':
+      case 'discard':
+        return store.clear();
+    }
+  };
+
+  let step: FlowStep | undefined = FIRST_STEP;
+  let owed: Date | undefined;
+  try {
+    while (step !== undefined) {
+      let outcome: StepOutcome;
+      try {
+        await run(step);
+        outcome = { ok: true, at: clock.now() };
+      } catch (error) {
+        log.error({ err: error, step: step.step }, 'Reboot step failed');
+        outcome = { ok: false, error };
+      }
+      const transition = advance(mode, step, outcome);
+      if (transition.respond !== undefined) await respond(transition.respond);
+      owed = transition.reportOwed;
+      step = transition.next;
+    }
+  } catch (err) {
+    // Defensive: `advance` and `respond` do not throw; if they ever do, the request still gets its answer.
+    log.error({ err }, 'Reboot flow failed unexpectedly');
+    await respond({ result: 'reboot-failed', error: `Internal error: ${errorMessage(err)}` });
+  }
+  return owed;
+}
+
+/**
+ * The single answer of one request: later calls are ignored, and a failed or stuck send (connection
+ * gone) is logged, never thrown, so the flow goes on (a 202 that could not be sent still reboots).
+ */
+function respondOnce(
+  response: MethodResponse,
+  log: Logger,
+  bound: (send: () => Promise<void>) => Promise<void>,
+): (payload: RebootResponse) => Promise<void> {
+  let sent = false;
+  return async (payload) => {
+    if (sent) return;
+    sent = true;
+    try {
+      const answer = rebootAnswer(payload);
+      await bound(() => response.send(answer.status, answer.payload));
+      log.info({ status: answer.status, result: answer.payload.result }, 'Reboot request answered');
+    } catch (err) {
+      log.error({ err, result: payload.result }, 'Could not send the reboot method response');
+    }
+  };
+}

@@ -1,0 +1,51 @@
+import { buildRebootReport } from '@iothub-reboot/contracts';
+import type { Logger } from 'pino';
+import type { ReportableTwin, TwinClient } from './client';
+import type { Clock } from './clock';
+import { type RetrySettings, retryWithBackoff, withTimeout } from './retry';
+
+/** Writes the reboot report to the twin's reported properties; rejects once retries are exhausted. */
+export type ReportReboot = (rebootTime: Date, logger: Logger) => Promise<void>;
+
+/** What a twin reporter needs besides the client. */
+export interface TwinReporterOptions {
+  retry: RetrySettings;
+  clock: Clock;
+  random: () => number;
+}
+
+/**
+ * A reporter over `client`. Each attempt gets the twin (once obtained it is reused: the SDK's twin
+ * object outlives reconnects) and patches the reported properties, each call under its own timeout.
+ * Reporting the same `rebootTime` twice is harmless, so a timed-out call that lands late does no harm.
+ */
+export function createTwinReporter(client: TwinClient, options: TwinReporterOptions): ReportReboot {
+  const { retry, clock, random } = options;
+  let twin: ReportableTwin | undefined;
+
+  const attempt = async (patch: unknown): Promise<void> => {
+    twin ??= await withTimeout('getTwin', retry.callTimeoutMs, clock, () => client.getTwin());
+    const target = twin;
+    await withTimeout(
+      'reported properties update',
+      retry.callTimeoutMs,
+      clock,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          target.properties.reported.update(patch, (err) => (err ? reject(err) : resolve()));
+        }),
+    );
+  };
+
+  return async (rebootTime, logger) => {
+    const patch = buildRebootReport(rebootTime);
+    await retryWithBackoff('twin reported-properties update', () => attempt(patch), {
+      settings: retry,
+      clock,
+      random,
+      onRetry: (err, failures, delayMs) =>
+        logger.warn({ err, failures, delayMs }, 'Twin report failed; retrying'),
+    });
+    logger.info({ rebootTime: patch.rebootTime }, 'Device twin updated with latest rebootTime');
+  };
+}
