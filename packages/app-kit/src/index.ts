@@ -4,4 +4,5 @@
  */
 export { type CliContext, CliError, type CliIo, EXIT_USAGE, runCli } from './cli';
 export { type AppLoggerOptions, createAppLogger } from './logger';
+export { type NumberBounds, numberFlag, usageError, withUsageErrors } from './options';
 export { redactSecrets } from './redact';

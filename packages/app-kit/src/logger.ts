@@ -8,7 +8,10 @@ export interface AppLoggerOptions {
   name: string;
   /** pino level; default `info`. */
   level?: string;
-  /** Human-readable output; default: when stdout is a TTY. Otherwise one JSON object per line. */
+  /**
+   * Human-readable output instead of one JSON object per line. Default: `LOG_FORMAT=pretty|json` from the
+   * environment when set (the demo asks its child apps for pretty lines), else whether stdout is a TTY.
+   */
   pretty?: boolean;
   /** Where lines go; default stdout. */
   destination?: NodeJS.WritableStream;
@@ -31,7 +34,7 @@ const SECRET_FIELDS = [
  * message or error text masked, so a log line never carries a key or a SAS token.
  */
 export function createAppLogger(options: AppLoggerOptions): Logger {
-  const usePretty = options.pretty ?? Boolean(process.stdout.isTTY);
+  const usePretty = options.pretty ?? prettyByDefault();
   const config: LoggerOptions = {
     name: options.name,
     level: options.level ?? 'info',
@@ -49,7 +52,12 @@ export function createAppLogger(options: AppLoggerOptions): Logger {
   const destination =
     options.destination ??
     (usePretty
-      ? pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
+      ? pretty({
+          colorize: Boolean(process.stdout.isTTY),
+          sync: true,
+          ignore: 'pid,hostname',
+          translateTime: 'SYS:HH:MM:ss.l',
+        })
       : pino.destination({ dest: 1, sync: true }));
   return pino(config, destination);
 }
@@ -61,4 +69,11 @@ function serializeError(err: unknown): unknown {
     if (typeof value === 'string') base[key] = redactSecrets(value);
   }
   return base;
+}
+
+function prettyByDefault(): boolean {
+  const format = process.env.LOG_FORMAT?.toLowerCase();
+  if (format === 'pretty') return true;
+  if (format === 'json') return false;
+  return Boolean(process.stdout.isTTY);
 }
