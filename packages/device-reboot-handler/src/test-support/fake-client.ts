@@ -1,0 +1,112 @@
+import { EventEmitter } from 'node:events';
+import pino, { type Logger } from 'pino';
+import type { MethodRequest, MethodResponse, RebootHandlerClient, ReportableTwin } from '../client';
+
+/** How one fake SDK call behaves: succeed, fail with an error, or never settle. */
+export type CallBehaviour = 'ok' | 'hang' | Error;
+
+/** A promise with its resolve/reject exposed. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** One invocation's answer channel; records every send attempt. */
+export class FakeResponse implements MethodResponse {
+  readonly sends: Array<{ status: number; payload: unknown }> = [];
+  constructor(private readonly behaviour: CallBehaviour) {}
+
+  send(status: number, payload?: unknown): Promise<void> {
+    this.sends.push({ status, payload });
+    return settle(this.behaviour);
+  }
+}
+
+/**
+ * A stand-in for `azure-iot-device`'s Client: registers method callbacks the way the SDK does (a second
+ * registration of a name throws), hands out a twin whose reported-properties updates are recorded, and
+ * emits `connect`. Queue behaviours to inject failures; an empty queue means success.
+ */
+export class FakeDeviceClient extends EventEmitter implements RebootHandlerClient {
+  readonly methods = new Map<string, (request: MethodRequest, response: MethodResponse) => void>();
+  readonly registrations: string[] = [];
+  readonly getTwinBehaviours: CallBehaviour[] = [];
+  readonly updateBehaviours: CallBehaviour[] = [];
+  /** Patches the hub acknowledged. */
+  readonly reported: unknown[] = [];
+  getTwinCalls = 0;
+  updateCalls = 0;
+  private nextRequest = 0;
+
+  onDeviceMethod(
+    methodName: string,
+    callback: (request: MethodRequest, response: MethodResponse) => void,
+  ): void {
+    if (this.methods.has(methodName))
+      throw new Error('A handler for this method has already been registered');
+    this.registrations.push(methodName);
+    this.methods.set(methodName, callback);
+  }
+
+  async getTwin(): Promise<ReportableTwin> {
+    this.getTwinCalls += 1;
+    await settle(this.getTwinBehaviours.shift() ?? 'ok');
+    return {
+      properties: {
+        reported: {
+          update: (patch, done) => {
+            this.updateCalls += 1;
+            settle(this.updateBehaviours.shift() ?? 'ok').then(
+              () => {
+                this.reported.push(patch);
+                done();
+              },
+              (err: Error) => done(err),
+            );
+          },
+        },
+      },
+    };
+  }
+
+  /** Delivers a method request as the SDK would; returns its response recorder. */
+  invoke(
+    payload: unknown,
+    options: { methodName?: string; send?: CallBehaviour; requestId?: string } = {},
+  ): FakeResponse {
+    const methodName = options.methodName ?? 'rebootDevice';
+    const response = new FakeResponse(options.send ?? 'ok');
+    const requestId = options.requestId ?? `req-${++this.nextRequest}`;
+    this.methods.get(methodName)?.({ requestId, methodName, payload }, response);
+    return response;
+  }
+
+  /** The `rebootTime` of every acknowledged report. */
+  reportedTimes(): string[] {
+    return this.reported.map((patch) => (patch as { rebootTime: string }).rebootTime);
+  }
+}
+
+function settle(behaviour: CallBehaviour): Promise<void> {
+  if (behaviour === 'ok') return Promise.resolve();
+  if (behaviour === 'hang') return new Promise(() => undefined);
+  return Promise.reject(behaviour);
+}
+
+/** A pino logger whose records are kept in `lines`. */
+export function captureLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}

@@ -1,0 +1,65 @@
+import { systemClock } from './clock';
+import { OperationTimeoutError, RetriesExhaustedError } from './errors';
+import { captureLogger, FakeDeviceClient } from './test-support/fake-client';
+import { createTwinReporter } from './twin-report';
+
+const retry = { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, callTimeoutMs: 500 };
+const rebootTime = new Date('2026-11-28T04:00:03.000Z');
+
+describe('twin reporter', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const setup = () => {
+    const client = new FakeDeviceClient();
+    const { logger, lines } = captureLogger();
+    const report = createTwinReporter(client, { retry, clock: systemClock, random: () => 0.5 });
+    return { client, logger, lines, report };
+  };
+
+  it('writes both reboot-time conventions and logs the milestone', async () => {
+    const { client, logger, lines, report } = setup();
+    await report(rebootTime, logger);
+    expect(client.reported).toEqual([
+      {
+        rebootTime: rebootTime.toISOString(),
+        iothubDM: { reboot: { lastReboot: rebootTime.toISOString() } },
+      },
+    ]);
+    expect(lines.map((l) => l.msg)).toEqual(['Device twin updated with latest rebootTime']);
+  });
+
+  it('gets the twin once and reuses it across reports', async () => {
+    const { client, logger, report } = setup();
+    await report(rebootTime, logger);
+    await report(rebootTime, logger);
+    expect(client.getTwinCalls).toBe(1);
+    expect(client.updateCalls).toBe(2);
+  });
+
+  it('retries a rejected update and a hung getTwin, each under its own timeout', async () => {
+    const { client, logger, lines, report } = setup();
+    client.getTwinBehaviours.push('hang');
+    client.updateBehaviours.push(new Error('throttled'));
+    const done = report(rebootTime, logger);
+    await jest.runAllTimersAsync();
+    await done;
+    expect(client.getTwinCalls).toBe(2);
+    expect(client.updateCalls).toBe(2);
+    expect(client.reported).toHaveLength(1);
+    const retries = lines.filter((l) => l.msg === 'Twin report failed; retrying');
+    expect(retries.map((l) => (l.err as { type: string }).type)).toEqual(['OperationTimeoutError', 'Error']);
+  });
+
+  it('gives up after the bounded attempts when updates hang', async () => {
+    const { client, logger, report } = setup();
+    client.updateBehaviours.push('hang', 'hang', 'hang');
+    const done = report(rebootTime, logger).catch((err: unknown) => err);
+    await jest.runAllTimersAsync();
+    const err = await done;
+    expect(err).toBeInstanceOf(RetriesExhaustedError);
+    expect((err as RetriesExhaustedError).cause).toBeInstanceOf(OperationTimeoutError);
+    expect(client.updateCalls).toBe(3);
+    expect(client.reported).toHaveLength(0);
+  });
+});
