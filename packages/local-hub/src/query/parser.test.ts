@@ -231,6 +231,15 @@ describe('parseQuery errors', () => {
     expect(err.position).toBe(position);
   });
 
+  it('limits nesting of parentheses and NOT instead of overflowing the stack', () => {
+    const where = 'SELECT * FROM devices WHERE ';
+    expect(() => parseQuery(`${where}${'('.repeat(64)}a = 1${')'.repeat(64)}`)).not.toThrow();
+    expect(() => parseQuery(`${where}${'NOT '.repeat(64)}a = 1`)).not.toThrow();
+    const parens = syntaxError(`${where}${'('.repeat(3000)}a = 1${')'.repeat(3000)}`);
+    expect(parens.message).toBe('condition nested too deeply at position 92: at most 64 levels');
+    expect(syntaxError(`${where}${'NOT '.repeat(1500)}a = 1`).position).toBe(where.length + 64 * 4);
+  });
+
   it('shortens long tokens in messages', () => {
     const err = syntaxError(`SELECT * ${'x'.repeat(100)}`);
     expect(err.message).toBe(`expected FROM at position 9, found "${'x'.repeat(40)}…"`);

@@ -14,6 +14,8 @@ type Projection = { star: true; position: number } | { star: false; items: Proje
 
 /** Longest accepted query, in UTF-8 bytes (IoT Hub's limit on query text). */
 export const MAX_QUERY_BYTES = 8192;
+/** Deepest nesting of parentheses and NOTs; bounds the parser's recursion so it cannot overflow the stack. */
+export const MAX_CONDITION_NESTING = 64;
 
 // Words that cannot start a property path, so `SELECT FROM` fails at FROM instead of selecting "FROM".
 const RESERVED = new Set('select top from where group by as and or not in nin true false null'.split(' '));
@@ -48,6 +50,7 @@ export function parseQuery(text: string): Query {
 
 class Parser {
   private index = 0;
+  private nesting = 0;
 
   constructor(private readonly tokens: Token[]) {}
 
@@ -156,13 +159,15 @@ class Parser {
   }
 
   private negation(): Condition {
-    if (this.acceptKeyword('NOT')) return { kind: 'not', operand: this.negation() };
+    const start = this.peek().position;
+    if (this.acceptKeyword('NOT')) return { kind: 'not', operand: this.nested(start, () => this.negation()) };
     return this.primary();
   }
 
   private primary(): Condition {
+    const start = this.peek().position;
     if (this.acceptSymbol('(')) {
-      const inner = this.condition();
+      const inner = this.nested(start, () => this.condition());
       this.expectSymbol(')');
       return inner;
     }
@@ -186,6 +191,20 @@ class Parser {
     if (this.acceptKeyword('NIN'))
       return { kind: 'in', negated: true, operand: left, values: this.literalList() };
     throw this.expected('a comparison operator, IN or NIN');
+  }
+
+  private nested(position: number, parse: () => Condition): Condition {
+    if (this.nesting >= MAX_CONDITION_NESTING) {
+      throw new QuerySyntaxError(
+        'condition nested too deeply',
+        position,
+        `: at most ${MAX_CONDITION_NESTING} levels`,
+      );
+    }
+    this.nesting += 1;
+    const condition = parse();
+    this.nesting -= 1;
+    return condition;
   }
 
   private functionCall(name: string, position: number): Condition {
