@@ -1,0 +1,64 @@
+import type { DeviceRecord } from '../registry/devices';
+import { hasPermission, isPolicyName, type PolicyName } from './policies';
+import { parseSasToken, SasError, verifySasToken } from './sas';
+
+/** MQTT CONNACK return codes IoT Hub uses to refuse a device. */
+export const CONNACK_BAD_CREDENTIALS = 4;
+export const CONNACK_NOT_AUTHORIZED = 5;
+
+export type DeviceAuthResult = { ok: true } | { ok: false; returnCode: 4 | 5; reason: string };
+
+export interface DeviceAuthInput {
+  hostName: string;
+  /** MQTT client id, which IoT Hub requires to be the device id. */
+  clientId: string;
+  username: string | undefined;
+  password: string | undefined;
+  /** The registry entry for clientId, if any. */
+  device: DeviceRecord | undefined;
+  policyKeys: Readonly<Record<PolicyName, string>>;
+  nowSeconds: number;
+}
+
+/**
+ * Decides an MQTT CONNECT the way IoT Hub does: username `<hostName>/<deviceId>/…`, password a SAS token for
+ * `<hostName>/devices/<deviceId>` signed by one of the device's keys (or by a policy with DeviceConnect),
+ * unexpired; unknown or disabled devices are not authorized. Reasons are for logs and hold no secrets.
+ */
+export function authenticateDevice(input: DeviceAuthInput): DeviceAuthResult {
+  const { hostName, clientId, username, password, device } = input;
+  if (!device) return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'unknown device' };
+  if (device.status !== 'enabled')
+    return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'device disabled' };
+  const prefix = `${hostName}/${clientId}`;
+  if (username === undefined || (username !== prefix && !username.startsWith(`${prefix}/`))) {
+    return {
+      ok: false,
+      returnCode: CONNACK_BAD_CREDENTIALS,
+      reason: 'username does not name this hub and device',
+    };
+  }
+  if (password === undefined)
+    return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: 'no password' };
+  try {
+    const token = parseSasToken(password);
+    let keys: string[] = [device.primaryKey, device.secondaryKey];
+    if (token.skn !== undefined) {
+      const policy = token.skn;
+      if (!isPolicyName(policy) || !hasPermission(policy, 'DeviceConnect')) {
+        return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'policy without DeviceConnect' };
+      }
+      keys = [input.policyKeys[policy]];
+    }
+    verifySasToken(token, {
+      resource: `${hostName}/devices/${clientId}`,
+      keys,
+      nowSeconds: input.nowSeconds,
+    });
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof SasError)
+      return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: err.message };
+    throw err;
+  }
+}

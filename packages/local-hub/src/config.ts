@@ -1,0 +1,103 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { derivePolicyKey, POLICY_NAMES, type PolicyName, WELL_KNOWN_OWNER_KEY } from './auth/policies';
+
+/** Options of {@link startLocalHub}; every one has a default. */
+export interface LocalHubOptions {
+  /** IoT Hub host name used in connection strings and SAS resources (need not resolve). Default `localhost`. */
+  hostName?: string;
+  /** Address both servers bind to. Default `127.0.0.1`. */
+  bindAddress?: string;
+  /** MQTT over TLS port; 0 picks a free one. Default 8883. */
+  mqttPort?: number;
+  /** HTTPS REST port; 0 picks a free one. Default 8443. */
+  httpsPort?: number;
+  /** Where state, certificates and connection.json live. Default `.local-hub` (relative to the cwd). */
+  dataDir?: string;
+  /** Keep everything in memory (nothing written to disk). Default false. */
+  inMemory?: boolean;
+  /**
+   * Shared access policy keys (base64, 16–64 bytes). `iothubowner` defaults to the public well-known key;
+   * the other policies default to keys derived from the owner key.
+   */
+  policyKeys?: Partial<Record<PolicyName, string>>;
+  /** Journal entries between two snapshots of the state. Default 5000. */
+  compactAfter?: number;
+  /** pino logger; default silent. Keys, tokens and signatures are never logged. */
+  logger?: Logger;
+}
+
+/** Options with every default applied. */
+export interface LocalHubConfig {
+  hostName: string;
+  bindAddress: string;
+  /** Host clients dial (the bind address, or 127.0.0.1 when binding every interface). */
+  gatewayHost: string;
+  mqttPort: number;
+  httpsPort: number;
+  dataDir: string | undefined;
+  policyKeys: Readonly<Record<PolicyName, string>>;
+  compactAfter: number;
+  logger: Logger;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEFAULTS = {
+  hostName: 'localhost',
+  bindAddress: '127.0.0.1',
+  mqttPort: 8883,
+  httpsPort: 8443,
+  dataDir: '.local-hub',
+  compactAfter: 5000,
+} as const;
+
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Applies defaults and validates options. Throws ConfigError (never echoing a key). */
+export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
+  const hostName = options.hostName ?? DEFAULTS.hostName;
+  if (!HOST_NAME.test(hostName) && isIP(hostName) === 0)
+    throw new ConfigError(`Invalid host name "${hostName}"`);
+  const bindAddress = options.bindAddress ?? DEFAULTS.bindAddress;
+  if (isIP(bindAddress) === 0 && bindAddress !== 'localhost') {
+    throw new ConfigError(`The bind address must be an IP address, got "${bindAddress}"`);
+  }
+  const ownerKey = checkKey('iothubowner', options.policyKeys?.iothubowner ?? WELL_KNOWN_OWNER_KEY);
+  const policyKeys = Object.fromEntries(
+    POLICY_NAMES.map((policy) => [
+      policy,
+      checkKey(policy, options.policyKeys?.[policy] ?? derivePolicyKey(ownerKey, policy)),
+    ]),
+  ) as Record<PolicyName, string>;
+  return {
+    hostName,
+    bindAddress,
+    gatewayHost: bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress,
+    mqttPort: checkPort('mqttPort', options.mqttPort ?? DEFAULTS.mqttPort),
+    httpsPort: checkPort('httpsPort', options.httpsPort ?? DEFAULTS.httpsPort),
+    dataDir: options.inMemory ? undefined : resolve(options.dataDir ?? DEFAULTS.dataDir),
+    policyKeys,
+    compactAfter: options.compactAfter ?? DEFAULTS.compactAfter,
+    logger: options.logger ?? pino({ level: 'silent' }),
+  };
+}
+
+function checkPort(name: string, port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`${name} must be an integer from 0 to 65535`);
+  }
+  return port;
+}
+
+function checkKey(policy: string, key: string): string {
+  const bytes = Buffer.from(key, 'base64').length;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || bytes < 16 || bytes > 64) {
+    throw new ConfigError(`The key of policy ${policy} must be base64 of 16 to 64 bytes`);
+  }
+  return key;
+}

@@ -1,0 +1,39 @@
+/**
+ * IoT Hub error names with their HTTP status and numeric code. The SDK picks its error class from the
+ * status and the `ErrorCode:<Name>` prefix of the body, so both must match what a real hub sends.
+ */
+export const HUB_ERRORS = {
+  ArgumentInvalid: { status: 400, code: 400004 },
+  InvalidProtocolVersion: { status: 400, code: 400001 },
+  MessageTooLarge: { status: 413, code: 413001 },
+  IotHubUnauthorizedAccess: { status: 401, code: 401003 },
+  DeviceNotFound: { status: 404, code: 404001 },
+  DeviceNotOnline: { status: 404, code: 404103 },
+  NotFound: { status: 404, code: 404000 },
+  MethodNotAllowed: { status: 405, code: 405000 },
+  DeviceAlreadyExists: { status: 409, code: 409001 },
+  PreconditionFailed: { status: 412, code: 412001 },
+  RequestTimeout: { status: 408, code: 408000 },
+  ServerError: { status: 500, code: 500001 },
+  BadDeviceResponse: { status: 502, code: 502001 },
+  ServiceUnavailable: { status: 503, code: 503000 },
+  GatewayTimeout: { status: 504, code: 504101 },
+} as const;
+
+export type HubErrorName = keyof typeof HUB_ERRORS;
+
+/** A failure the hub reports to a client in IoT Hub's own format. The message is user-facing and secret-free. */
+export class HubError extends Error {
+  override readonly name = 'HubError';
+  readonly status: number;
+  readonly code: number;
+
+  constructor(
+    readonly errorName: HubErrorName,
+    message: string,
+  ) {
+    super(message);
+    this.status = HUB_ERRORS[errorName].status;
+    this.code = HUB_ERRORS[errorName].code;
+  }
+}

@@ -1,0 +1,201 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PolicyName } from './auth/policies';
+import { loadOrCreateCertificates } from './certificates';
+import { type LocalHubOptions, resolveConfig } from './config';
+import { deviceConnectionString, serviceConnectionString } from './connection-strings';
+import { MethodInvoker } from './methods/invoker';
+import { startMqttServer } from './mqtt/broker';
+import { mqttMethodTransport } from './mqtt/method-transport';
+import { sendToClient } from './mqtt/reply';
+import { DeviceSessions } from './mqtt/sessions';
+import { TelemetryCounter } from './mqtt/telemetry';
+import { desiredPatchTopic, METHODS_FILTER } from './mqtt/topics';
+import { MemoryBackend, type StorageBackend } from './persistence/backend';
+import { FileBackend } from './persistence/file-backend';
+import { HubStore } from './persistence/store';
+import { type DeviceInput, type DeviceRecord, DeviceRegistry, type DeviceStatus } from './registry/devices';
+import { TwinRegistry } from './registry/twins';
+import { startRestServer } from './rest/server';
+import { toDesiredPatchMessage } from './twin';
+
+/** A device as the library API shows it, with its ready-made connection string. */
+export interface LocalHubDevice {
+  deviceId: string;
+  status: DeviceStatus;
+  primaryKey: string;
+  secondaryKey: string;
+  connectionState: 'Connected' | 'Disconnected';
+  /** Primary-key connection string pointing at this hub's MQTT port. */
+  connectionString: string;
+}
+
+/** A running local hub. */
+export interface LocalHub {
+  hostName: string;
+  mqttPort: number;
+  httpsPort: number;
+  /** PEM of the CA that signed the server certificate: what clients must trust. */
+  caPem: string;
+  /** Path of that CA on disk, or undefined in memory. */
+  caFile: string | undefined;
+  /** Connection string of a shared access policy, with GatewayHostName pointing at the HTTPS port. */
+  serviceConnectionString(policy?: PolicyName): string;
+  createDevice(deviceId: string, options?: DeviceInput): Promise<LocalHubDevice>;
+  /** Throws when the device does not exist. */
+  deviceConnectionString(deviceId: string): string;
+  removeDevice(deviceId: string): Promise<void>;
+  listDevices(): LocalHubDevice[];
+  /** Connected and subscribed to direct methods: a method call would reach it now. */
+  isDeviceSubscribedToMethods(deviceId: string): boolean;
+  /** Resolves once the device is connected and subscribed to direct methods. */
+  whenDeviceSubscribedToMethods(deviceId: string): Promise<void>;
+  /** Device-to-cloud messages received (for one device, or all). */
+  telemetryCount(deviceId?: string): number;
+  /** Stops accepting, closes every connection, flushes state. */
+  close(): Promise<void>;
+}
+
+/** Starts an IoT-Hub-compatible hub: device MQTT over TLS and the service REST API over HTTPS. */
+export async function startLocalHub(options: LocalHubOptions = {}): Promise<LocalHub> {
+  const config = resolveConfig(options);
+  const logger = config.logger.child({ component: 'local-hub' });
+  const certificates = await loadOrCreateCertificates(config.dataDir, [
+    config.hostName,
+    config.gatewayHost,
+    config.bindAddress,
+  ]);
+  const backend: StorageBackend = config.dataDir
+    ? new FileBackend(join(config.dataDir, 'state'))
+    : new MemoryBackend();
+  const store = await HubStore.open(backend, { compactAfter: config.compactAfter });
+
+  const readyWaiters = new Map<string, Set<() => void>>();
+  const sessions = new DeviceSessions(
+    store,
+    (deviceId) => {
+      // Devices connect only once the MQTT server below is up, after `invoker` exists.
+      invoker.deviceReady(deviceId);
+      for (const resolve of readyWaiters.get(deviceId) ?? []) resolve();
+      readyWaiters.delete(deviceId);
+    },
+    logger.child({ component: 'sessions' }),
+  );
+  const twins = new TwinRegistry(store, (deviceId, patch, version) => {
+    const client = sessions.client(deviceId);
+    if (client && sessions.wantsDesiredUpdates(deviceId)) {
+      sendToClient(
+        client,
+        desiredPatchTopic(version),
+        JSON.stringify(toDesiredPatchMessage(patch, version)),
+        logger,
+      );
+    }
+  });
+  const registry = new DeviceRegistry(store, {
+    created: (device) => twins.create(device.deviceId),
+    removed: async (deviceId) => {
+      await twins.remove(deviceId);
+      await sessions.evict(deviceId, true);
+    },
+    updated: (device) => {
+      if (device.status === 'disabled') void sessions.evict(device.deviceId, false);
+    },
+  });
+  const invoker = new MethodInvoker(mqttMethodTransport(registry, sessions, logger));
+  const telemetry = new TelemetryCounter();
+  const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
+
+  const mqtt = await startMqttServer({
+    hostName: config.hostName,
+    bindAddress: config.bindAddress,
+    port: config.mqttPort,
+    tls,
+    policyKeys: config.policyKeys,
+    registry,
+    context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
+    logger: logger.child({ component: 'mqtt' }),
+  });
+  const rest = await startRestServer({
+    hostName: config.hostName,
+    bindAddress: config.bindAddress,
+    port: config.httpsPort,
+    tls,
+    policyKeys: config.policyKeys,
+    context: { registry, twins, sessions, invoker },
+    logger: logger.child({ component: 'rest' }),
+  }).catch(async (err: unknown) => {
+    await mqtt.close();
+    await store.close();
+    throw err;
+  });
+
+  const gateway = (port: number) => ({ host: config.gatewayHost, port });
+  const deviceCs = (device: DeviceRecord) =>
+    deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port));
+  const describe = (device: DeviceRecord): LocalHubDevice => ({
+    deviceId: device.deviceId,
+    status: device.status,
+    primaryKey: device.primaryKey,
+    secondaryKey: device.secondaryKey,
+    connectionState: sessions.presenceOf(device.deviceId).connectionState,
+    connectionString: deviceCs(device),
+  });
+  const serviceCs = (policy: PolicyName = 'iothubowner') =>
+    serviceConnectionString(config.hostName, policy, config.policyKeys[policy], gateway(rest.port));
+
+  if (config.dataDir) {
+    await writeConnectionFile(config.dataDir, {
+      hostName: config.hostName,
+      mqttPort: mqtt.port,
+      httpsPort: rest.port,
+      serviceConnectionString: serviceCs(),
+      caFile: certificates.caFile,
+    });
+  }
+  logger.info(
+    { mqttPort: mqtt.port, httpsPort: rest.port, dataDir: config.dataDir ?? null },
+    'local hub started',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    hostName: config.hostName,
+    mqttPort: mqtt.port,
+    httpsPort: rest.port,
+    caPem: certificates.caPem,
+    caFile: certificates.caFile,
+    serviceConnectionString: serviceCs,
+    createDevice: async (deviceId, input) => describe(await registry.create(deviceId, input)),
+    deviceConnectionString: (deviceId) => deviceCs(registry.require(deviceId)),
+    removeDevice: (deviceId) => registry.remove(deviceId),
+    listDevices: () => registry.list().map(describe),
+    isDeviceSubscribedToMethods: (deviceId) => sessions.isSubscribed(deviceId, METHODS_FILTER),
+    whenDeviceSubscribedToMethods(deviceId) {
+      if (sessions.isSubscribed(deviceId, METHODS_FILTER)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const waiters = readyWaiters.get(deviceId) ?? new Set();
+        waiters.add(resolve);
+        readyWaiters.set(deviceId, waiters);
+      });
+    },
+    telemetryCount: (deviceId) => (deviceId === undefined ? telemetry.total() : telemetry.of(deviceId)),
+    close() {
+      closing ??= (async () => {
+        invoker.close();
+        await rest.close();
+        await mqtt.close();
+        await store.close();
+        logger.info('local hub stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function writeConnectionFile(dataDir: string, content: Record<string, unknown>): Promise<void> {
+  const path = join(dataDir, 'connection.json');
+  // The file holds the owner key: readable by its user only.
+  await writeFile(`${path}.tmp`, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}

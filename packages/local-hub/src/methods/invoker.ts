@@ -1,0 +1,140 @@
+import { HubError } from '../errors';
+import { METHOD_PAYLOAD_LIMIT_BYTES, type MethodRequest } from './request';
+
+/** What the device answered: its status and JSON payload (null when it sent none). */
+export interface MethodResult {
+  status: number;
+  payload: unknown;
+}
+
+/** The device side of method calls, implemented by the MQTT layer. */
+export interface MethodTransport {
+  exists(deviceId: string): boolean;
+  /** Connected and subscribed to `$iothub/methods/POST/#`. */
+  isReady(deviceId: string): boolean;
+  send(deviceId: string, methodName: string, requestId: string, payloadJson: string): void;
+}
+
+interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+interface Invocation {
+  deviceId: string;
+  request: MethodRequest;
+  timer: unknown;
+  settle(result: MethodResult | HubError): void;
+}
+
+/**
+ * Bookkeeping of direct method calls. A call waits up to connectTimeoutInSeconds for the device to be
+ * connected *and* subscribed to methods (404103 DeviceNotOnline otherwise), then up to
+ * responseTimeoutInSeconds for its answer (504101 GatewayTimeout). Every call gets exactly one outcome;
+ * a device response that arrives late or twice is ignored.
+ */
+export class MethodInvoker {
+  private readonly waitingForDevice = new Set<Invocation>();
+  private readonly awaitingResponse = new Map<string, Invocation>();
+  private nextId = 1;
+
+  constructor(
+    private readonly transport: MethodTransport,
+    private readonly timers: Timers = { setTimeout, clearTimeout },
+  ) {}
+
+  invoke(deviceId: string, request: MethodRequest): Promise<MethodResult> {
+    if (!this.transport.exists(deviceId)) {
+      return Promise.reject(
+        new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`),
+      );
+    }
+    return new Promise<MethodResult>((resolve, reject) => {
+      let settled = false;
+      const invocation: Invocation = {
+        deviceId,
+        request,
+        timer: undefined,
+        settle: (outcome) => {
+          if (settled) return;
+          settled = true;
+          this.timers.clearTimeout(invocation.timer);
+          if (outcome instanceof HubError) reject(outcome);
+          else resolve(outcome);
+        },
+      };
+      if (this.transport.isReady(deviceId)) {
+        this.send(invocation);
+      } else if (request.connectTimeoutInSeconds === 0) {
+        invocation.settle(notOnline());
+      } else {
+        this.waitingForDevice.add(invocation);
+        invocation.timer = this.timers.setTimeout(() => {
+          this.waitingForDevice.delete(invocation);
+          invocation.settle(notOnline());
+        }, request.connectTimeoutInSeconds * 1000);
+      }
+    });
+  }
+
+  /** The device became ready (connected and subscribed to methods): send what waited for it. */
+  deviceReady(deviceId: string): void {
+    for (const invocation of [...this.waitingForDevice]) {
+      if (invocation.deviceId !== deviceId) continue;
+      this.waitingForDevice.delete(invocation);
+      this.timers.clearTimeout(invocation.timer);
+      this.send(invocation);
+    }
+  }
+
+  /** A `$iothub/methods/res/<status>/?$rid=<id>` from `deviceId`. Unknown, foreign or late ids are ignored. */
+  handleResponse(deviceId: string, requestId: string, status: number, body: Buffer): void {
+    const key = responseKey(deviceId, requestId);
+    const invocation = this.awaitingResponse.get(key);
+    if (!invocation) return;
+    this.awaitingResponse.delete(key);
+    invocation.settle(toResult(status, body));
+  }
+
+  /** Fails every open call (hub shutting down). */
+  close(): void {
+    const error = new HubError('ServiceUnavailable', 'The hub is shutting down.');
+    for (const invocation of this.waitingForDevice) invocation.settle(error);
+    for (const invocation of this.awaitingResponse.values()) invocation.settle(error);
+    this.waitingForDevice.clear();
+    this.awaitingResponse.clear();
+  }
+
+  private send(invocation: Invocation): void {
+    const requestId = (this.nextId++).toString(16);
+    const key = responseKey(invocation.deviceId, requestId);
+    this.awaitingResponse.set(key, invocation);
+    invocation.timer = this.timers.setTimeout(() => {
+      this.awaitingResponse.delete(key);
+      invocation.settle(new HubError('GatewayTimeout', 'Timed out waiting for the response from device.'));
+    }, invocation.request.responseTimeoutInSeconds * 1000);
+    const { methodName, payloadJson } = invocation.request;
+    this.transport.send(invocation.deviceId, methodName, requestId, payloadJson);
+  }
+}
+
+function responseKey(deviceId: string, requestId: string): string {
+  return `${deviceId}\u0000${requestId}`;
+}
+
+function notOnline(): HubError {
+  return new HubError('DeviceNotOnline', 'Timed out waiting for device to connect.');
+}
+
+function toResult(status: number, body: Buffer): MethodResult | HubError {
+  if (body.length > METHOD_PAYLOAD_LIMIT_BYTES) {
+    return new HubError('BadDeviceResponse', 'The device response payload is larger than 128 KB.');
+  }
+  const text = body.toString('utf8').trim();
+  if (text === '') return { status, payload: null };
+  try {
+    return { status, payload: JSON.parse(text) };
+  } catch {
+    return new HubError('BadDeviceResponse', 'The device response payload is not valid JSON.');
+  }
+}

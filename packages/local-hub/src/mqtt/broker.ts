@@ -1,0 +1,117 @@
+import { createServer, type Server } from 'node:tls';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import { authenticateDevice } from '../auth/device-auth';
+import type { PolicyName } from '../auth/policies';
+import type { DeviceRegistry } from '../registry/devices';
+import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
+import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
+
+export interface MqttServerOptions {
+  hostName: string;
+  bindAddress: string;
+  port: number;
+  tls: { cert: string; key: string };
+  policyKeys: Readonly<Record<PolicyName, string>>;
+  registry: DeviceRegistry;
+  context: DeviceMessageContext;
+  logger: Logger;
+}
+
+export interface MqttServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** MQTT 3.1.1 over TLS with IoT Hub's device rules, expressed as aedes hooks. */
+export async function startMqttServer(options: MqttServerOptions): Promise<MqttServer> {
+  const { context, registry, logger } = options;
+  const { sessions } = context;
+  const broker = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const result = authenticateDevice({
+        hostName: options.hostName,
+        clientId: client.id,
+        username,
+        password: password?.toString('utf8'),
+        device: registry.get(client.id),
+        policyKeys: options.policyKeys,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      });
+      if (result.ok) return done(null, true);
+      logger.info({ deviceId: client.id, reason: result.reason }, 'device connection refused');
+      const error = Object.assign(new Error(result.reason), {
+        returnCode: result.returnCode,
+      }) as AuthenticateError;
+      done(error, null);
+    },
+    authorizePublish(client, packet, done) {
+      if (!client) return done(null);
+      const message = parseDevicePublish(client.id, packet.topic);
+      if (!message) {
+        // IoT Hub disconnects a device that publishes outside its own topics.
+        logger.warn({ deviceId: client.id, topic: packet.topic }, 'publish on a forbidden topic');
+        return done(new Error('Publishing on this topic is not allowed'));
+      }
+      dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
+      done(null);
+    },
+    authorizeSubscribe(client, subscription, done) {
+      if (!isAllowedSubscription(client.id, subscription.topic)) {
+        logger.warn({ deviceId: client.id, filter: subscription.topic }, 'subscription refused');
+        return done(null, null);
+      }
+      // IoT Hub supports QoS 0 and 1 only.
+      done(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
+    },
+    authorizeForward(client, packet) {
+      return isDeliverableTo(client.id, packet.topic) ? packet : null;
+    },
+  });
+
+  broker.on('clientReady', (client: Client) => sessions.connected(client.id, client));
+  broker.on('clientDisconnect', (client: Client) => sessions.disconnected(client.id, client));
+  broker.on('subscribe', (subscriptions, client: Client) => {
+    const granted = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
+    if (client) sessions.subscribed(client.id, granted);
+  });
+  broker.on('unsubscribe', (filters, client: Client) => {
+    if (client) sessions.unsubscribed(client.id, filters);
+  });
+  broker.on('clientError', (client: Client, err) =>
+    logger.debug({ err, deviceId: client.id }, 'client error'),
+  );
+  broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
+
+  const server: Server = createServer(
+    { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    (socket) => broker.handle(socket),
+  );
+  server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
+  await listen(server, options.port, options.bindAddress);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close();
+        broker.close(() => resolve());
+      }),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function toBuffer(payload: string | Buffer): Buffer {
+  return typeof payload === 'string' ? Buffer.from(payload) : payload;
+}

@@ -1,0 +1,23 @@
+import type { Client } from 'aedes';
+import type { Logger } from 'pino';
+import { HubError } from '../errors';
+
+/**
+ * Sends a QoS 0 packet to this one client. Hub replies never go through the broker: every device subscribes
+ * to the same `$iothub/...` filters, so a broker-wide publish would reach all of them.
+ */
+export function sendToClient(client: Client, topic: string, payload: string | Buffer, logger: Logger): void {
+  client.publish({ cmd: 'publish', topic, payload, qos: 0, dup: false, retain: false }, (err) => {
+    if (err) logger.warn({ err, topic }, 'could not deliver to the device');
+  });
+}
+
+/** The twin error body the device SDK recognises (`errorCode`), with IoT Hub's numeric code. */
+export function twinErrorBody(err: unknown): { status: number; body: string } {
+  const hubError =
+    err instanceof HubError ? err : new HubError('ServerError', 'The hub could not process the request.');
+  return {
+    status: hubError.status,
+    body: JSON.stringify({ errorCode: hubError.code, message: hubError.message }),
+  };
+}

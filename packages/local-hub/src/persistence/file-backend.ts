@@ -1,0 +1,78 @@
+import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StorageBackend } from './backend';
+
+const SNAPSHOT = 'state.json';
+const JOURNAL = 'journal.jsonl';
+
+/**
+ * Snapshot + journal files in `dir`, durable against `kill -9` and power loss: journal appends are
+ * fsynced before they are acknowledged; a snapshot is written to a temporary file, fsynced and renamed
+ * over the old one (atomic), and only then is the journal emptied. Journal entries are whole-value puts,
+ * so replaying a journal over a newer snapshot (a crash between rename and truncate) is harmless.
+ */
+export class FileBackend implements StorageBackend {
+  private journal: FileHandle | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  async load() {
+    await mkdir(this.dir, { recursive: true });
+    const snapshot = await readIfExists(join(this.dir, SNAPSHOT));
+    const journal = (await readIfExists(join(this.dir, JOURNAL))) ?? '';
+    this.journal = await open(join(this.dir, JOURNAL), 'a');
+    return { snapshot, journal };
+  }
+
+  async append(lines: string) {
+    const fh = this.handle();
+    await fh.write(lines);
+    await fh.datasync();
+  }
+
+  async compact(snapshot: string) {
+    const target = join(this.dir, SNAPSHOT);
+    const temporary = `${target}.tmp`;
+    const fh = await open(temporary, 'w');
+    try {
+      await fh.write(snapshot);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(temporary, target);
+    await syncDirectory(this.dir);
+    const journal = this.handle();
+    await journal.truncate(0);
+    await journal.sync();
+  }
+
+  async close() {
+    await this.journal?.close();
+    this.journal = undefined;
+  }
+
+  private handle(): FileHandle {
+    if (!this.journal) throw new Error('The store is not open');
+    return this.journal;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Makes a rename durable (directory entries are data too). */
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

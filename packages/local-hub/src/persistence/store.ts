@@ -1,0 +1,164 @@
+import type { StorageBackend } from './backend';
+
+/** The kinds of record the hub keeps. */
+export type CollectionName = 'devices' | 'twins' | 'sessions';
+
+const COLLECTIONS: readonly CollectionName[] = ['devices', 'twins', 'sessions'];
+const SNAPSHOT_FORMAT = 1;
+
+interface JournalEntry {
+  c: CollectionName;
+  k: string;
+  /** The whole new value, or null for a delete: replaying an entry twice gives the same state. */
+  v: unknown;
+}
+
+/** Thrown when the stored state cannot be read back (anything but a torn final journal line). */
+export class StoreCorruptError extends Error {
+  override readonly name = 'StoreCorruptError';
+}
+
+export interface HubStoreOptions {
+  /** Journal entries after which the state is rewritten as a snapshot. */
+  compactAfter?: number;
+}
+
+/**
+ * Keyed collections held in memory and persisted through a {@link StorageBackend}. Reads see writes at
+ * once; the promise of a write resolves when it is durable. Writes issued while one is in flight are
+ * group-committed into the next single append (one fsync for many concurrent writes).
+ */
+export class HubStore {
+  private readonly data = new Map<CollectionName, Map<string, unknown>>(
+    COLLECTIONS.map((c) => [c, new Map()]),
+  );
+  private pending: { entry: JournalEntry; settle: (err?: Error) => void }[] = [];
+  private writing: Promise<void> | undefined;
+  private sinceCompaction = 0;
+  private readonly compactAfter: number;
+  private closed = false;
+
+  private constructor(
+    private readonly backend: StorageBackend,
+    options: HubStoreOptions,
+  ) {
+    this.compactAfter = options.compactAfter ?? 5000;
+  }
+
+  /** Loads the state (ignoring a torn last journal line) and compacts it, so the journal starts clean. */
+  static async open(backend: StorageBackend, options: HubStoreOptions = {}): Promise<HubStore> {
+    const store = new HubStore(backend, options);
+    const { snapshot, journal } = await backend.load();
+    if (snapshot !== undefined) store.restoreSnapshot(snapshot);
+    store.replay(journal);
+    await backend.compact(store.snapshot());
+    return store;
+  }
+
+  get<T>(collection: CollectionName, key: string): T | undefined {
+    return this.map(collection).get(key) as T | undefined;
+  }
+
+  values<T>(collection: CollectionName): T[] {
+    return [...this.map(collection).values()] as T[];
+  }
+
+  /** Stores a JSON-serialisable value; resolves once durable. */
+  put(collection: CollectionName, key: string, value: unknown): Promise<void> {
+    this.map(collection).set(key, value);
+    return this.enqueue({ c: collection, k: key, v: value });
+  }
+
+  delete(collection: CollectionName, key: string): Promise<void> {
+    this.map(collection).delete(key);
+    return this.enqueue({ c: collection, k: key, v: null });
+  }
+
+  /** Waits for every write issued so far. */
+  async flush(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await this.backend.close();
+  }
+
+  private map(collection: CollectionName): Map<string, unknown> {
+    const map = this.data.get(collection);
+    if (!map) throw new Error(`Unknown collection ${collection}`);
+    return map;
+  }
+
+  private enqueue(entry: JournalEntry): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The store is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ entry, settle: (err) => (err ? reject(err) : resolve()) });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          await this.backend.append(batch.map(({ entry }) => `${JSON.stringify(entry)}\n`).join(''));
+          this.sinceCompaction += batch.length;
+          if (this.sinceCompaction >= this.compactAfter) {
+            await this.backend.compact(this.snapshot());
+            this.sinceCompaction = 0;
+          }
+          for (const { settle } of batch) settle();
+        } catch (err) {
+          for (const { settle } of batch) settle(err as Error);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private snapshot(): string {
+    const collections: Record<string, Record<string, unknown>> = {};
+    for (const [name, map] of this.data) collections[name] = Object.fromEntries(map);
+    return JSON.stringify({ format: SNAPSHOT_FORMAT, collections });
+  }
+
+  private restoreSnapshot(text: string): void {
+    let parsed: { format?: unknown; collections?: Record<string, Record<string, unknown>> };
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new StoreCorruptError('The state snapshot is not valid JSON');
+    }
+    if (parsed.format !== SNAPSHOT_FORMAT || typeof parsed.collections !== 'object') {
+      throw new StoreCorruptError('The state snapshot has an unknown format');
+    }
+    for (const name of COLLECTIONS) {
+      for (const [key, value] of Object.entries(parsed.collections[name] ?? {}))
+        this.map(name).set(key, value);
+    }
+  }
+
+  private replay(journal: string): void {
+    const lines = journal.split('\n');
+    // Every append ends with "\n"; text after the last one is a write cut short by a crash, never acknowledged.
+    lines.pop();
+    lines.forEach((line, index) => {
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        throw new StoreCorruptError(`Journal line ${index + 1} is not valid JSON`);
+      }
+      if (!COLLECTIONS.includes(entry.c) || typeof entry.k !== 'string') {
+        throw new StoreCorruptError(`Journal line ${index + 1} is not a journal entry`);
+      }
+      if (entry.v === null) this.map(entry.c).delete(entry.k);
+      else this.map(entry.c).set(entry.k, entry.v);
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HubError } from '../errors';
+import type { HubStore } from '../persistence/store';
+import { isValidDeviceId } from './device-id';
+
+export type DeviceStatus = 'enabled' | 'disabled';
+
+/** What the hub stores for one device identity (connection state lives with the MQTT sessions). */
+export interface DeviceRecord {
+  deviceId: string;
+  /** Distinguishes devices re-created under the same id. */
+  generationId: string;
+  etag: string;
+  status: DeviceStatus;
+  statusReason?: string;
+  statusUpdatedTime: string;
+  primaryKey: string;
+  secondaryKey: string;
+}
+
+/** Writable fields of a device, as accepted from the REST API or the library. */
+export interface DeviceInput {
+  status?: DeviceStatus;
+  statusReason?: string;
+  primaryKey?: string;
+  secondaryKey?: string;
+}
+
+/** Called after a device is created or removed, so its twin and sessions follow. */
+export interface DeviceLifecycle {
+  created(device: DeviceRecord): Promise<void>;
+  removed(deviceId: string): Promise<void>;
+  updated(device: DeviceRecord): void;
+}
+
+/** The identity registry: ids, keys, status and etags, persisted in the store's `devices` collection. */
+export class DeviceRegistry {
+  constructor(
+    private readonly store: HubStore,
+    private readonly lifecycle: DeviceLifecycle,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get(deviceId: string): DeviceRecord | undefined {
+    return this.store.get<DeviceRecord>('devices', deviceId);
+  }
+
+  /** The device, or HubError DeviceNotFound. */
+  require(deviceId: string): DeviceRecord {
+    const device = this.get(deviceId);
+    if (!device) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
+    return device;
+  }
+
+  list(): DeviceRecord[] {
+    return this.store.values<DeviceRecord>('devices');
+  }
+
+  /** Creates a device; keys are generated when absent. HubError DeviceAlreadyExists / ArgumentInvalid. */
+  async create(deviceId: string, input: DeviceInput = {}): Promise<DeviceRecord> {
+    if (!isValidDeviceId(deviceId)) {
+      throw new HubError(
+        'ArgumentInvalid',
+        "A device id has 1 to 128 characters: letters, digits and - : . + % _ # * ? ! ( ) , = @ ; $ '.",
+      );
+    }
+    if (this.get(deviceId)) {
+      throw new HubError(
+        'DeviceAlreadyExists',
+        `A device with id ${JSON.stringify(deviceId)} already exists.`,
+      );
+    }
+    const now = this.now().toISOString();
+    const device: DeviceRecord = {
+      deviceId,
+      generationId: randomUUID(),
+      etag: newEtag(),
+      status: input.status ?? 'enabled',
+      ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
+      statusUpdatedTime: now,
+      primaryKey: checkKey(input.primaryKey) ?? newKey(),
+      secondaryKey: checkKey(input.secondaryKey) ?? newKey(),
+    };
+    await this.store.put('devices', deviceId, device);
+    await this.lifecycle.created(device);
+    return device;
+  }
+
+  /** Updates status and keys of an existing device; `ifMatch` is an etag or `*`. */
+  async update(deviceId: string, input: DeviceInput, ifMatch: string): Promise<DeviceRecord> {
+    const current = this.require(deviceId);
+    checkEtag(current.etag, ifMatch);
+    const statusChanged = input.status !== undefined && input.status !== current.status;
+    const device: DeviceRecord = {
+      ...current,
+      etag: newEtag(),
+      status: input.status ?? current.status,
+      statusUpdatedTime: statusChanged ? this.now().toISOString() : current.statusUpdatedTime,
+      primaryKey: checkKey(input.primaryKey) ?? current.primaryKey,
+      secondaryKey: checkKey(input.secondaryKey) ?? current.secondaryKey,
+      ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
+    };
+    await this.store.put('devices', deviceId, device);
+    this.lifecycle.updated(device);
+    return device;
+  }
+
+  /** Removes a device; `ifMatch` is an etag or `*` (absent means `*`). */
+  async remove(deviceId: string, ifMatch = '*'): Promise<void> {
+    const current = this.require(deviceId);
+    checkEtag(current.etag, ifMatch);
+    await this.store.delete('devices', deviceId);
+    await this.lifecycle.removed(deviceId);
+  }
+}
+
+/** `If-Match` semantics: `*` matches any version; quotes around the etag are optional. */
+export function checkEtag(current: string, ifMatch: string): void {
+  const wanted = ifMatch
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+  if (wanted !== '*' && wanted !== current) {
+    throw new HubError('PreconditionFailed', 'The etag in If-Match does not match the current version.');
+  }
+}
+
+function newEtag(): string {
+  return randomBytes(9).toString('base64');
+}
+
+function newKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** IoT Hub accepts base64 symmetric keys of 16 to 64 bytes. */
+function checkKey(key: string | undefined): string | undefined {
+  if (key === undefined || key === '') return undefined;
+  const bytes = Buffer.from(key, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || bytes.length < 16 || bytes.length > 64) {
+    throw new HubError('ArgumentInvalid', 'Symmetric keys must be base64 of 16 to 64 bytes.');
+  }
+  return key;
+}

@@ -1,0 +1,36 @@
+import type { Presence } from '../mqtt/sessions';
+import type { DeviceFacts } from '../twin';
+import type { DeviceRecord } from './devices';
+
+/** The registry's device JSON, shaped like IoT Hub's (what azure-iothub's `Device` reads). */
+export function toDeviceDocument(device: DeviceRecord, presence: Presence): Record<string, unknown> {
+  return {
+    deviceId: device.deviceId,
+    generationId: device.generationId,
+    etag: device.etag,
+    connectionState: presence.connectionState,
+    status: device.status,
+    statusReason: device.statusReason ?? null,
+    connectionStateUpdatedTime: presence.connectionStateUpdatedTime,
+    statusUpdatedTime: device.statusUpdatedTime,
+    lastActivityTime: presence.lastActivityTime,
+    cloudToDeviceMessageCount: 0,
+    authentication: {
+      type: 'sas',
+      symmetricKey: { primaryKey: device.primaryKey, secondaryKey: device.secondaryKey },
+      x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+    },
+    capabilities: { iotEdge: false },
+  };
+}
+
+/** The device-level facts a service twin document shows. */
+export function toDeviceFacts(device: DeviceRecord, presence: Presence): DeviceFacts {
+  return {
+    status: device.status,
+    statusUpdateTime: device.statusUpdatedTime,
+    connectionState: presence.connectionState,
+    lastActivityTime: presence.lastActivityTime,
+    authenticationType: 'sas',
+  };
+}

@@ -1,0 +1,125 @@
+import { HubError } from '../errors';
+import type { HubStore } from '../persistence/store';
+import {
+  applyTwinPatch,
+  createTwin,
+  type JsonObject,
+  replaceTwinSection,
+  TwinPatchError,
+  type TwinRecord,
+  validateTwinPatch,
+} from '../twin';
+import { checkEtag } from './devices';
+
+/** A desired-properties change to push to the device: the patch and the new desired `$version`. */
+export type DesiredChangeListener = (deviceId: string, patch: JsonObject, version: number) => void;
+
+/** The service's twin update: `tags` and/or `properties.desired` (reported is the device's). */
+export interface ServiceTwinUpdate {
+  tags?: unknown;
+  properties?: { desired?: unknown };
+}
+
+/** Device twins, persisted in the store's `twins` collection; A's pure rules do the merging. */
+export class TwinRegistry {
+  constructor(
+    private readonly store: HubStore,
+    private readonly onDesiredChange: DesiredChangeListener,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get(deviceId: string): TwinRecord | undefined {
+    return this.store.get<TwinRecord>('twins', deviceId);
+  }
+
+  all(): TwinRecord[] {
+    return this.store.values<TwinRecord>('twins');
+  }
+
+  async create(deviceId: string): Promise<void> {
+    await this.store.put('twins', deviceId, createTwin(deviceId, this.now()));
+  }
+
+  async remove(deviceId: string): Promise<void> {
+    await this.store.delete('twins', deviceId);
+  }
+
+  /** Applies a device's reported-properties patch; resolves with the new twin once durable. */
+  async patchReported(deviceId: string, patch: unknown): Promise<TwinRecord> {
+    const twin = this.require(deviceId);
+    const next = asHubError(() =>
+      applyTwinPatch(twin, 'reported', validateTwinPatch(patch, 'reported'), this.now()),
+    );
+    await this.store.put('twins', deviceId, next);
+    return next;
+  }
+
+  /** PATCH /twins/{id}: merges tags and desired properties. */
+  async patchFromService(deviceId: string, update: ServiceTwinUpdate, ifMatch: string): Promise<TwinRecord> {
+    const twin = this.require(deviceId);
+    checkEtag(twin.etag, ifMatch);
+    let next = twin;
+    let desiredPatch: JsonObject | undefined;
+    asHubError(() => {
+      if (update.tags !== undefined) {
+        next = applyTwinPatch(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
+      }
+      if (update.properties?.desired !== undefined) {
+        desiredPatch = validateTwinPatch(update.properties.desired, 'desired');
+        next = applyTwinPatch(next, 'desired', desiredPatch, this.now());
+      }
+    });
+    return this.commit(next, desiredPatch);
+  }
+
+  /** PUT /twins/{id}: replaces tags and desired properties. */
+  async replaceFromService(
+    deviceId: string,
+    update: ServiceTwinUpdate,
+    ifMatch: string,
+  ): Promise<TwinRecord> {
+    const twin = this.require(deviceId);
+    checkEtag(twin.etag, ifMatch);
+    let next = twin;
+    let desiredPatch: JsonObject | undefined;
+    asHubError(() => {
+      if (update.tags !== undefined) {
+        next = replaceTwinSection(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
+      }
+      if (update.properties?.desired !== undefined) {
+        const desired = validateTwinPatch(update.properties.desired, 'desired');
+        next = replaceTwinSection(next, 'desired', desired, this.now());
+        desiredPatch = replacementPatch(twin.desired.values, desired);
+      }
+    });
+    return this.commit(next, desiredPatch);
+  }
+
+  private async commit(next: TwinRecord, desiredPatch: JsonObject | undefined): Promise<TwinRecord> {
+    await this.store.put('twins', next.deviceId, next);
+    if (desiredPatch) this.onDesiredChange(next.deviceId, desiredPatch, next.desired.version);
+    return next;
+  }
+
+  private require(deviceId: string): TwinRecord {
+    const twin = this.get(deviceId);
+    if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
+    return twin;
+  }
+}
+
+/** What a device must apply to turn `before` into `after`: the new values, and null for removed keys. */
+function replacementPatch(before: JsonObject, after: JsonObject): JsonObject {
+  const patch: JsonObject = { ...after };
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) patch[key] = null;
+  return patch;
+}
+
+function asHubError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TwinPatchError) throw new HubError('ArgumentInvalid', err.message);
+    throw err;
+  }
+}

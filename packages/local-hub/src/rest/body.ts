@@ -1,0 +1,29 @@
+import type { IncomingMessage } from 'node:http';
+import { HubError } from '../errors';
+
+/** Largest request body accepted: a 128 KB method payload plus its envelope fits comfortably. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Reads a JSON body (undefined when empty). Oversized → 413 MessageTooLarge; bad JSON → 400. */
+export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HubError('ArgumentInvalid', 'The request body is not valid JSON.');
+  }
+}
+
+function tooLarge(limit: number): HubError {
+  return new HubError('MessageTooLarge', `The request body is larger than ${limit / 1024} KB.`);
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { HubError } from '../errors';
+
+/**
+ * Writes an error in IoT Hub's format: `{"Message":"ErrorCode:<Name>;<text>","ExceptionMessage":…}` and
+ * the `iothub-errorcode` header. azure-iothub parses exactly this to pick its error class.
+ */
+export function sendHubError(res: ServerResponse, error: HubError, now: Date = new Date()): void {
+  const body = JSON.stringify({
+    Message: `ErrorCode:${error.errorName};${error.message.replace(/;/g, ',')}`,
+    ExceptionMessage: `Tracking ID:${randomUUID().replace(/-/g, '')}-G:0-TimeStamp:${now.toISOString()}`,
+  });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(error.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'iothub-errorcode': error.errorName,
+  });
+  res.end(body);
+}
+
+/** Anything thrown that is not a HubError is a bug on our side: a 500 that reveals nothing. */
+export function toHubError(err: unknown): HubError {
+  return err instanceof HubError
+    ? err
+    : new HubError('ServerError', 'The hub failed to process the request.');
+}

@@ -1,0 +1,9 @@
+import { parseMethodRequest } from '../../methods/request';
+import { deviceIdOf, type RestContext, type RestRequest, type RestResponse } from './context';
+
+/** POST /twins/{id}/methods: the device's answer as `{status, payload}`, or IoT Hub's error. */
+export async function invokeMethod(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
+  const invocation = parseMethodRequest(request.body);
+  const result = await ctx.invoker.invoke(deviceIdOf(request), invocation);
+  return { status: 200, body: { status: result.status, payload: result.payload } };
+}

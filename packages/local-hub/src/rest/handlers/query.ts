@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { HubError } from '../../errors';
+import { executeQuery, pageResults, parseQuery, QueryContinuationError, QuerySyntaxError } from '../../query';
+import { header, type RestContext, type RestRequest, type RestResponse } from './context';
+import { serviceTwinDocuments } from './twins';
+import { parseBody } from './validation';
+
+const queryBody = z.looseObject({ query: z.string() });
+
+/** IoT Hub pages query results by 100 unless asked otherwise, and by at most 1000. */
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+/**
+ * POST /devices/query: runs the query over the twins and returns one page. `x-ms-continuation` is set only
+ * when more pages follow: the SDK takes its mere presence as "more results".
+ */
+export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse {
+  const { query: text } = parseBody(queryBody, request.body);
+  const maxItemCount = pageSize(header(request, 'x-ms-max-item-count'));
+  const continuationToken = header(request, 'x-ms-continuation') || undefined;
+  try {
+    const results = executeQuery(parseQuery(text), serviceTwinDocuments(ctx));
+    const page = pageResults(results, text, {
+      maxItemCount,
+      ...(continuationToken ? { continuationToken } : {}),
+    });
+    return {
+      status: 200,
+      body: page.items,
+      headers: {
+        'x-ms-item-type': 'JSON',
+        ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
+      },
+    };
+  } catch (err) {
+    if (err instanceof QuerySyntaxError || err instanceof QueryContinuationError) {
+      throw new HubError('ArgumentInvalid', err.message);
+    }
+    throw err;
+  }
+}
+
+function pageSize(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PAGE_SIZE;
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new HubError('ArgumentInvalid', 'x-ms-max-item-count must be a positive integer.');
+  }
+  return Math.min(size, MAX_PAGE_SIZE);
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { toDeviceFacts } from '../../registry/documents';
+import type { ServiceTwinUpdate } from '../../registry/twins';
+import { type TwinRecord, toServiceTwinDocument } from '../../twin';
+import { deviceIdOf, header, type RestContext, type RestRequest, type RestResponse } from './context';
+import { parseBody } from './validation';
+
+// Other twin fields the SDK echoes back (deviceId, etag, version, reported…) are ignored like on IoT Hub.
+const twinUpdate = z.looseObject({
+  tags: z.unknown().optional(),
+  properties: z.looseObject({ desired: z.unknown().optional() }).optional(),
+});
+
+export function getTwin(ctx: RestContext, request: RestRequest): RestResponse {
+  const deviceId = deviceIdOf(request);
+  const device = ctx.registry.require(deviceId);
+  const twin = ctx.twins.get(deviceId) as TwinRecord;
+  return twinResponse(ctx, twin, device.deviceId);
+}
+
+/** PATCH /twins/{id}: merge tags and desired properties; If-Match (absent = `*`) → 412 on mismatch. */
+export async function patchTwin(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
+  const deviceId = deviceIdOf(request);
+  ctx.registry.require(deviceId);
+  const update = parseBody(twinUpdate, request.body) as ServiceTwinUpdate;
+  const twin = await ctx.twins.patchFromService(deviceId, update, header(request, 'if-match') ?? '*');
+  return twinResponse(ctx, twin, deviceId);
+}
+
+/** PUT /twins/{id}: replace tags and desired properties. */
+export async function putTwin(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
+  const deviceId = deviceIdOf(request);
+  ctx.registry.require(deviceId);
+  const update = parseBody(twinUpdate, request.body) as ServiceTwinUpdate;
+  const twin = await ctx.twins.replaceFromService(deviceId, update, header(request, 'if-match') ?? '*');
+  return twinResponse(ctx, twin, deviceId);
+}
+
+/** The service view of every twin, in registry order (what queries run over). */
+export function serviceTwinDocuments(ctx: RestContext) {
+  return ctx.twins.all().flatMap((twin) => {
+    const device = ctx.registry.get(twin.deviceId);
+    return device
+      ? [toServiceTwinDocument(twin, toDeviceFacts(device, ctx.sessions.presenceOf(device.deviceId)))]
+      : [];
+  });
+}
+
+function twinResponse(ctx: RestContext, twin: TwinRecord, deviceId: string): RestResponse {
+  const device = ctx.registry.require(deviceId);
+  return {
+    status: 200,
+    body: toServiceTwinDocument(twin, toDeviceFacts(device, ctx.sessions.presenceOf(deviceId))),
+    headers: { etag: `"${twin.etag}"` },
+  };
+}

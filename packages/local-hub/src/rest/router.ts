@@ -1,0 +1,85 @@
+import type { Permission } from '../auth/policies';
+
+export type RouteName =
+  | 'health'
+  | 'putDevice'
+  | 'getDevice'
+  | 'deleteDevice'
+  | 'listDevices'
+  | 'getTwin'
+  | 'patchTwin'
+  | 'putTwin'
+  | 'invokeMethod'
+  | 'query';
+
+interface RouteSpec {
+  method: string;
+  pattern: RegExp;
+  name: RouteName;
+  /** Any one of these grants access; empty means no authentication (health only). */
+  permissions: readonly Permission[];
+}
+
+// Permissions as IoT Hub assigns them: the `service` policy reads twins, queries and invokes methods.
+const ROUTES: readonly RouteSpec[] = [
+  { method: 'GET', pattern: /^\/health$/, name: 'health', permissions: [] },
+  { method: 'GET', pattern: /^\/devices\/?$/, name: 'listDevices', permissions: ['RegistryRead'] },
+  {
+    method: 'POST',
+    pattern: /^\/devices\/query$/,
+    name: 'query',
+    permissions: ['RegistryRead', 'ServiceConnect'],
+  },
+  { method: 'PUT', pattern: /^\/devices\/([^/]+)$/, name: 'putDevice', permissions: ['RegistryWrite'] },
+  { method: 'GET', pattern: /^\/devices\/([^/]+)$/, name: 'getDevice', permissions: ['RegistryRead'] },
+  { method: 'DELETE', pattern: /^\/devices\/([^/]+)$/, name: 'deleteDevice', permissions: ['RegistryWrite'] },
+  {
+    method: 'GET',
+    pattern: /^\/twins\/([^/]+)$/,
+    name: 'getTwin',
+    permissions: ['RegistryRead', 'ServiceConnect'],
+  },
+  {
+    method: 'PATCH',
+    pattern: /^\/twins\/([^/]+)$/,
+    name: 'patchTwin',
+    permissions: ['ServiceConnect', 'RegistryWrite'],
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/twins\/([^/]+)$/,
+    name: 'putTwin',
+    permissions: ['ServiceConnect', 'RegistryWrite'],
+  },
+  {
+    method: 'POST',
+    pattern: /^\/twins\/([^/]+)\/methods\/?$/,
+    name: 'invokeMethod',
+    permissions: ['ServiceConnect'],
+  },
+];
+
+export type RouteMatch =
+  | { kind: 'route'; name: RouteName; deviceId: string | undefined; permissions: readonly Permission[] }
+  | { kind: 'method-not-allowed' }
+  | { kind: 'not-found' };
+
+/** Matches a request path (without query) to a route; ids in the path are percent-decoded. */
+export function matchRoute(method: string, pathname: string): RouteMatch {
+  let pathKnown = false;
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(pathname);
+    if (!match) continue;
+    pathKnown = true;
+    if (route.method !== method) continue;
+    const raw = match[1];
+    let deviceId: string | undefined;
+    try {
+      deviceId = raw === undefined ? undefined : decodeURIComponent(raw);
+    } catch {
+      return { kind: 'not-found' };
+    }
+    return { kind: 'route', name: route.name, deviceId, permissions: route.permissions };
+  }
+  return pathKnown ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
+}
