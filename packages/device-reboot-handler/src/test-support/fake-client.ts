@@ -67,7 +67,7 @@ export class FakeDeviceClient extends EventEmitter implements RebootHandlerClien
         reported: {
           update: (patch, done) => {
             this.updateCalls += 1;
-            settle(this.updateBehaviours.shift() ?? 'ok').then(
+            settle(this.nextUpdateBehaviour()).then(
               () => {
                 this.reported.push(patch);
                 done();
@@ -78,6 +78,11 @@ export class FakeDeviceClient extends EventEmitter implements RebootHandlerClien
         },
       },
     };
+  }
+
+  /** How the next reported-properties update behaves; override to script failures differently. */
+  protected nextUpdateBehaviour(): CallBehaviour {
+    return this.updateBehaviours.shift() ?? 'ok';
   }
 
   /** Delivers a method request as the SDK would; returns its response recorder. */

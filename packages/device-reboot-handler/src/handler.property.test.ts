@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { RESPONSE_MODES } from './flow';
+import { attachRebootHandler } from './handler';
+import { createMemoryRebootStore } from './store';
+import { type Deferred, deferred, FakeDeviceClient, type FakeResponse } from './test-support/fake-client';
+
+type Command =
+  | { kind: 'request'; valid: boolean; sendFails: boolean }
+  | { kind: 'finish'; fails: boolean }
+  | { kind: 'twinFailures'; count: number }
+  | { kind: 'tick'; ms: number }
+  | { kind: 'connect' };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ kind: fc.constant('request' as const), valid: fc.boolean(), sendFails: fc.boolean() }),
+  fc.record({ kind: fc.constant('finish' as const), fails: fc.boolean() }),
+  fc.record({ kind: fc.constant('twinFailures' as const), count: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 3_000 }) }),
+  fc.constant({ kind: 'connect' as const }),
+);
+
+describe('any sequence of requests and injected failures', () => {
+  beforeEach(() => jest.useFakeTimers({ now: new Date('2026-11-28T04:00:00.000Z') }));
+  afterEach(() => jest.useRealTimers());
+
+  it('answers every request exactly once and runs at most one reboot at a time', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...RESPONSE_MODES),
+        fc.array(command, { maxLength: 30 }),
+        async (mode, commands) => {
+          const client = new FakeDeviceClient();
+          const pending: Deferred<void>[] = [];
+          let running = 0;
+          let maxRunning = 0;
+          let rebootsDone = 0;
+          const handler = attachRebootHandler(client, {
+            mode,
+            store: createMemoryRebootStore(),
+            retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, callTimeoutMs: 500 },
+            reboot: async () => {
+              running += 1;
+              maxRunning = Math.max(maxRunning, running);
+              const action = deferred();
+              pending.push(action);
+              try {
+                await action.promise;
+                rebootsDone += 1;
+              } finally {
+                running -= 1;
+              }
+            },
+          });
+          const responses: FakeResponse[] = [];
+
+          for (const step of commands) {
+            switch (step.kind) {
+              case 'request':
+                responses.push(
+                  client.invoke(step.valid ? { reason: 'test' } : { delaySeconds: -1 }, {
+                    send: step.sendFails ? new Error('not connected') : 'ok',
+                  }),
+                );
+                break;
+              case 'finish': {
+                const action = pending.shift();
+                if (step.fails) action?.reject(new Error('reboot refused'));
+                else action?.resolve();
+                break;
+              }
+              case 'twinFailures':
+                client.updateBehaviours.push(...Array<Error>(step.count).fill(new Error('throttled')));
+                break;
+              case 'tick':
+                await jest.advanceTimersByTimeAsync(step.ms);
+                break;
+              case 'connect':
+                client.emit('connect');
+                break;
+            }
+            await jest.advanceTimersByTimeAsync(0);
+          }
+          // Let everything still running complete.
+          for (let action = pending.shift(); action; action = pending.shift()) {
+            action.resolve();
+            await jest.runAllTimersAsync();
+          }
+          await jest.runAllTimersAsync();
+          await handler.detach();
+
+          expect(maxRunning).toBeLessThanOrEqual(1);
+          for (const response of responses) expect(response.sends).toHaveLength(1);
+          // Nothing false is reported: at most one reported reboot time per completed reboot.
+          expect(new Set(client.reportedTimes()).size).toBeLessThanOrEqual(rebootsDone);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
