@@ -13,7 +13,7 @@ export interface AppLoggerOptions {
    * environment when set (the demo asks its child apps for pretty lines), else whether stdout is a TTY.
    */
   pretty?: boolean;
-  /** Where lines go; default stdout. */
+  /** Where lines go; default stdout (apps whose stdout carries results log to stderr). */
   destination?: NodeJS.WritableStream;
 }
 
@@ -34,7 +34,7 @@ const SECRET_FIELDS = [
  * message or error text masked, so a log line never carries a key or a SAS token.
  */
 export function createAppLogger(options: AppLoggerOptions): Logger {
-  const usePretty = options.pretty ?? prettyByDefault();
+  const usePretty = options.pretty ?? prettyByDefault(options.destination ?? process.stdout);
   const config: LoggerOptions = {
     name: options.name,
     level: options.level ?? 'info',
@@ -49,16 +49,16 @@ export function createAppLogger(options: AppLoggerOptions): Logger {
       },
     },
   };
-  const destination =
-    options.destination ??
-    (usePretty
-      ? pretty({
-          colorize: Boolean(process.stdout.isTTY),
-          sync: true,
-          ignore: 'pid,hostname',
-          translateTime: 'SYS:HH:MM:ss.l',
-        })
-      : pino.destination({ dest: 1, sync: true }));
+  const target = options.destination ?? process.stdout;
+  const destination = usePretty
+    ? pretty({
+        colorize: Boolean((target as NodeJS.WriteStream).isTTY),
+        sync: true,
+        ignore: 'pid,hostname',
+        translateTime: 'SYS:HH:MM:ss.l',
+        destination: target,
+      })
+    : (options.destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(config, destination);
 }
 
@@ -71,9 +71,9 @@ function serializeError(err: unknown): unknown {
   return base;
 }
 
-function prettyByDefault(): boolean {
+function prettyByDefault(target: NodeJS.WritableStream): boolean {
   const format = process.env.LOG_FORMAT?.toLowerCase();
   if (format === 'pretty') return true;
   if (format === 'json') return false;
-  return Boolean(process.stdout.isTTY);
+  return Boolean((target as NodeJS.WriteStream).isTTY);
 }
