@@ -28,9 +28,12 @@ export interface MethodClient {
   ): void;
 }
 
-/** The twin as far as reporting goes; `update` is callback-only in the SDK. */
+/**
+ * The twin as far as reporting goes. `update` is callback-only in the SDK, and optional here because
+ * the SDK types `properties.reported` as a plain dictionary; it is checked when used.
+ */
 export interface ReportableTwin {
-  properties: { reported: { update(patch: unknown, done: (err?: Error) => void): void } };
+  properties: { reported: { update?: (patch: unknown, done: (err?: Error) => void) => void } };
 }
 
 /** Fetches the device twin (promise form). */

@@ -1,5 +1,5 @@
 import { systemClock } from './clock';
-import { OperationTimeoutError, RetriesExhaustedError } from './errors';
+import { OperationTimeoutError, RebootHandlerError, RetriesExhaustedError } from './errors';
 import { captureLogger, FakeDeviceClient } from './test-support/fake-client';
 import { createTwinReporter } from './twin-report';
 
@@ -61,5 +61,15 @@ describe('twin reporter', () => {
     expect((err as RetriesExhaustedError).cause).toBeInstanceOf(OperationTimeoutError);
     expect(client.updateCalls).toBe(3);
     expect(client.reported).toHaveLength(0);
+  });
+
+  it('fails with a typed error when the twin cannot be updated', async () => {
+    const { logger } = captureLogger();
+    const report = createTwinReporter(
+      { getTwin: async () => ({ properties: { reported: {} } }) },
+      { retry: { ...retry, maxAttempts: 1 }, clock: systemClock, random: () => 0 },
+    );
+    const err = await report(rebootTime, logger).catch((e: unknown) => e);
+    expect((err as RetriesExhaustedError).cause).toBeInstanceOf(RebootHandlerError);
   });
 });

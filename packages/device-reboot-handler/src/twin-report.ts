@@ -2,6 +2,7 @@ import { buildRebootReport } from '@iothub-reboot/contracts';
 import type { Logger } from 'pino';
 import type { ReportableTwin, TwinClient } from './client';
 import type { Clock } from './clock';
+import { RebootHandlerError } from './errors';
 import { type RetrySettings, retryWithBackoff, withTimeout } from './retry';
 
 /** Writes the reboot report to the twin's reported properties; rejects once retries are exhausted. */
@@ -25,14 +26,18 @@ export function createTwinReporter(client: TwinClient, options: TwinReporterOpti
 
   const attempt = async (patch: unknown): Promise<void> => {
     twin ??= await withTimeout('getTwin', retry.callTimeoutMs, clock, () => client.getTwin());
-    const target = twin;
+    const reported = twin.properties.reported;
+    const { update } = reported;
+    if (typeof update !== 'function') {
+      throw new RebootHandlerError('the twin object has no properties.reported.update function');
+    }
     await withTimeout(
       'reported properties update',
       retry.callTimeoutMs,
       clock,
       () =>
         new Promise<void>((resolve, reject) => {
-          target.properties.reported.update(patch, (err) => (err ? reject(err) : resolve()));
+          update.call(reported, patch, (err) => (err ? reject(err) : resolve()));
         }),
     );
   };

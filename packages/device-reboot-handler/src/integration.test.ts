@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readLastRebootFromTwin, safeParseRebootResponse } from '@iothub-reboot/contracts';
+import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
+import { Client } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { createFileRebootStore } from './file-store';
+import { attachRebootHandler, type RebootHandlerOptions } from './handler';
+import { reportPendingReboot } from './startup';
+import { deferred } from './test-support/fake-client';
+import { createServiceClients, type ServiceClients } from './test-support/service';
+
+// The real device SDK (MQTT over TLS, hub CA verified) against the local hub, driven by the real
+// service SDK: invokeDeviceMethod for the method, Registry.getTwin for the report.
+let hub: LocalHub;
+let service: ServiceClients;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((client) => client.close()));
+  await service.close();
+  await hub.close();
+});
+
+/** Opens an SDK client for `deviceId` (created on first use) that trusts only the hub's CA. */
+async function openDevice(deviceId: string): Promise<Client> {
+  if (!hub.listDevices().some((d) => d.deviceId === deviceId)) await hub.createDevice(deviceId);
+  const client = Client.fromConnectionString(hub.deviceConnectionString(deviceId), Mqtt);
+  clients.push(client);
+  await client.setOptions({ ca: hub.caPem });
+  await client.open();
+  return client;
+}
+
+/** Opens a device and attaches the handler; resolves once a method call would reach it (no sleeping). */
+async function deviceWithHandler(deviceId: string, options: RebootHandlerOptions) {
+  const client = await openDevice(deviceId);
+  const handler = attachRebootHandler(client, options);
+  await hub.whenDeviceSubscribedToMethods(deviceId);
+  return { client, handler };
+}
+
+function invokeReboot(deviceId: string, payload: unknown) {
+  return service.client
+    .invokeDeviceMethod(deviceId, { methodName: 'rebootDevice', payload, responseTimeoutInSeconds: 15 })
+    .then(({ result }) => result as { status: number; payload: unknown });
+}
+
+async function reportedRebootTime(deviceId: string): Promise<string | undefined> {
+  const { responseBody } = await service.registry.getTwin(deviceId);
+  const last = readLastRebootFromTwin(responseBody);
+  return last.reported ? last.rebootTime.toISOString() : undefined;
+}
+
+describe('with the real SDKs against the local hub', () => {
+  it('report-then-respond: answers 200 with the reboot time the twin now holds', async () => {
+    const reboot = jest.fn(async () => undefined);
+    const { handler } = await deviceWithHandler('reboot-200', { reboot });
+    const result = await invokeReboot('reboot-200', { reason: 'integration' });
+    expect(result.status).toBe(200);
+    const response = safeParseRebootResponse(result.payload);
+    expect(response.success && response.data.result).toBe('rebooted');
+    if (response.success && response.data.result === 'rebooted') {
+      await expect(reportedRebootTime('reboot-200')).resolves.toBe(response.data.rebootTime);
+    }
+    expect(reboot).toHaveBeenCalledWith(expect.objectContaining({ payload: { reason: 'integration' } }));
+    await handler.detach();
+  });
+
+  it('answers 400 to a payload outside the contract and does not reboot', async () => {
+    const reboot = jest.fn(async () => undefined);
+    const { handler } = await deviceWithHandler('reboot-400', { reboot });
+    const result = await invokeReboot('reboot-400', { delaySeconds: 'later' });
+    expect(result).toMatchObject({ status: 400, payload: { result: 'bad-request' } });
+    expect(reboot).not.toHaveBeenCalled();
+    await expect(reportedRebootTime('reboot-400')).resolves.toBeUndefined();
+    await handler.detach();
+  });
+
+  it('answers 409 to a second request while the first reboot runs', async () => {
+    const started = deferred();
+    const release = deferred();
+    const { handler } = await deviceWithHandler('reboot-409', {
+      reboot: async () => {
+        started.resolve();
+        await release.promise;
+      },
+    });
+    const first = invokeReboot('reboot-409', {});
+    await started.promise;
+    await expect(invokeReboot('reboot-409', {})).resolves.toMatchObject({
+      status: 409,
+      payload: { result: 'busy' },
+    });
+    release.resolve();
+    await expect(first).resolves.toMatchObject({ status: 200 });
+    await handler.detach();
+  });
+
+  it('respond-then-reboot: answers 202 at once, then reboots and reports', async () => {
+    const release = deferred();
+    const { handler } = await deviceWithHandler('reboot-202', {
+      mode: 'respond-then-reboot',
+      reboot: () => release.promise,
+    });
+    await expect(invokeReboot('reboot-202', {})).resolves.toMatchObject({
+      status: 202,
+      payload: { result: 'accepted' },
+    });
+    await expect(reportedRebootTime('reboot-202')).resolves.toBeUndefined();
+    release.resolve();
+    await handler.detach(); // resolves once the accepted reboot has been reported
+    await expect(reportedRebootTime('reboot-202')).resolves.toEqual(expect.any(String));
+  });
+
+  it('a real restart: the next process reports the reboot from the file record, once', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'reboot-it-'));
+    try {
+      const store = createFileRebootStore(join(directory, 'pending-reboot.json'));
+      const restarting = deferred();
+      const before = await deviceWithHandler('reboot-restart', {
+        mode: 'respond-then-reboot',
+        store,
+        // A real restart never returns: the process ends here.
+        reboot: () => {
+          restarting.resolve();
+          return new Promise<void>(() => undefined);
+        },
+      });
+      await expect(invokeReboot('reboot-restart', {})).resolves.toMatchObject({ status: 202 });
+      await restarting.promise;
+      await before.client.close();
+
+      const processStartedAt = new Date();
+      const after = await openDevice('reboot-restart');
+      await expect(reportPendingReboot(after, { store, processStartedAt })).resolves.toMatchObject({
+        status: 'reported',
+        recoveredFromRestart: true,
+      });
+      await expect(reportedRebootTime('reboot-restart')).resolves.toBe(processStartedAt.toISOString());
+      await expect(reportPendingReboot(after, { store, processStartedAt })).resolves.toEqual({
+        status: 'none',
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
