@@ -44,7 +44,10 @@ export type FlowStep =
   | { step: 'report'; rebootTime: Date }
   /** The report is delivered; remove the record. */
   | { step: 'clear'; rebootTime: Date }
-  /** The reboot action failed; remove the record so nothing false is reported later. */
+  /**
+   * The reboot action failed; remove the record so nothing false is reported later (or put back the
+   * record of an earlier reboot whose report is still owed).
+   */
   | { step: 'discard' };
 
 /** How a step ended; `at` is the clock's time when it ended. */

@@ -233,6 +233,52 @@ describe('report-then-respond (default)', () => {
     expect(client.reportedTimes()).toEqual([iso(0)]);
   });
 
+  it('keeps an owed report through a later request whose reboot fails', async () => {
+    const { client, store, actions } = setup();
+    client.updateBehaviours.push(new Error('offline'), new Error('offline'), new Error('offline'));
+    client.invoke({}, { requestId: 'r-1' });
+    await flush();
+    actions[0]?.resolve();
+    await jest.runAllTimersAsync();
+    const owed = await store.load();
+    expect(owed).toMatchObject({ phase: 'rebooted', requestId: 'r-1' });
+
+    await jest.advanceTimersByTimeAsync(60_000);
+    const failing = client.invoke({}, { requestId: 'r-2' });
+    await flush();
+    actions[1]?.reject(new Error('refused'));
+    await flush();
+    expect(failing.sends.map((s) => s.status)).toEqual([500]);
+    await expect(store.load()).resolves.toEqual(owed);
+
+    client.emit('connect');
+    await flush();
+    expect(client.reportedTimes()).toEqual([iso(0)]);
+    await expect(store.load()).resolves.toBeUndefined();
+  });
+
+  it('lets a newer reboot supersede an owed report', async () => {
+    const { client, store, actions } = setup();
+    client.updateBehaviours.push(new Error('offline'), new Error('offline'), new Error('offline'));
+    client.invoke({});
+    await flush();
+    actions[0]?.resolve();
+    await jest.runAllTimersAsync();
+    const reportsBefore = client.updateCalls;
+    const newer = client.invoke({});
+    await flush();
+    await jest.advanceTimersByTimeAsync(5_000);
+    actions[1]?.resolve();
+    await flush();
+    expect(newer.sends.map((s) => s.status)).toEqual([200]);
+    client.emit('connect');
+    await flush();
+    expect(client.updateCalls).toBe(reportsBefore + 1);
+    const answer = newer.sends[0]?.payload as { rebootTime: string } | undefined;
+    expect(client.reportedTimes()).toEqual([answer?.rebootTime]);
+    await expect(store.load()).resolves.toBeUndefined();
+  });
+
   it('survives a response that cannot be sent, and stays available', async () => {
     const { client, lines, actions } = setup();
     const lost = client.invoke({}, { send: new Error('not connected') });

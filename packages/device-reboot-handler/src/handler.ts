@@ -1,4 +1,5 @@
 import {
+  type PendingReboot,
   REBOOT_METHOD_NAME,
   type RebootRequest,
   type RebootResponse,
@@ -71,8 +72,8 @@ export function attachRebootHandler(
   const report = createTwinReporter(client, resolved);
 
   let busy = false;
-  // The reboot time whose report failed during a request; the store keeps it across restarts as well.
-  let owed: Date | undefined;
+  // The reboot whose report failed during a request; the store keeps it across restarts as well.
+  let owed: OwedReport | undefined;
   let running: Promise<void> = Promise.resolve();
 
   // Runs `work` as the one activity of the handler; `work` never rejects.
@@ -98,8 +99,7 @@ export function attachRebootHandler(
       occupy(async () => {
         owed = await runFlow(
           { ...resolved, mode, report, reboot: options.reboot },
-          request,
-          admission.request,
+          { request, payload: admission.request, owed },
           respond,
           log,
         );
@@ -113,18 +113,19 @@ export function attachRebootHandler(
 
   // A report that failed during a request is sent again when the client reconnects.
   const onConnect = () => {
-    const rebootTime = owed;
-    if (rebootTime === undefined || busy) return;
+    const pending = owed;
+    if (pending === undefined || busy) return;
+    const log = logger.child({ requestId: pending.requestId });
     occupy(async () => {
       try {
-        await report(rebootTime, logger);
+        await report(new Date(pending.rebootTime), log);
       } catch (err) {
-        logger.warn({ err }, 'Pending reboot report still not delivered; retrying on the next connection');
+        log.warn({ err }, 'Pending reboot report still not delivered; retrying on the next connection');
         return;
       }
       owed = undefined;
       await resolved.store.clear().catch((err: unknown) => {
-        logger.error({ err }, 'Could not clear the reported pending reboot');
+        log.error({ err }, 'Could not clear the reported pending reboot');
       });
     });
   };
@@ -144,23 +145,32 @@ export function attachRebootHandler(
   };
 }
 
+/** A completed reboot whose twin report is still owed, as stored. */
+type OwedReport = Extract<PendingReboot, { phase: 'rebooted' }>;
+
 interface FlowDeps extends ResolvedReportingOptions {
   mode: ResponseMode;
   report: ReportReboot;
   reboot: RebootHandlerOptions['reboot'];
 }
 
+interface FlowInput {
+  request: MethodRequest;
+  payload: RebootRequest;
+  /** An earlier reboot's owed report: restored if this request ends without a reboot of its own. */
+  owed: OwedReport | undefined;
+}
+
 /**
  * Interprets the steps of {@link advance} for one accepted request; never rejects. Resolves with the
- * reboot time whose report is still owed, if any.
+ * report still owed afterwards, if any.
  */
 async function runFlow(
   deps: FlowDeps,
-  request: MethodRequest,
-  payload: RebootRequest,
+  { request, payload, owed: owedBefore }: FlowInput,
   respond: (response: RebootResponse) => Promise<void>,
   log: Logger,
-): Promise<Date | undefined> {
+): Promise<OwedReport | undefined> {
   const { store, clock, mode, report } = deps;
   const acceptedAt = clock.now().toISOString();
   const record = { version: 1, requestId: request.requestId, acceptedAt } as const;
@@ -179,13 +189,15 @@ async function runFlow(
       case 'report':
         return report(current.rebootTime, log);
       case 'clear':
-      case 'discard':
         return store.clear();
+      case 'discard':
+        // This request's record replaced an owed one; without a newer reboot, that report is owed again.
+        return owedBefore === undefined ? store.clear() : store.save(owedBefore);
     }
   };
 
   let step: FlowStep | undefined = FIRST_STEP;
-  let owed: Date | undefined;
+  let owed = owedBefore;
   try {
     while (step !== undefined) {
       let outcome: StepOutcome;
@@ -198,7 +210,11 @@ async function runFlow(
       }
       const transition = advance(mode, step, outcome);
       if (transition.respond !== undefined) await respond(transition.respond);
-      owed = transition.reportOwed;
+      if (step.step === 'report') {
+        // A newer reboot time supersedes any older owed one: the twin holds the last reboot only.
+        const rebootTime = transition.reportOwed?.toISOString();
+        owed = rebootTime === undefined ? undefined : { ...record, phase: 'rebooted', rebootTime };
+      }
       step = transition.next;
     }
   } catch (err) {
