@@ -35,7 +35,7 @@ export class PollTimeoutError<T = unknown> extends Error {
         : 'the deadline left no room for another attempt';
     const failure =
       details.lastError === undefined ? '' : `; last error: ${describeError(details.lastError)}`;
-    super(`Gave up waiting for ${label} after ${details.elapsedMs} ms: ${bound}${failure}`);
+    super(`Gave up waiting for ${label}: ${bound} (${details.elapsedMs} ms)${failure}`);
     this.reason = details.reason;
     this.attempts = details.attempts;
     this.elapsedMs = details.elapsedMs;
