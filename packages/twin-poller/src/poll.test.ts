@@ -1,3 +1,4 @@
+import type { Clock } from './clock';
 import {
   PollAbortedError,
   PollFatalError,
@@ -20,6 +21,35 @@ function sequence(values: number[]) {
 
 function httpError(name: string, statusCode: number, headers: Record<string, string> = {}): Error {
   return Object.assign(new Error(`${name} from the hub`), { name, response: { statusCode, headers } });
+}
+
+/** A clock whose time moves only when a timer is fired by hand. */
+class ManualClock implements Clock {
+  private time = 0;
+  private lastId = 0;
+  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+
+  now = () => this.time;
+  setTimeout = (callback: () => void, ms: number) => {
+    this.lastId += 1;
+    this.timers.set(this.lastId, { at: this.time + ms, callback });
+    return this.lastId;
+  };
+  clearTimeout = (handle: unknown) => {
+    this.timers.delete(handle as number);
+  };
+  pending = () => this.timers.size;
+
+  /** Lets pending promises run, then fires the earliest timer; false when none is left. */
+  async fireNext(): Promise<boolean> {
+    for (let i = 0; i < 10; i += 1) await Promise.resolve();
+    const [id, timer] = [...this.timers].sort(([, a], [, b]) => a.at - b.at)[0] ?? [];
+    if (id === undefined || timer === undefined) return false;
+    this.timers.delete(id);
+    this.time = timer.at;
+    timer.callback();
+    return true;
+  }
 }
 
 /** Starts a poll and lets fake time run until it settles. */
@@ -223,14 +253,8 @@ describe('pollUntil', () => {
     });
   });
 
-  it('uses a custom classifier and clock when given', async () => {
-    let now = 0;
-    const timers: Array<() => void> = [];
-    const clock = {
-      now: () => now,
-      setTimeout: (callback: () => void) => timers.push(callback),
-      clearTimeout: () => {},
-    };
+  it('runs on an injected clock, clears every timer it set, and uses a custom classifier', async () => {
+    const clock = new ManualClock();
     const read = jest
       .fn<Promise<number>, [AbortSignal]>()
       .mockRejectedValueOnce(new Error('odd but retryable'))
@@ -239,18 +263,13 @@ describe('pollUntil', () => {
       read,
       check: isAtLeast(1),
       clock,
+      random: () => 0.5,
+      backoff: { initialMs: 400, maxMs: 400 },
       classifyError: () => ({ kind: 'transient' }),
     });
-    // Drive the fake clock by hand: fire the pending wait after the failed read.
-    while (read.mock.calls.length < 2) {
-      await Promise.resolve();
-      const next = timers.pop();
-      if (next && read.mock.calls.length === 1) {
-        now += 100;
-        next();
-      }
-    }
-    await expect(done).resolves.toMatchObject({ value: 'reached 1', attempts: 2 });
+    while (await clock.fireNext()) {}
+    await expect(done).resolves.toEqual({ value: 'reached 1', attempts: 2, elapsedMs: 200 });
+    expect(clock.pending()).toBe(0);
   });
 
   it('stops at once on abort, during a read or a wait, and aborts the read signal', async () => {
