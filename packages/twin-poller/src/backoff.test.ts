@@ -17,7 +17,7 @@ describe('fullJitterDelay', () => {
         fc.integer({ min: 0, max: 10_000 }),
         fc.nat(60_000),
         fc.nat(60_000),
-        fc.double({ min: -1, max: 2, noNaN: true }),
+        fc.double({ min: -1, max: 2 }),
         (failures, initialMs, maxMs, random) => {
           const delay = fullJitterDelay(failures, { initialMs, maxMs }, random);
           expect(delay).toBeGreaterThanOrEqual(0);

@@ -16,7 +16,8 @@ export function fullJitterDelay(failures: number, backoff: BackoffOptions, rando
   // Past 2^30 the window is capped anyway; the bound avoids an infinite power.
   const exponent = Math.min(Math.max(failures - 1, 0), 30);
   const window = Math.min(backoff.maxMs, backoff.initialMs * 2 ** exponent);
-  return Math.floor(window * Math.min(Math.max(random, 0), 1));
+  const unit = Number.isFinite(random) ? Math.min(Math.max(random, 0), 1) : 0;
+  return Math.floor(window * unit);
 }
 
 /**

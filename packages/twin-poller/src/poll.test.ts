@@ -240,6 +240,14 @@ describe('pollUntil', () => {
     expect(error.cause).toMatchObject({ name, statusCode: status });
   });
 
+  it('fails at once when the predicate returns no verdict', async () => {
+    const outcome = await run({ read: sequence([1]), check: (() => undefined) as never });
+    expect((outcome as { error: unknown }).error).toMatchObject({
+      name: 'PollFatalError',
+      hint: expect.stringMatching(/no verdict/),
+    });
+  });
+
   it('fails at once when the predicate throws', async () => {
     const outcome = await run({
       read: sequence([1]),

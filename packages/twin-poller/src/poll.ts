@@ -139,8 +139,10 @@ export async function pollUntil<T, V>(options: PollOptions<T, V>): Promise<PollR
       let verdict: PollCheck<V>;
       try {
         verdict = s.check(outcome.value);
+        if (typeof verdict?.done !== 'boolean')
+          throw new TypeError('expected { done: true, value } or { done: false, reason }');
       } catch (err) {
-        throw fatal('the predicate threw; fix the check function', err);
+        throw fatal('the predicate threw or returned no verdict; fix the check function', err);
       }
       if (verdict.done) {
         report({ attempt: attempts, elapsedMs: elapsed(), outcome: 'satisfied', observation: outcome.value });
@@ -165,8 +167,10 @@ export async function pollUntil<T, V>(options: PollOptions<T, V>): Promise<PollR
       let verdict: ErrorClassification;
       try {
         verdict = s.classifyError(error, clock.now());
+        if (verdict?.kind !== 'transient' && verdict?.kind !== 'fatal')
+          throw new TypeError('expected kind transient or fatal');
       } catch (err) {
-        throw fatal('the error classifier threw; fix classifyError', err);
+        throw fatal('the error classifier threw or returned no verdict; fix classifyError', err);
       }
       if (verdict.kind === 'fatal') throw fatal(verdict.hint, error);
       failures += 1;
