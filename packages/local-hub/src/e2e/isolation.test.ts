@@ -1,0 +1,104 @@
+import type { MqttClient } from 'mqtt';
+import { startTestHub, type TestHub } from '../test-support/harness';
+import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
+
+/** The next message a raw client receives. */
+function nextMessage(client: MqttClient): Promise<{ topic: string; payload: string }> {
+  return new Promise((resolve) =>
+    client.once('message', (topic, payload) => resolve({ topic, payload: payload.toString() })),
+  );
+}
+
+describe('device isolation and sessions', () => {
+  let t: TestHub;
+  const open: MqttClient[] = [];
+  const connect = async (deviceId: string) => {
+    const device =
+      t.hub.listDevices().find((d) => d.deviceId === deviceId) ?? (await t.hub.createDevice(deviceId));
+    const client = await connectRaw(t.hub, deviceId, deviceToken(t.hub, deviceId, device.primaryKey));
+    open.push(client);
+    return client;
+  };
+  beforeAll(async () => {
+    t = await startTestHub();
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((c) => c.endAsync(true)));
+    await t.close();
+  });
+
+  it("refuses subscriptions to other devices' topics and wildcards", async () => {
+    const a = await connect('iso-a');
+    // mqtt.js rejects a SUBACK that refuses any filter; the codes ride on the error.
+    const refusal = await a
+      .subscribeAsync([
+        '$iothub/twin/res/#',
+        '$iothub/methods/POST/#',
+        'devices/iso-a/messages/devicebound/#',
+        'devices/iso-b/messages/devicebound/#',
+        '#',
+        '$iothub/#',
+        'devices/+/messages/events/#',
+      ])
+      .catch((err: { packet?: { granted?: number[] } }) => err);
+    expect((refusal as { packet?: { granted?: number[] } }).packet?.granted).toEqual([
+      0, 0, 0, 128, 128, 128, 128,
+    ]);
+  });
+
+  it('sends twin responses and method requests only to the device concerned', async () => {
+    const a = await connect('iso-c');
+    const b = await connect('iso-d');
+    await a.subscribeAsync(['$iothub/twin/res/#', '$iothub/methods/POST/#']);
+    await b.subscribeAsync(['$iothub/twin/res/#', '$iothub/methods/POST/#']);
+    const firstOfB = nextMessage(b);
+
+    const responseToA = nextMessage(a);
+    await a.publishAsync('$iothub/twin/GET/?$rid=a1', ' ');
+    expect((await responseToA).topic).toBe('$iothub/twin/res/200/?$rid=a1');
+
+    const methodToA = nextMessage(a);
+    const call = t.service.client.invokeDeviceMethod('iso-c', {
+      methodName: 'ping',
+      payload: 1,
+      responseTimeoutInSeconds: 5,
+    });
+    const request = await methodToA;
+    expect(request.topic).toMatch(/^\$iothub\/methods\/POST\/ping\/\?\$rid=/);
+    const rid = new URLSearchParams(request.topic.split('?')[1]).get('$rid');
+    // B answering A's request id does not complete A's call.
+    await b.publishAsync(`$iothub/methods/res/500/?$rid=${rid}`, '"forged"');
+    await a.publishAsync(`$iothub/methods/res/200/?$rid=${rid}`, '"pong"');
+    await expect(call).resolves.toMatchObject({ result: { status: 200, payload: 'pong' } });
+
+    // B's first message is the answer to its own request: nothing meant for A reached it.
+    await b.publishAsync('$iothub/twin/GET/?$rid=b1', ' ');
+    expect((await firstOfB).topic).toBe('$iothub/twin/res/200/?$rid=b1');
+  });
+
+  it("disconnects a device that publishes on another device's topic", async () => {
+    const a = await connect('iso-e');
+    const closed = new Promise((resolve) => a.once('close', resolve));
+    a.publish('devices/iso-f/messages/events/', 'hi');
+    await closed;
+  });
+
+  it('drops the first connection when a second one uses the same device id', async () => {
+    const first = await connect('iso-g');
+    const closed = new Promise((resolve) => first.once('close', resolve));
+    const second = await connect('iso-g');
+    await closed;
+    await second.subscribeAsync('$iothub/twin/res/#');
+    const response = nextMessage(second);
+    await second.publishAsync('$iothub/twin/GET/?$rid=g', ' ');
+    expect((await response).topic).toBe('$iothub/twin/res/200/?$rid=g');
+    expect(t.hub.listDevices().find((d) => d.deviceId === 'iso-g')?.connectionState).toBe('Connected');
+  });
+
+  it('counts telemetry', async () => {
+    const a = await connect('iso-h');
+    await a.publishAsync('devices/iso-h/messages/events/', 'one', { qos: 1 });
+    await a.publishAsync('devices/iso-h/messages/events/%24.ct=application%2Fjson', 'two', { qos: 1 });
+    expect(t.hub.telemetryCount('iso-h')).toBe(2);
+  });
+});

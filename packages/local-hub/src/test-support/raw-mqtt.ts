@@ -1,0 +1,39 @@
+import { connectAsync, type IConnackPacket, type MqttClient } from 'mqtt';
+import { createSasToken } from '../auth/sas';
+import type { LocalHub } from '../hub';
+
+/** A raw mqtt.js connection for what the SDK cannot express (foreign topics, forged tokens). */
+export async function connectRaw(
+  hub: LocalHub,
+  deviceId: string,
+  password: string,
+  options: { clean?: boolean } = {},
+): Promise<MqttClient> {
+  return connectAsync(`mqtts://127.0.0.1:${hub.mqttPort}`, {
+    ca: hub.caPem,
+    clientId: deviceId,
+    username: `${hub.hostName}/${deviceId}/?api-version=2021-04-12`,
+    password,
+    protocolVersion: 4,
+    clean: options.clean ?? false,
+    reconnectPeriod: 0,
+  });
+}
+
+/** A device SAS token signed with `key`, valid for `seconds` (negative: already expired). */
+export function deviceToken(hub: LocalHub, deviceId: string, key: string, seconds = 3600): string {
+  return createSasToken(`${hub.hostName}/devices/${deviceId}`, key, Math.floor(Date.now() / 1000) + seconds);
+}
+
+/** The CONNACK return code of a refused connection. */
+export async function connackCode(connecting: Promise<MqttClient>): Promise<number | undefined> {
+  try {
+    const client = await connecting;
+    await client.endAsync();
+    return 0;
+  } catch (err) {
+    return (err as { code?: number }).code;
+  }
+}
+
+export type { IConnackPacket };
