@@ -7,4 +7,4 @@ export { type CliContext, CliError, type CliIo, EXIT_USAGE, runCli } from './cli
 export { labelLines } from './labelled-lines';
 export { type AppLoggerOptions, createAppLogger } from './logger';
 export { type NumberBounds, numberFlag, usageError, withUsageErrors } from './options';
-export { redactSecrets } from './redact';
+export { redactDeep, redactSecrets } from './redact';

@@ -37,6 +37,23 @@ describe('createAppLogger', () => {
     expect(out.text()).not.toContain(KEY);
   });
 
+  it('masks secrets inside the request an SDK error carries', () => {
+    const out = capture();
+    const logger = createAppLogger({ name: 'service', pretty: false, destination: out.stream });
+    const err = Object.assign(new Error('Unauthorized'), {
+      request: {
+        headers: {
+          Authorization: 'SharedAccessSignature sr=h&sig=c2VjcmV0c2lnbmF0dXJl&se=1&skn=iothubowner',
+        },
+      },
+      response: { body: `echo HostName=h;SharedAccessKey=${KEY}` },
+    });
+    logger.warn({ err }, 'call failed');
+    expect(out.text()).not.toContain('c2VjcmV0c2lnbmF0dXJl');
+    expect(out.text()).not.toContain(KEY);
+    expect(out.text()).toContain('Unauthorized');
+  });
+
   it('respects the level', () => {
     const out = capture();
     const logger = createAppLogger({ name: 'x', pretty: false, destination: out.stream, level: 'warn' });

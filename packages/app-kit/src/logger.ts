@@ -1,6 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
-import { redactSecrets } from './redact';
+import { redactDeep, redactSecrets } from './redact';
 
 /** Options for {@link createAppLogger}. */
 export interface AppLoggerOptions {
@@ -55,6 +55,7 @@ export function createAppLogger(options: AppLoggerOptions): Logger {
         colorize: Boolean((target as NodeJS.WriteStream).isTTY),
         sync: true,
         ignore: 'pid,hostname',
+        singleLine: true,
         translateTime: 'SYS:HH:MM:ss.l',
         destination: target,
       })
@@ -63,12 +64,8 @@ export function createAppLogger(options: AppLoggerOptions): Logger {
 }
 
 function serializeError(err: unknown): unknown {
-  const base = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
-  for (const key of ['message', 'stack'] as const) {
-    const value = base[key];
-    if (typeof value === 'string') base[key] = redactSecrets(value);
-  }
-  return base;
+  // The standard serializer copies every enumerable field (an SDK error's request and response too).
+  return redactDeep(pino.stdSerializers.err(err as Error));
 }
 
 function prettyByDefault(target: NodeJS.WritableStream): boolean {

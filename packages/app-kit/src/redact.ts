@@ -14,3 +14,23 @@ export function redactSecrets(text: string): string {
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
+
+const MAX_DEPTH = 8;
+
+/**
+ * Copy of `value` with {@link redactSecrets} applied to every string inside it (to a bounded depth;
+ * deeper parts are dropped). For log objects that carry whole SDK errors: an `azure-iothub` error keeps
+ * the HTTP request it failed on, Authorization header (SAS token) included.
+ */
+export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH || seen.has(value)) return '[omitted]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = /^authorization$/i.test(key) ? '***' : redactDeep(item, depth + 1, seen);
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+import { CliError } from '@iothub-reboot/app-kit';
+import { DEFAULT_PAYLOAD, parseServiceOptions } from './options';
+
+const ENV = {
+  IOTHUB_CONNECTION_STRING: 'HostName=h;SharedAccessKeyName=p;SharedAccessKey=a2V5',
+  IOTHUB_DEVICE_ID: 'd1',
+};
+
+describe('parseServiceOptions', () => {
+  it("uses the tutorial's defaults", () => {
+    expect(parseServiceOptions([], ENV)).toEqual({
+      connectionString: ENV.IOTHUB_CONNECTION_STRING,
+      deviceId: 'd1',
+      payload: JSON.parse(DEFAULT_PAYLOAD),
+      methodName: 'rebootDevice',
+      responseTimeoutSeconds: 60,
+      connectTimeoutSeconds: 10,
+      pollIntervalMs: 5000,
+      maxPolls: 10,
+      clockSkewMs: 5000,
+      json: false,
+      logLevel: 'warn',
+    });
+  });
+
+  it('sends the payload as a JSON string with --payload-as-string, as the seed Python service does', () => {
+    expect(parseServiceOptions(['--payload-as-string'], ENV)?.payload).toBe(DEFAULT_PAYLOAD);
+  });
+
+  it('reads flags over the environment', () => {
+    const settings = parseServiceOptions(
+      [
+        '--device-id',
+        'd2',
+        '--payload',
+        '{"delaySeconds":3}',
+        '--poll-interval',
+        '0.5',
+        '--max-polls',
+        '3',
+        '--json',
+      ],
+      ENV,
+    );
+    expect(settings).toMatchObject({
+      deviceId: 'd2',
+      payload: { delaySeconds: 3 },
+      pollIntervalMs: 500,
+      maxPolls: 3,
+      json: true,
+    });
+  });
+
+  it.each([
+    [[], { IOTHUB_DEVICE_ID: 'd' }, /IOTHUB_CONNECTION_STRING/],
+    [[], { IOTHUB_CONNECTION_STRING: 'x' }, /IOTHUB_DEVICE_ID/],
+    [['--payload', '{nope'], ENV, /--payload is not valid JSON/],
+    [['--response-timeout', '4'], ENV, /--response-timeout must be a whole number from 5 to 300/],
+    [['--connect-timeout', '301'], ENV, /--connect-timeout/],
+    [['--max-polls', '1.5'], ENV, /--max-polls must be a whole number/],
+    [['--poll-interval', 'soon'], ENV, /--poll-interval/],
+  ])('rejects %j with a usage error', (argv, env, message) => {
+    let thrown: unknown;
+    try {
+      parseServiceOptions(argv, env);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(CliError);
+    expect((thrown as CliError).exitCode).toBe(2);
+    expect((thrown as CliError).message).toMatch(message);
+  });
+});

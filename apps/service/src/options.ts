@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
+import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
+
+/** How the service app runs. */
+export interface ServiceSettings {
+  connectionString: string;
+  deviceId: string;
+  /** What is sent as the method payload: parsed JSON, or (seed style) the JSON text as a string. */
+  payload: unknown;
+  methodName: string;
+  caFile?: string;
+  responseTimeoutSeconds: number;
+  connectTimeoutSeconds: number;
+  pollIntervalMs: number;
+  maxPolls: number;
+  /** Allowance for the device's clock running behind the service's. */
+  clockSkewMs: number;
+  json: boolean;
+  logLevel: string;
+}
+
+/** The seed tutorial's payload. */
+export const DEFAULT_PAYLOAD = '{"method_number":"42"}';
+
+export const USAGE = `Usage: iothub-reboot-service [options]
+
+Asks a device to reboot through a direct method, then polls its twin until the device reports a reboot
+later than the request.
+
+Options (environment variable in brackets):
+  --connection-string <cs>   service connection string [IOTHUB_CONNECTION_STRING] (required)
+  --device-id <id>           device to reboot [IOTHUB_DEVICE_ID] (required)
+  --payload <json>           method payload (default ${DEFAULT_PAYLOAD}, the tutorial's)
+  --payload-as-string        send the payload as a JSON string, as the tutorial's Python service does
+  --method-name <name>       direct method (default ${REBOOT_METHOD_NAME})
+  --ca <file>                PEM of a private CA to trust, e.g. the local hub's [IOTHUB_CA_FILE]
+  --response-timeout <s>     seconds the device has to answer, 5-300 (default 60)
+  --connect-timeout <s>      seconds to wait for an offline device to connect, 0-300 (default 10)
+  --poll-interval <s>        seconds between twin reads (default 5)
+  --max-polls <n>            twin reads before giving up (default 10)
+  --clock-skew <s>           accept reboot times up to this much before the request (default 5)
+  --json                     print one JSON result object instead of prose
+  --log-level <level>        trace|debug|info|warn|error (default warn) [LOG_LEVEL]`;
+
+/** Parses argv and environment; `undefined` means "print the usage". Throws CliError on bad input. */
+export function parseServiceOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): ServiceSettings | undefined {
+  const { values } = withUsageErrors(() => parse(argv));
+  if (values.help) return undefined;
+  const connectionString = values['connection-string'] ?? env.IOTHUB_CONNECTION_STRING;
+  if (!connectionString) {
+    throw usageError(
+      'no service connection string: set IOTHUB_CONNECTION_STRING or pass --connection-string',
+    );
+  }
+  const deviceId = values['device-id'] ?? env.IOTHUB_DEVICE_ID;
+  if (!deviceId) throw usageError('no device: set IOTHUB_DEVICE_ID or pass --device-id');
+  const payloadText = values.payload ?? DEFAULT_PAYLOAD;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(payloadText);
+  } catch {
+    throw usageError(`--payload is not valid JSON: ${truncate(payloadText)}`);
+  }
+  const caFile = values.ca ?? env.IOTHUB_CA_FILE;
+  return {
+    connectionString,
+    deviceId,
+    payload: values['payload-as-string'] ? payloadText : payload,
+    methodName: values['method-name'] ?? REBOOT_METHOD_NAME,
+    ...(caFile ? { caFile } : {}),
+    responseTimeoutSeconds: numberFlag('--response-timeout', values['response-timeout'], 60, WHOLE(5, 300)),
+    connectTimeoutSeconds: numberFlag('--connect-timeout', values['connect-timeout'], 10, WHOLE(0, 300)),
+    pollIntervalMs: Math.round(
+      numberFlag('--poll-interval', values['poll-interval'], 5, { min: 0.05, max: 3600 }) * 1000,
+    ),
+    maxPolls: numberFlag('--max-polls', values['max-polls'], 10, WHOLE(1, 100_000)),
+    clockSkewMs: Math.round(
+      numberFlag('--clock-skew', values['clock-skew'], 5, { min: 0, max: 86_400 }) * 1000,
+    ),
+    json: values.json ?? false,
+    logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'warn',
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'connection-string': { type: 'string' },
+      'device-id': { type: 'string' },
+      payload: { type: 'string' },
+      'payload-as-string': { type: 'boolean' },
+      'method-name': { type: 'string' },
+      ca: { type: 'string' },
+      'response-timeout': { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'max-polls': { type: 'string' },
+      'clock-skew': { type: 'string' },
+      json: { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+  });
+}
+
+const WHOLE = (min: number, max: number) => ({ min, max, integer: true });
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,161 @@
+import { CliError } from '@iothub-reboot/app-kit';
+import { safeParseRebootResponse } from '@iothub-reboot/contracts';
+import { pollTwinUntilRebooted, type TwinSource } from '@iothub-reboot/twin-poller';
+import type { Logger } from 'pino';
+import { EXIT } from './exit-codes';
+import { invokeFailure, pollFailure } from './outcome';
+import type { Progress } from './progress';
+
+/** What the reboot flow needs from `azure-iothub`'s Client. */
+export interface MethodInvoker {
+  invokeDeviceMethod(
+    deviceId: string,
+    params: {
+      methodName: string;
+      payload: unknown;
+      responseTimeoutInSeconds: number;
+      connectTimeoutInSeconds: number;
+    },
+  ): Promise<{ result: unknown }>;
+}
+
+/** The settings the flow uses (a subset of the app's). */
+export interface RebootFlowSettings {
+  deviceId: string;
+  methodName: string;
+  payload: unknown;
+  responseTimeoutSeconds: number;
+  connectTimeoutSeconds: number;
+  pollIntervalMs: number;
+  maxPolls: number;
+  clockSkewMs: number;
+}
+
+/** A confirmed remote reboot. */
+export interface RebootConfirmed {
+  requestedAt: Date;
+  method: { status: number; payload: unknown };
+  lastRebootTime: Date;
+  source: string;
+  polls: number;
+  elapsedMs: number;
+}
+
+/** The device's answer, when the flow failed after it. */
+export type FlowError = CliError & { method?: { status: number; payload: unknown } };
+
+const READ_TIMEOUT_MS = 10_000;
+// The hub answers at the response timeout itself; this only bounds a hub that never answers.
+const INVOKE_MARGIN_MS = 15_000;
+
+/**
+ * The remote reboot: invoke the method, then poll the twin until it reports a reboot later than the
+ * request. Resolves when confirmed; rejects with a CliError whose exit code says what went wrong.
+ */
+export async function rebootAndConfirm(
+  clients: { client: MethodInvoker; registry: TwinSource; hostName: string },
+  settings: RebootFlowSettings,
+  hooks: { progress: Progress; say: (line: string) => void; logger: Logger; signal: AbortSignal },
+): Promise<RebootConfirmed> {
+  const { deviceId } = settings;
+  const requestedAt = new Date();
+  hooks.say(
+    `Invoking ${settings.methodName} on ${deviceId} with payload ${JSON.stringify(settings.payload)}`,
+  );
+  hooks.progress.update(
+    `waiting for ${deviceId} to answer (up to ${settings.connectTimeoutSeconds} s to connect, ${settings.responseTimeoutSeconds} s to answer)`,
+  );
+  let result: unknown;
+  try {
+    ({ result } = await withDeadline(
+      clients.client.invokeDeviceMethod(deviceId, {
+        methodName: settings.methodName,
+        payload: settings.payload,
+        responseTimeoutInSeconds: settings.responseTimeoutSeconds,
+        connectTimeoutInSeconds: settings.connectTimeoutSeconds,
+      }),
+      (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) * 1000 + INVOKE_MARGIN_MS,
+      hooks.signal,
+    ));
+  } catch (err) {
+    throw invokeFailure(err, deviceId, clients.hostName);
+  } finally {
+    hooks.progress.done();
+  }
+  const method = methodResult(result);
+  hooks.say(`Device answered ${method.status}: ${JSON.stringify(method.payload)}`);
+  if (method.status < 200 || method.status >= 300) {
+    const parsed = safeParseRebootResponse(method.payload);
+    const why = parsed.success && 'error' in parsed.data ? parsed.data.error : JSON.stringify(method.payload);
+    const error: FlowError = new CliError(`device ${deviceId} answered ${method.status}: ${why}`, {
+      exitCode: EXIT.deviceError,
+      code: 'device-error',
+    });
+    error.method = method;
+    throw error;
+  }
+
+  hooks.say(
+    `Waiting for the twin to report a reboot after ${requestedAt.toISOString()} (every ${settings.pollIntervalMs / 1000} s, at most ${settings.maxPolls} polls)`,
+  );
+  try {
+    const polled = await pollTwinUntilRebooted(clients.registry, deviceId, {
+      requestedAt,
+      clockSkewMs: settings.clockSkewMs,
+      intervalMs: settings.pollIntervalMs,
+      maxAttempts: settings.maxPolls,
+      readTimeoutMs: READ_TIMEOUT_MS,
+      timeoutMs: settings.maxPolls * (settings.pollIntervalMs + READ_TIMEOUT_MS),
+      signal: hooks.signal,
+      logger: hooks.logger,
+      onAttempt: (report) => {
+        const state =
+          report.outcome === 'transient-error'
+            ? 'hub error, retrying'
+            : report.outcome === 'not-yet'
+              ? report.reason
+              : 'reboot reported';
+        hooks.progress.update(`poll ${report.attempt}/${settings.maxPolls}: ${state}`);
+      },
+    });
+    return {
+      requestedAt,
+      method,
+      lastRebootTime: polled.value.rebootTime,
+      source: polled.value.source,
+      polls: polled.attempts,
+      elapsedMs: polled.elapsedMs,
+    };
+  } catch (err) {
+    const error: FlowError = pollFailure(err, deviceId, clients.hostName);
+    error.method = method;
+    throw error;
+  } finally {
+    hooks.progress.done();
+  }
+}
+
+function methodResult(result: unknown): { status: number; payload: unknown } {
+  const r = (typeof result === 'object' && result !== null ? result : {}) as {
+    status?: unknown;
+    payload?: unknown;
+  };
+  return { status: typeof r.status === 'number' ? r.status : 0, payload: r.payload ?? null };
+}
+
+class HubCallTimeoutError extends Error {
+  override readonly name = 'HubCallTimeoutError';
+}
+
+/** Bounds a call the SDK never times out by itself; the abandoned call's late result is ignored. */
+function withDeadline<T>(call: Promise<T>, ms: number, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new HubCallTimeoutError(`no answer within ${ms} ms`)), ms);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}

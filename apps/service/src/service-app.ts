@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { type CliContext, CliError, EXIT_USAGE } from '@iothub-reboot/app-kit';
+import { ConnectionStringError, createServiceClients } from '@iothub-reboot/service-connection';
+import type { Logger } from 'pino';
+import type { ServiceSettings } from './options';
+import { createProgress } from './progress';
+import { type FlowError, rebootAndConfirm } from './reboot-flow';
+
+/** Where the app writes: results on stdout, progress on stderr. */
+export interface ServiceIo {
+  stdout: { write(text: string): unknown };
+  stderr: NodeJS.WriteStream;
+}
+
+/**
+ * The sample service: reboot one device and confirm it through its twin. Prose by default; with
+ * `--json` exactly one JSON object on stdout, for success and failure alike.
+ */
+export async function runService(
+  settings: ServiceSettings,
+  context: CliContext,
+  logger: Logger,
+  io: ServiceIo,
+): Promise<number> {
+  const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
+  const base = { deviceId: settings.deviceId, methodName: settings.methodName };
+  try {
+    const ca = settings.caFile === undefined ? undefined : await readCa(settings.caFile);
+    const clients = connect(settings.connectionString, ca);
+    context.onShutdown(() => clients.close());
+    const confirmed = await rebootAndConfirm(clients, settings, {
+      progress: createProgress(io.stderr),
+      say,
+      logger,
+      signal: context.signal,
+    });
+    const lastRebootTime = confirmed.lastRebootTime.toISOString();
+    say(
+      `Last reboot time: ${lastRebootTime} (confirmed after ${confirmed.polls} twin read${confirmed.polls === 1 ? '' : 's'})`,
+    );
+    if (settings.json) {
+      io.stdout.write(
+        `${JSON.stringify({
+          ok: true,
+          outcome: 'rebooted',
+          ...base,
+          requestedAt: confirmed.requestedAt.toISOString(),
+          method: confirmed.method,
+          lastRebootTime,
+          reportedAs: confirmed.source,
+          polls: confirmed.polls,
+          elapsedMs: Math.round(confirmed.elapsedMs),
+        })}\n`,
+      );
+    }
+    return 0;
+  } catch (err) {
+    if (!settings.json || !(err instanceof CliError)) throw err;
+    // One machine-readable object instead of the one-line message; the exit code is the same.
+    const method = (err as FlowError).method;
+    io.stdout.write(
+      `${JSON.stringify({ ok: false, outcome: err.code, ...base, ...(method ? { method } : {}), error: err.message, exitCode: err.exitCode })}\n`,
+    );
+    return err.exitCode;
+  }
+}
+
+function connect(connectionString: string, ca: string | undefined) {
+  try {
+    return createServiceClients(connectionString, ca === undefined ? {} : { ca });
+  } catch (err) {
+    if (err instanceof ConnectionStringError) {
+      throw new CliError(`the service connection string is malformed: ${err.message}`, {
+        exitCode: EXIT_USAGE,
+        code: 'usage',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+async function readCa(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read the CA file ${file}: ${err.code ?? err.message}`, {
+      exitCode: EXIT_USAGE,
+      code: 'usage',
+    });
+  });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new CliError(`the CA file ${file} holds no PEM certificate`, {
+      exitCode: EXIT_USAGE,
+      code: 'usage',
+    });
+  }
+  return pem;
+}
