@@ -29,7 +29,7 @@ describe('device authentication over MQTT', () => {
       'auth-disabled',
       deviceToken(t.hub, 'auth-disabled', device.primaryKey),
     );
-    const closed = new Promise((resolve) => raw.once('close', resolve));
+    const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
     await t.service.registry.update({ deviceId: 'auth-disabled', status: 'disabled' });
     await closed;
     await raw.endAsync();

@@ -78,14 +78,14 @@ describe('device isolation and sessions', () => {
 
   it("disconnects a device that publishes on another device's topic", async () => {
     const a = await connect('iso-e');
-    const closed = new Promise((resolve) => a.once('close', resolve));
+    const closed = new Promise<void>((resolve) => a.once('close', () => resolve()));
     a.publish('devices/iso-f/messages/events/', 'hi');
     await closed;
   });
 
   it('drops the first connection when a second one uses the same device id', async () => {
     const first = await connect('iso-g');
-    const closed = new Promise((resolve) => first.once('close', resolve));
+    const closed = new Promise<void>((resolve) => first.once('close', () => resolve()));
     const second = await connect('iso-g');
     await closed;
     await second.subscribeAsync('$iothub/twin/res/#');

@@ -1,0 +1,99 @@
+import type { Client as DeviceClient, Twin as DeviceTwin } from 'azure-iot-device';
+import { startTestHub, type TestHub } from '../test-support/harness';
+import { rawRequest } from '../test-support/rest-client';
+
+function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
+  return new Promise((resolve, reject) =>
+    twin.properties.reported.update(patch, (err?: Error) => (err ? reject(err) : resolve())),
+  );
+}
+
+/** The next desired-properties push the device SDK surfaces (`$version` included). */
+function nextDesired(twin: DeviceTwin): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    let initial = true;
+    const listener = (delta: Record<string, unknown>) => {
+      // The SDK emits the current desired state once on registration; skip that one.
+      if (initial) {
+        initial = false;
+        return;
+      }
+      twin.removeListener('properties.desired', listener);
+      resolve(delta);
+    };
+    twin.on('properties.desired', listener);
+  });
+}
+
+describe('device twins with the real SDKs', () => {
+  let t: TestHub;
+  let device: DeviceClient;
+  let twin: DeviceTwin;
+  beforeAll(async () => {
+    t = await startTestHub();
+    device = await t.connectDevice('twin-1');
+    twin = await device.getTwin();
+  });
+  afterAll(() => t.close());
+
+  it('reports properties, with null deleting, and the service reads them with versions', async () => {
+    await reportedUpdate(twin, { firmware: '1.0', nested: { a: 1, b: 2 } });
+    await reportedUpdate(twin, { nested: { b: null } });
+    const { responseBody } = await t.service.registry.getTwin('twin-1');
+    expect(responseBody.properties.reported).toMatchObject({
+      firmware: '1.0',
+      nested: { a: 1 },
+      $version: 3,
+    });
+    expect(responseBody.properties.reported.nested).not.toHaveProperty('b');
+    expect(responseBody.properties.reported.$metadata.$lastUpdated).toEqual(expect.any(String));
+  });
+
+  it('fails a reported patch IoT Hub would refuse, with the SDK raising the error', async () => {
+    await expect(reportedUpdate(twin, { 'bad.key': 1 })).rejects.toThrow();
+    await expect(reportedUpdate(twin, { big: 'x'.repeat(5000) })).rejects.toThrow();
+  });
+
+  it('pushes desired properties the service patches, and the device GET sees them', async () => {
+    const pushed = nextDesired(twin);
+    const { responseBody: before } = await t.service.registry.getTwin('twin-1');
+    await t.service.registry.updateTwin(
+      'twin-1',
+      { properties: { desired: { interval: 5 } }, tags: { site: 'lab' } },
+      before.etag,
+    );
+    const delta = await pushed;
+    expect(delta).toMatchObject({ interval: 5, $version: 2 });
+
+    const fresh = await device.getTwin();
+    expect(fresh.properties.desired).toMatchObject({ interval: 5, $version: 2 });
+  });
+
+  it('answers 412 to a stale If-Match etag', async () => {
+    const { responseBody: current } = await t.service.registry.getTwin('twin-1');
+    await t.service.registry.updateTwin('twin-1', { tags: { a: 1 } }, current.etag);
+    await expect(
+      t.service.registry.updateTwin('twin-1', { tags: { a: 2 } }, current.etag),
+    ).rejects.toMatchObject({
+      name: 'InvalidEtagError',
+    });
+  });
+
+  it('replaces tags and desired with PUT /twins/{id}', async () => {
+    const pushed = nextDesired(twin);
+    const put = await rawRequest(t.hub, 'PUT', '/twins/twin-1?api-version=2021-04-12', {
+      body: JSON.stringify({ tags: { only: true }, properties: { desired: { mode: 'b' } } }),
+      headers: { 'if-match': '*' },
+    });
+    expect(put.status).toBe(200);
+    const { responseBody: after } = await t.service.registry.getTwin('twin-1');
+    expect(after.tags).toEqual({ only: true });
+    expect(after.properties.desired).toMatchObject({ mode: 'b' });
+    expect(after.properties.desired).not.toHaveProperty('interval');
+    expect(await pushed).toMatchObject({ mode: 'b', interval: null });
+  });
+
+  it('reports 404 DeviceNotFound for the twin of an unknown device', async () => {
+    await expect(t.service.registry.getTwin('nobody')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
+  });
+});
