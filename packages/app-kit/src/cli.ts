@@ -1,4 +1,4 @@
-import { redactSecrets } from './redact';
+import { redactSecrets } from '@iothub-reboot/contracts';
 
 /**
  * An error that ends a CLI: its one-line `message` says what to fix and `exitCode` tells scripts

@@ -7,4 +7,3 @@ export { type CliContext, CliError, type CliIo, EXIT_USAGE, runCli } from './cli
 export { labelLines } from './labelled-lines';
 export { type AppLoggerOptions, createAppLogger } from './logger';
 export { type NumberBounds, numberFlag, usageError, withUsageErrors } from './options';
-export { redactDeep, redactSecrets } from './redact';

@@ -1,6 +1,6 @@
+import { redactDeep, redactSecrets } from '@iothub-reboot/contracts';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
-import { redactDeep, redactSecrets } from './redact';
 
 /** Options for {@link createAppLogger}. */
 export interface AppLoggerOptions {

@@ -35,3 +35,4 @@ export {
   readLastReboot,
   readLastRebootFromTwin,
 } from './reported-properties';
+export { redactDeep, redactSecrets } from './secrets';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { redactSecrets } from './redact';
+import { redactSecrets } from './secrets';
 
 const KEY = 'dGhpcyBpcyBhIHNlY3JldCBrZXkgdmFsdWUgMTIzNA==';
 const SIG = 'abc%2Bdef%3D';

@@ -1,3 +1,7 @@
+/**
+ * Redaction of the secrets that travel with IoT Hub clients (connection-string keys, SAS tokens and
+ * signatures), for everything that logs or shows text: the libraries' errors and the apps' logs.
+ */
 const REDACTED = '***';
 
 // Secret shapes that may end up inside free text (error messages, URLs, echoed input):
@@ -5,7 +9,7 @@ const REDACTED = '***';
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/(SharedAccessKey\s*=\s*)[^;\s"'`]+/gi, `$1${REDACTED}`],
   [/SharedAccessSignature\s+(?:(?:sr|sig|se|skn)=[^&\s"'`;]*&?)+/gi, `SharedAccessSignature ${REDACTED}`],
-  [/([?&\s]sig=)[^&\s"'`;]+/gi, `$1${REDACTED}`],
+  [/((?:^|[?&\s;"'])sig=)[^&\s"'`;]+/gi, `$1${REDACTED}`],
 ];
 
 /** Masks connection-string keys, SAS tokens and signatures in `text`, so it can be logged or shown. */

@@ -1,3 +1,4 @@
+import { redactSecrets } from '@iothub-reboot/contracts';
 /** Why a poll gave up without a satisfying observation. */
 export type PollTimeoutReason = 'attempts' | 'deadline';
 
@@ -96,17 +97,6 @@ export class ReadTimeoutError extends Error {
 }
 
 // SDK and hub messages are quoted in ours; make sure no SAS signature or key can ride along.
-const SECRET_PATTERNS: Array<[RegExp, string]> = [
-  [/(sig=)[^&\s;"']+/gi, '$1***'],
-  [/(SharedAccessKey=)[^;\s"']+/gi, '$1***'],
-  [/(SharedAccessSignature\s+)[^;"']+/gi, '$1***'],
-];
-
-/** Removes SAS signatures, keys and tokens from a text. */
-export function redactSecrets(text: string): string {
-  return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
-}
-
 /**
  * A copy of a thrown value that is safe to keep and log: name, redacted message, stack, `code` and
  * `statusCode`. SDK errors carry the raw HTTP response, whose request headers hold the SAS token;

@@ -5,11 +5,12 @@ import { inspect } from 'node:util';
 import { buildRebootReport, type LastReboot } from '@iothub-reboot/contracts';
 import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import type { Client as DeviceClient } from 'azure-iot-device';
 import pino from 'pino';
 import { CapturedError, PollFatalError, PollTimeoutError } from './errors';
 import { type FleetProgress, pollQueryUntil } from './fleet';
 import { pollTwinUntilRebooted, rebootReportedAfter } from './reboot';
-import { type DeviceClient, openDevice, reportProperties } from './test-support/device-sdk';
+import { openDevice, reportProperties } from './test-support/device-sdk';
 
 const FAST = { intervalMs: 50, timeoutMs: 15_000, backoff: { initialMs: 20, maxMs: 100 } };
 
