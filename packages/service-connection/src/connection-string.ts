@@ -55,11 +55,6 @@ export function parseServiceConnectionString(cs: string): ServiceConnectionInfo 
   return { hostName, sharedAccessKeyName, sharedAccessKey, endpoint };
 }
 
-/** Replaces the values of `SharedAccessKey` and `SharedAccessSignature` with `***` so the string can be logged. */
-export function redactConnectionString(cs: string): string {
-  return cs.replace(/(SharedAccess(?:Key|Signature)\s*=)[^;]*/gi, '$1***');
-}
-
 function required(fields: Map<string, string>, key: string): string {
   const value = fields.get(key);
   if (value === undefined || value === '') {

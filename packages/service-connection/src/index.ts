@@ -2,7 +2,6 @@ export { createServiceClients, type ServiceClients, type ServiceConnectionOption
 export {
   ConnectionStringError,
   parseServiceConnectionString,
-  redactConnectionString,
   type ServiceConnectionInfo,
   type ServiceEndpoint,
 } from './connection-string';
