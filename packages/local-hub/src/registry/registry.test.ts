@@ -1,0 +1,108 @@
+import { MemoryBackend } from '../persistence/backend';
+import { HubStore } from '../persistence/store';
+import { isValidDeviceId } from './device-id';
+import { type DeviceLifecycle, DeviceRegistry } from './devices';
+import { TwinRegistry } from './twins';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+
+async function setup() {
+  const store = await HubStore.open(new MemoryBackend());
+  const desired: [string, unknown, number][] = [];
+  const twins = new TwinRegistry(
+    store,
+    (id, patch, version) => desired.push([id, patch, version]),
+    () => NOW,
+  );
+  const lifecycle: DeviceLifecycle = {
+    created: (device) => twins.create(device.deviceId),
+    removed: (id) => twins.remove(id),
+    updated: () => undefined,
+  };
+  return { store, twins, desired, registry: new DeviceRegistry(store, lifecycle, () => NOW) };
+}
+
+describe('device ids', () => {
+  it.each(['a', "A-1:.+%_#*?!(),=@;$'", 'x'.repeat(128)])('accepts %j', (id) => {
+    expect(isValidDeviceId(id)).toBe(true);
+  });
+  it.each(['', 'x'.repeat(129), 'a/b', 'a b', 'é', 'a&b', 42])('refuses %j', (id) => {
+    expect(isValidDeviceId(id)).toBe(false);
+  });
+});
+
+describe('DeviceRegistry and TwinRegistry', () => {
+  it('creates a device with generated keys and an empty twin', async () => {
+    const { registry, twins } = await setup();
+    const device = await registry.create('d1');
+    expect(device).toMatchObject({ deviceId: 'd1', status: 'enabled', statusUpdatedTime: NOW.toISOString() });
+    expect(Buffer.from(device.primaryKey, 'base64')).toHaveLength(32);
+    expect(device.primaryKey).not.toBe(device.secondaryKey);
+    expect(twins.get('d1')).toMatchObject({ deviceId: 'd1', tags: {} });
+  });
+
+  it('updates with If-Match, refusing a stale etag with 412', async () => {
+    const { registry } = await setup();
+    const created = await registry.create('d1');
+    const updated = await registry.update('d1', { status: 'disabled' }, `"${created.etag}"`);
+    expect(updated.etag).not.toBe(created.etag);
+    await expect(registry.update('d1', { status: 'enabled' }, created.etag)).rejects.toMatchObject({
+      status: 412,
+    });
+    await expect(registry.update('d1', { status: 'enabled' }, '*')).resolves.toMatchObject({
+      status: 'enabled',
+    });
+  });
+
+  it('refuses keys that are not base64 of 16 to 64 bytes', async () => {
+    const { registry } = await setup();
+    await expect(registry.create('d1', { primaryKey: 'short' })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      registry.create('d2', { primaryKey: Buffer.alloc(65).toString('base64') }),
+    ).rejects.toMatchObject({
+      status: 400,
+    });
+  });
+
+  it('removes the twin with the device', async () => {
+    const { registry, twins } = await setup();
+    await registry.create('d1');
+    await registry.remove('d1');
+    expect(registry.get('d1')).toBeUndefined();
+    expect(twins.get('d1')).toBeUndefined();
+    await expect(registry.remove('d1')).rejects.toMatchObject({ errorName: 'DeviceNotFound' });
+  });
+
+  it('merges reported patches and maps twin rule violations to 400', async () => {
+    const { registry, twins } = await setup();
+    await registry.create('d1');
+    const twin = await twins.patchReported('d1', { a: { b: 1 } });
+    expect(twin.reported.values).toEqual({ a: { b: 1 } });
+    await expect(twins.patchReported('d1', { 'a.b': 1 })).rejects.toMatchObject({ status: 400 });
+    await expect(twins.patchReported('d1', 'not an object')).rejects.toMatchObject({ status: 400 });
+    await expect(twins.patchReported('nobody', {})).rejects.toMatchObject({ errorName: 'DeviceNotFound' });
+  });
+
+  it('announces desired changes: patches as sent, replacements with nulls for removed keys', async () => {
+    const { registry, twins, desired } = await setup();
+    await registry.create('d1');
+    await twins.patchFromService('d1', { properties: { desired: { a: 1, b: 2 } } }, '*');
+    await twins.replaceFromService('d1', { properties: { desired: { c: 3 } } }, '*');
+    await twins.patchFromService('d1', { tags: { t: 1 } }, '*');
+    expect(desired).toEqual([
+      ['d1', { a: 1, b: 2 }, 2],
+      ['d1', { c: 3, a: null, b: null }, 3],
+    ]);
+  });
+
+  it('refuses a stale twin etag with 412 and changes nothing', async () => {
+    const { registry, twins } = await setup();
+    await registry.create('d1');
+    const before = twins.get('d1');
+    await twins.patchFromService('d1', { tags: { a: 1 } }, before?.etag ?? '');
+    await expect(twins.patchFromService('d1', { tags: { a: 2 } }, before?.etag ?? '')).rejects.toMatchObject({
+      status: 412,
+    });
+    expect(twins.get('d1')?.tags).toEqual({ a: 1 });
+  });
+});
