@@ -21,3 +21,17 @@ export function deviceConnectionString(
 function formatHost({ host, port }: { host: string; port: number }): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** A device connection string for a local hub on this machine (gateway 127.0.0.1 unless told otherwise). */
+export function formatDeviceConnectionString(options: {
+  hostName: string;
+  deviceId: string;
+  key: string;
+  mqttPort: number;
+  gatewayHost?: string;
+}): string {
+  return deviceConnectionString(options.hostName, options.deviceId, options.key, {
+    host: options.gatewayHost ?? '127.0.0.1',
+    port: options.mqttPort,
+  });
+}

@@ -1,8 +1,8 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyName } from './auth/policies';
 import { loadOrCreateCertificates } from './certificates';
 import { type LocalHubOptions, resolveConfig } from './config';
+import { writeConnectionFile } from './connection-file';
 import { deviceConnectionString, serviceConnectionString } from './connection-strings';
 import { MethodInvoker } from './methods/invoker';
 import { startMqttServer } from './mqtt/broker';
@@ -39,6 +39,8 @@ export interface LocalHub {
   caPem: string;
   /** Path of that CA on disk, or undefined in memory. */
   caFile: string | undefined;
+  /** Path of `<dataDir>/connection.json`, or undefined in memory. */
+  connectionFile: string | undefined;
   /** Connection string of a shared access policy, with GatewayHostName pointing at the HTTPS port. */
   serviceConnectionString(policy?: PolicyName): string;
   createDevice(deviceId: string, options?: DeviceInput): Promise<LocalHubDevice>;
@@ -144,15 +146,16 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
   const serviceCs = (policy: PolicyName = 'iothubowner') =>
     serviceConnectionString(config.hostName, policy, config.policyKeys[policy], gateway(rest.port));
 
-  if (config.dataDir) {
-    await writeConnectionFile(config.dataDir, {
-      hostName: config.hostName,
-      mqttPort: mqtt.port,
-      httpsPort: rest.port,
-      serviceConnectionString: serviceCs(),
-      caFile: certificates.caFile,
-    });
-  }
+  const connectionFile =
+    config.dataDir && certificates.caFile
+      ? await writeConnectionFile(config.dataDir, {
+          hostName: config.hostName,
+          mqttPort: mqtt.port,
+          httpsPort: rest.port,
+          serviceConnectionString: serviceCs(),
+          caFile: certificates.caFile,
+        })
+      : undefined;
   logger.info(
     { mqttPort: mqtt.port, httpsPort: rest.port, dataDir: config.dataDir ?? null },
     'local hub started',
@@ -165,6 +168,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     httpsPort: rest.port,
     caPem: certificates.caPem,
     caFile: certificates.caFile,
+    connectionFile,
     serviceConnectionString: serviceCs,
     createDevice: async (deviceId, input) => describe(await registry.create(deviceId, input)),
     deviceConnectionString: (deviceId) => deviceCs(registry.require(deviceId)),
@@ -191,11 +195,4 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       return closing;
     },
   };
-}
-
-async function writeConnectionFile(dataDir: string, content: Record<string, unknown>): Promise<void> {
-  const path = join(dataDir, 'connection.json');
-  // The file holds the owner key: readable by its user only.
-  await writeFile(`${path}.tmp`, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
 }

@@ -1,5 +1,11 @@
 export { POLICY_NAMES, type PolicyName, WELL_KNOWN_OWNER_KEY } from './auth/policies';
 export { ConfigError, DEFAULTS, type LocalHubOptions } from './config';
+export {
+  type ConnectionFile,
+  ConnectionFileError,
+  readConnectionFile,
+} from './connection-file';
+export { formatDeviceConnectionString } from './connection-strings';
 export { type LocalHub, type LocalHubDevice, startLocalHub } from './hub';
 export { StoreCorruptError } from './persistence/store';
 export type { DeviceInput, DeviceStatus } from './registry/devices';

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import { Client as DeviceClient, type Twin as DeviceTwin } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
+import { readConnectionFile } from '../connection-file';
 import { type LocalHub, startLocalHub } from '../hub';
 
 function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
@@ -24,7 +25,8 @@ describe('durability on disk', () => {
   it('keeps devices, twins and sessions across a restart; a reconnecting SDK device gets methods and desired pushes', async () => {
     let hub: LocalHub = await startLocalHub({ dataDir: dir, mqttPort: 0, httpsPort: 0 });
     const { mqttPort, httpsPort } = hub;
-    const connection = JSON.parse(readFileSync(join(dir, 'connection.json'), 'utf8'));
+    expect(hub.connectionFile).toBe(join(dir, 'connection.json'));
+    const connection = await readConnectionFile(dir);
     expect(connection).toEqual({
       hostName: 'localhost',
       mqttPort,
