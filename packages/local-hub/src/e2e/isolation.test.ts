@@ -95,6 +95,20 @@ describe('device isolation and sessions', () => {
     expect(t.hub.listDevices().find((d) => d.deviceId === 'iso-g')?.connectionState).toBe('Connected');
   });
 
+  it('answers malformed twin requests with an errorCode body and keeps serving the device', async () => {
+    const a = await connect('iso-i');
+    await a.subscribeAsync('$iothub/twin/res/#');
+    const refused = nextMessage(a);
+    await a.publishAsync('$iothub/twin/PATCH/properties/reported/?$rid=bad', '{not json');
+    const answer = await refused;
+    expect(answer.topic).toBe('$iothub/twin/res/400/?$rid=bad');
+    expect(JSON.parse(answer.payload)).toMatchObject({ errorCode: 400004, message: expect.any(String) });
+
+    const accepted = nextMessage(a);
+    await a.publishAsync('$iothub/twin/PATCH/properties/reported/?$rid=good', '{"ok":true}');
+    expect((await accepted).topic).toBe('$iothub/twin/res/204/?$rid=good&$version=2');
+  });
+
   it('counts telemetry', async () => {
     const a = await connect('iso-h');
     await a.publishAsync('devices/iso-h/messages/events/', 'one', { qos: 1 });
