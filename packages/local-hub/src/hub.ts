@@ -95,7 +95,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     }
   });
   const registry = new DeviceRegistry(store, {
-    created: (device) => twins.create(device.deviceId),
+    creating: (device) => twins.create(device.deviceId),
     removed: async (deviceId) => {
       await twins.remove(deviceId);
       await sessions.evict(deviceId, true);

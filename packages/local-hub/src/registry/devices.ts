@@ -26,9 +26,11 @@ export interface DeviceInput {
   secondaryKey?: string;
 }
 
-/** Called after a device is created or removed, so its twin and sessions follow. */
+/** Hooks so a device's twin and sessions follow its identity. */
 export interface DeviceLifecycle {
-  created(device: DeviceRecord): Promise<void>;
+  /** Before the device is stored: a crash in between leaves an orphan twin (ignored, replaced on re-create),
+   *  never a device without a twin. */
+  creating(device: DeviceRecord): Promise<void>;
   removed(deviceId: string): Promise<void>;
   updated(device: DeviceRecord): void;
 }
@@ -81,8 +83,8 @@ export class DeviceRegistry {
       primaryKey: checkKey(input.primaryKey) ?? newKey(),
       secondaryKey: checkKey(input.secondaryKey) ?? newKey(),
     };
+    await this.lifecycle.creating(device);
     await this.store.put('devices', deviceId, device);
-    await this.lifecycle.created(device);
     return device;
   }
 

@@ -15,7 +15,7 @@ async function setup() {
     () => NOW,
   );
   const lifecycle: DeviceLifecycle = {
-    created: (device) => twins.create(device.deviceId),
+    creating: (device) => twins.create(device.deviceId),
     removed: (id) => twins.remove(id),
     updated: () => undefined,
   };

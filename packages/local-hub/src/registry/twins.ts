@@ -101,7 +101,8 @@ export class TwinRegistry {
     return next;
   }
 
-  private require(deviceId: string): TwinRecord {
+  /** The twin, or HubError DeviceNotFound. */
+  require(deviceId: string): TwinRecord {
     const twin = this.get(deviceId);
     if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
     return twin;

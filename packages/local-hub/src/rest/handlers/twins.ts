@@ -13,9 +13,8 @@ const twinUpdate = z.looseObject({
 
 export function getTwin(ctx: RestContext, request: RestRequest): RestResponse {
   const deviceId = deviceIdOf(request);
-  const device = ctx.registry.require(deviceId);
-  const twin = ctx.twins.get(deviceId) as TwinRecord;
-  return twinResponse(ctx, twin, device.deviceId);
+  ctx.registry.require(deviceId);
+  return twinResponse(ctx, ctx.twins.require(deviceId), deviceId);
 }
 
 /** PATCH /twins/{id}: merge tags and desired properties; If-Match (absent = `*`) → 412 on mismatch. */
