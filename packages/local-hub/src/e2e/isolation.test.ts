@@ -109,6 +109,16 @@ describe('device isolation and sessions', () => {
     expect((await accepted).topic).toBe('$iothub/twin/res/204/?$rid=good&$version=2');
   });
 
+  it('drops a connection that sends a packet over the size limit, and keeps serving others', async () => {
+    const a = await connect('iso-j');
+    const closed = new Promise<void>((resolve) => a.once('close', () => resolve()));
+    a.publish('devices/iso-j/messages/events/', Buffer.alloc(300 * 1024));
+    await closed;
+    const b = await connect('iso-k');
+    await b.publishAsync('devices/iso-k/messages/events/', Buffer.alloc(200 * 1024), { qos: 1 });
+    expect(t.hub.telemetryCount('iso-k')).toBe(1);
+  });
+
   it('counts telemetry', async () => {
     const a = await connect('iso-h');
     await a.publishAsync('devices/iso-h/messages/events/', 'one', { qos: 1 });

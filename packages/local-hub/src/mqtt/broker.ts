@@ -5,6 +5,7 @@ import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
 import type { DeviceRegistry } from '../registry/devices';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
+import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
 
 export interface MqttServerOptions {
@@ -85,7 +86,16 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
 
   const server: Server = createServer(
     { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
-    (socket) => broker.handle(socket),
+    (socket) => {
+      broker.handle(socket);
+      // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
+      const meter = new MqttPacketSizeMeter();
+      socket.on('data', (chunk: Buffer) => {
+        if (meter.push(chunk)) return;
+        logger.warn('MQTT packet over the size limit: connection dropped');
+        socket.destroy();
+      });
+    },
   );
   server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
   await listen(server, options.port, options.bindAddress);
