@@ -117,6 +117,9 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     registry,
     context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
     logger: logger.child({ component: 'mqtt' }),
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
   });
   const rest = await startRestServer({
     hostName: config.hostName,
@@ -187,6 +190,8 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     close() {
       closing ??= (async () => {
         invoker.close();
+        // Let the failed method calls write their 503 before the REST server drops its connections.
+        await new Promise((resolve) => setImmediate(resolve));
         await rest.close();
         await mqtt.close();
         await store.close();

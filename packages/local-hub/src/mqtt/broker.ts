@@ -98,7 +98,10 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     },
   );
   server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
-  await listen(server, options.port, options.bindAddress);
+  await listen(server, options.port, options.bindAddress).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
 
