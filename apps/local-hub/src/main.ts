@@ -1,1 +1,20 @@
-export {};
+#!/usr/bin/env node
+import { runCli } from '@iothub-reboot/app-kit';
+import { runDeviceCommand } from './device-commands';
+import { parseCommandLine, USAGE } from './options';
+import { runStart } from './start';
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+void runCli('local-hub', async (context) => {
+  const command = parseCommandLine(process.argv.slice(2), process.env);
+  switch (command.kind) {
+    case 'help':
+      print(USAGE);
+      return 0;
+    case 'start':
+      return runStart(command.settings, context, print);
+    case 'device':
+      return runDeviceCommand(command, print);
+  }
+});

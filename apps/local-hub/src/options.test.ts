@@ -1,0 +1,69 @@
+import { CliError } from '@iothub-reboot/app-kit';
+import { parseCommandLine } from './options';
+
+describe('parseCommandLine', () => {
+  it('starts with defaults left to the library', () => {
+    expect(parseCommandLine([], {})).toEqual({
+      kind: 'start',
+      settings: { inMemory: false, logLevel: 'info' },
+    });
+  });
+
+  it('reads flags, and environment variables where no flag is given', () => {
+    const command = parseCommandLine(
+      ['start', '--mqtt-port', '0', '--in-memory', '--host-name', 'hub.local'],
+      {
+        LOCAL_HUB_HTTPS_PORT: '9443',
+        LOCAL_HUB_MQTT_PORT: '1',
+        LOCAL_HUB_OWNER_KEY: 'a2V5',
+        LOG_LEVEL: 'debug',
+      },
+    );
+    expect(command).toEqual({
+      kind: 'start',
+      settings: {
+        hostName: 'hub.local',
+        mqttPort: 0,
+        httpsPort: 9443,
+        inMemory: true,
+        ownerKey: 'a2V5',
+        logLevel: 'debug',
+      },
+    });
+  });
+
+  it('parses the device commands', () => {
+    expect(parseCommandLine(['device', 'add', 'sensor-1', '--data-dir', '/tmp/h'], {})).toEqual({
+      kind: 'device',
+      action: 'add',
+      deviceId: 'sensor-1',
+      dataDir: '/tmp/h',
+    });
+    expect(parseCommandLine(['device', 'list'], { LOCAL_HUB_DATA_DIR: 'x' })).toEqual({
+      kind: 'device',
+      action: 'list',
+      dataDir: 'x',
+    });
+  });
+
+  it.each([
+    [['--mqtt-port', 'eighty'], /--mqtt-port must be a whole number from 0 to 65535/],
+    [['--https-port', '70000'], /--https-port must be a whole number/],
+    [['--nope'], /Unknown option/],
+    [['reboot'], /unknown command "reboot"/],
+    [['device'], /device needs add, list, show or remove/],
+    [['device', 'add'], /device add needs a device id/],
+    [['device', 'list', 'x'], /takes no device id/],
+    [['--log-level', 'loud'], /unknown log level/],
+  ])('rejects %j with a usage error', (argv, message) => {
+    let thrown: unknown;
+    try {
+      parseCommandLine(argv, {});
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(CliError);
+    expect((thrown as CliError).exitCode).toBe(2);
+    expect((thrown as CliError).message).toMatch(message);
+  });
+});

@@ -1,0 +1,87 @@
+import { type CliContext, CliError, createAppLogger, EXIT_USAGE } from '@iothub-reboot/app-kit';
+import { redactSecrets } from '@iothub-reboot/contracts';
+import { ConfigError, startLocalHub, WELL_KNOWN_OWNER_KEY } from '@iothub-reboot/local-hub';
+import type { StartSettings } from './options';
+
+/** Runs the hub in the foreground until SIGINT/SIGTERM, printing how to reach it once it is ready. */
+export async function runStart(
+  settings: StartSettings,
+  context: CliContext,
+  print: (text: string) => void,
+): Promise<number> {
+  const logger = createAppLogger({ name: 'local-hub', level: settings.logLevel });
+  const { ownerKey, logLevel: _, ...hubOptions } = settings;
+  const hub = await startLocalHub({
+    ...hubOptions,
+    ...(ownerKey === undefined ? {} : { policyKeys: { iothubowner: ownerKey } }),
+    logger,
+  }).catch((err: unknown) => {
+    throw startFailure(err);
+  });
+  context.onShutdown(async () => {
+    logger.info('stopping: closing connections and flushing state');
+    await hub.close();
+    logger.info('stopped');
+  });
+  print(readyBanner(hub, ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY));
+  await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
+  return 0;
+}
+
+interface ReadyHub {
+  hostName: string;
+  mqttPort: number;
+  httpsPort: number;
+  caFile: string | undefined;
+  connectionFile: string | undefined;
+  serviceConnectionString(): string;
+}
+
+/** The lines printed once the hub is ready. The owner connection string is shown in full only with the
+ * public well-known key; a private key stays in connection.json. */
+export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
+  const cs = hub.serviceConnectionString();
+  const shown = wellKnownKey
+    ? cs
+    : `${redactSecrets(cs)}  (full string in ${hub.connectionFile ?? 'memory only'})`;
+  return [
+    'Local IoT Hub is ready.',
+    `  host name                  ${hub.hostName}`,
+    `  devices (MQTT over TLS)    127.0.0.1:${hub.mqttPort}`,
+    `  service (HTTPS REST)       127.0.0.1:${hub.httpsPort}`,
+    `  CA certificate             ${hub.caFile ?? '(in memory)'}`,
+    `  connection file            ${hub.connectionFile ?? '(in memory)'}`,
+    `  service connection string  ${shown}`,
+    '',
+    'Add a device:   pnpm local-hub device add <device-id>   (prints its connection string)',
+    "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
+    'Stop:           Ctrl-C',
+    '',
+  ].join('\n');
+}
+
+/** Turns what can stop the hub from starting into a one-line message saying what to change. */
+function startFailure(err: unknown): unknown {
+  if (err instanceof ConfigError) {
+    return new CliError(err.message, { exitCode: EXIT_USAGE, code: 'usage', cause: err });
+  }
+  const { code, port } = err as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    return new CliError(
+      `port ${port ?? ''} is already in use: stop what uses it or pass --mqtt-port/--https-port`,
+      {
+        exitCode: EXIT_USAGE,
+        code: 'port-in-use',
+        cause: err,
+      },
+    );
+  }
+  if (code === 'EACCES') {
+    return new CliError(`not permitted to listen on port ${port ?? ''}: ports below 1024 need privileges`, {
+      exitCode: EXIT_USAGE,
+      code: 'port-denied',
+      cause: err,
+    });
+  }
+  return err;
+}
