@@ -109,9 +109,28 @@ function settle(behaviour: CallBehaviour): Promise<void> {
   return Promise.reject(behaviour);
 }
 
-/** A pino logger whose records are kept in `lines`. */
-export function captureLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+/** A pino logger whose records are kept in `lines`; `waitFor(msg)` resolves on the first record with that message. */
+export function captureLogger(): {
+  logger: Logger;
+  lines: Array<Record<string, unknown>>;
+  waitFor(msg: string): Promise<Record<string, unknown>>;
+} {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { logger, lines };
+  const waiters: Array<{ msg: string; resolve(line: Record<string, unknown>): void }> = [];
+  const write = (text: string) => {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    lines.push(line);
+    for (const waiter of waiters.filter((w) => w.msg === line.msg)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  };
+  const logger = pino({ level: 'debug' }, { write });
+  const waitFor = (msg: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const seen = lines.find((line) => line.msg === msg);
+      if (seen) resolve(seen);
+      else waiters.push({ msg, resolve });
+    });
+  return { logger, lines, waitFor };
 }
