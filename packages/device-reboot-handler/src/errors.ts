@@ -1,3 +1,5 @@
+import { redactDeep, redactSecrets } from '@iothub-reboot/contracts';
+
 /** Base class of every error this package raises. */
 export class RebootHandlerError extends Error {
   override name = 'RebootHandlerError';
@@ -31,13 +33,36 @@ export class PendingRebootStoreError extends RebootHandlerError {
   override name = 'PendingRebootStoreError';
 }
 
-const SECRET = /\b(SharedAccessKey|SharedAccessSignature|sig|se|skn)=[^;&\s]+/gi;
-
 /**
- * The message of anything thrown, for people and for method responses: no stack, and any
- * credential-looking `key=value` (connection-string or SAS token parts) replaced by `***`.
+ * The message of anything thrown, for people and for method responses: no stack, and secrets
+ * (connection-string keys, SAS tokens and signatures) masked.
  */
 export function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : typeof err === 'string' ? err : String(err);
-  return text.replace(SECRET, '$1=***');
+  return redactSecrets(text);
+}
+
+/**
+ * A copy of `err` that is safe to log as `{ err }`: same class (so pino names its type), with secrets
+ * masked in the message, the stack, the cause and every other property. Errors from the reboot action
+ * or an SDK may quote a connection string or token.
+ */
+export function loggable(err: unknown): unknown {
+  if (!(err instanceof Error)) return redactDeep(err);
+  const copy = Object.create(Object.getPrototypeOf(err)) as Error;
+  for (const [key, value] of Object.entries(err)) {
+    (copy as unknown as Record<string, unknown>)[key] = key === 'cause' ? loggable(value) : redactDeep(value);
+  }
+  Object.defineProperty(copy, 'message', {
+    value: redactSecrets(err.message),
+    configurable: true,
+    writable: true,
+  });
+  Object.defineProperty(copy, 'stack', {
+    value: err.stack === undefined ? undefined : redactSecrets(err.stack),
+    configurable: true,
+    writable: true,
+  });
+  if (err.cause !== undefined) copy.cause = loggable(err.cause);
+  return copy;
 }

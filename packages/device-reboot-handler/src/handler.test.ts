@@ -146,7 +146,7 @@ describe('report-then-respond (default)', () => {
   });
 
   it('answers 500 with the action message (no stack, no secret), reports nothing and drops the record', async () => {
-    const { client, store, actions } = setup();
+    const { client, store, actions, lines } = setup();
     const response = client.invoke({});
     await flush();
     actions[0]?.reject(new Error('relay stuck; HostName=h;SharedAccessKey=c2VjcmV0'));
@@ -159,6 +159,8 @@ describe('report-then-respond (default)', () => {
     ]);
     expect(client.updateCalls).toBe(0);
     await expect(store.load()).resolves.toBeUndefined();
+    expect(lines.some((l) => l.msg === 'Reboot step failed')).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('c2VjcmV0');
   });
 
   it('does not reboot when the pending record cannot be written', async () => {

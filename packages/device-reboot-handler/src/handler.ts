@@ -8,7 +8,7 @@ import {
 } from '@iothub-reboot/contracts';
 import type { Logger } from 'pino';
 import type { MethodRequest, MethodResponse, RebootHandlerClient } from './client';
-import { errorMessage, RebootHandlerError } from './errors';
+import { errorMessage, loggable, RebootHandlerError } from './errors';
 import {
   admitRequest,
   advance,
@@ -106,7 +106,7 @@ export function attachRebootHandler(
       });
     } catch (err) {
       // Defensive: nothing above is expected to throw, but the SDK would answer a synchronous throw itself.
-      log.error({ err }, 'Reboot request handling failed');
+      log.error({ err: loggable(err) }, 'Reboot request handling failed');
       void respond({ result: 'reboot-failed', error: `Internal error: ${errorMessage(err)}` });
     }
   };
@@ -120,12 +120,15 @@ export function attachRebootHandler(
       try {
         await report(new Date(pending.rebootTime), log);
       } catch (err) {
-        log.warn({ err }, 'Pending reboot report still not delivered; retrying on the next connection');
+        log.warn(
+          { err: loggable(err) },
+          'Pending reboot report still not delivered; retrying on the next connection',
+        );
         return;
       }
       owed = undefined;
       await resolved.store.clear().catch((err: unknown) => {
-        log.error({ err }, 'Could not clear the reported pending reboot');
+        log.error({ err: loggable(err) }, 'Could not clear the reported pending reboot');
       });
     });
   };
@@ -205,7 +208,7 @@ async function runFlow(
         await run(step);
         outcome = { ok: true, at: clock.now() };
       } catch (error) {
-        log.error({ err: error, step: step.step }, 'Reboot step failed');
+        log.error({ err: loggable(error), step: step.step }, 'Reboot step failed');
         outcome = { ok: false, error };
       }
       const transition = advance(mode, step, outcome);
@@ -219,7 +222,7 @@ async function runFlow(
     }
   } catch (err) {
     // Defensive: `advance` and `respond` do not throw; if they ever do, the request still gets its answer.
-    log.error({ err }, 'Reboot flow failed unexpectedly');
+    log.error({ err: loggable(err) }, 'Reboot flow failed unexpectedly');
     await respond({ result: 'reboot-failed', error: `Internal error: ${errorMessage(err)}` });
   }
   return owed;
@@ -243,7 +246,7 @@ function respondOnce(
       await bound(() => response.send(answer.status, answer.payload));
       log.info({ status: answer.status, result: answer.payload.result }, 'Reboot request answered');
     } catch (err) {
-      log.error({ err, result: payload.result }, 'Could not send the reboot method response');
+      log.error({ err: loggable(err), result: payload.result }, 'Could not send the reboot method response');
     }
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { loggable } from './errors';
 import { resolvePendingRecord } from './flow';
 import type { PendingRebootStore } from './store';
 import type { ReportReboot } from './twin-report';
@@ -43,7 +44,7 @@ export async function deliverPendingReport(deps: DeliveryDeps): Promise<PendingR
     await store.clear();
   } catch (err) {
     // The report went out; a record left behind is only reported again with the same time.
-    log.error({ err }, 'Could not clear the reported pending reboot');
+    log.error({ err: loggable(err) }, 'Could not clear the reported pending reboot');
   }
   return { status: 'reported', requestId: record.requestId, rebootTime, recoveredFromRestart };
 }

@@ -2,7 +2,7 @@ import { buildRebootReport } from '@iothub-reboot/contracts';
 import type { Logger } from 'pino';
 import type { ReportableTwin, TwinClient } from './client';
 import type { Clock } from './clock';
-import { RebootHandlerError } from './errors';
+import { loggable, RebootHandlerError } from './errors';
 import { type RetrySettings, retryWithBackoff, withTimeout } from './retry';
 
 /** Writes the reboot report to the twin's reported properties; rejects once retries are exhausted. */
@@ -49,7 +49,7 @@ export function createTwinReporter(client: TwinClient, options: TwinReporterOpti
       clock,
       random,
       onRetry: (err, failures, delayMs) =>
-        logger.warn({ err, failures, delayMs }, 'Twin report failed; retrying'),
+        logger.warn({ err: loggable(err), failures, delayMs }, 'Twin report failed; retrying'),
     });
     logger.info({ rebootTime: patch.rebootTime }, 'Device twin updated with latest rebootTime');
   };
