@@ -6,18 +6,17 @@ import { writeConnectionFile } from './connection-file';
 import { deviceConnectionString, serviceConnectionString } from './connection-strings';
 import { MethodInvoker } from './methods/invoker';
 import { startMqttServer } from './mqtt/broker';
+import { pushDesiredPatch } from './mqtt/desired-push';
 import { mqttMethodTransport } from './mqtt/method-transport';
-import { sendToClient } from './mqtt/reply';
 import { DeviceSessions } from './mqtt/sessions';
 import { TelemetryCounter } from './mqtt/telemetry';
-import { desiredPatchTopic, METHODS_FILTER } from './mqtt/topics';
+import { METHODS_FILTER } from './mqtt/topics';
 import { MemoryBackend, type StorageBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { HubStore } from './persistence/store';
 import { type DeviceInput, type DeviceRecord, DeviceRegistry, type DeviceStatus } from './registry/devices';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
-import { toDesiredPatchMessage } from './twin';
 
 /** A device as the library API shows it, with its ready-made connection string. */
 export interface LocalHubDevice {
@@ -83,17 +82,9 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     },
     logger.child({ component: 'sessions' }),
   );
-  const twins = new TwinRegistry(store, (deviceId, patch, version) => {
-    const client = sessions.client(deviceId);
-    if (client && sessions.wantsDesiredUpdates(deviceId)) {
-      sendToClient(
-        client,
-        desiredPatchTopic(version),
-        JSON.stringify(toDesiredPatchMessage(patch, version)),
-        logger,
-      );
-    }
-  });
+  const twins = new TwinRegistry(store, (deviceId, patch, version) =>
+    pushDesiredPatch(sessions, deviceId, patch, version, logger),
+  );
   const registry = new DeviceRegistry(store, {
     creating: (device) => twins.create(device.deviceId),
     removed: async (deviceId) => {
