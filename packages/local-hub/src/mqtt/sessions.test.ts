@@ -1,0 +1,71 @@
+import type { Client } from 'aedes';
+import pino from 'pino';
+import { MemoryBackend } from '../persistence/backend';
+import { HubStore } from '../persistence/store';
+import { DeviceSessions } from './sessions';
+import { DESIRED_FILTER, METHODS_FILTER } from './topics';
+
+const client = (clean = false) => ({ clean, close: (done: () => void) => done() }) as unknown as Client;
+
+async function setup(store?: HubStore) {
+  const s = store ?? (await HubStore.open(new MemoryBackend()));
+  const ready: string[] = [];
+  const sessions = new DeviceSessions(s, (id) => ready.push(id), pino({ level: 'silent' }));
+  return { store: s, sessions, ready };
+}
+
+describe('DeviceSessions', () => {
+  it('is ready for methods once connected and subscribed', async () => {
+    const { sessions, ready } = await setup();
+    const c = client();
+    sessions.connected('d', c);
+    expect(sessions.isSubscribed('d', METHODS_FILTER)).toBe(false);
+    sessions.subscribed('d', [METHODS_FILTER, DESIRED_FILTER]);
+    expect(ready).toEqual(['d']);
+    expect(sessions.wantsDesiredUpdates('d')).toBe(true);
+    sessions.disconnected('d', c);
+    expect(sessions.isSubscribed('d', METHODS_FILTER)).toBe(false);
+    expect(sessions.presenceOf('d').connectionState).toBe('Disconnected');
+  });
+
+  it('keeps subscriptions across a new hub on the same store (persistent session)', async () => {
+    const first = await setup();
+    first.sessions.connected('d', client());
+    first.sessions.subscribed('d', [METHODS_FILTER, DESIRED_FILTER]);
+    await first.store.flush();
+    const second = await setup(first.store);
+    second.sessions.connected('d', client());
+    expect(second.ready).toEqual(['d']);
+    expect(second.sessions.wantsDesiredUpdates('d')).toBe(true);
+  });
+
+  it('forgets subscriptions on a clean-session connect and on unsubscribe', async () => {
+    const { sessions } = await setup();
+    sessions.connected('d', client());
+    sessions.subscribed('d', [METHODS_FILTER, DESIRED_FILTER]);
+    sessions.unsubscribed('d', [DESIRED_FILTER]);
+    expect(sessions.wantsDesiredUpdates('d')).toBe(false);
+    sessions.connected('d', client(true));
+    expect(sessions.isSubscribed('d', METHODS_FILTER)).toBe(false);
+  });
+
+  it('ignores the late disconnect of a connection that was taken over', async () => {
+    const { sessions } = await setup();
+    const old = client();
+    const taker = client();
+    sessions.connected('d', old);
+    sessions.connected('d', taker);
+    sessions.disconnected('d', old);
+    expect(sessions.client('d')).toBe(taker);
+    expect(sessions.presenceOf('d').connectionState).toBe('Connected');
+  });
+
+  it('evicts a connection and, when asked, forgets the session', async () => {
+    const { sessions, store } = await setup();
+    sessions.connected('d', client());
+    sessions.subscribed('d', [METHODS_FILTER]);
+    await sessions.evict('d', true);
+    expect(sessions.isConnected('d')).toBe(false);
+    expect(store.get('sessions', 'd')).toBeUndefined();
+  });
+});
