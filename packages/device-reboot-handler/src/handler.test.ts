@@ -1,6 +1,7 @@
 import type { PendingReboot } from '@iothub-reboot/contracts';
 import { RebootHandlerError } from './errors';
 import { attachRebootHandler, type RebootActionRequest, type RebootHandlerOptions } from './handler';
+import { reportPendingReboot } from './startup';
 import { createMemoryRebootStore, type PendingRebootStore } from './store';
 import { captureLogger, type Deferred, deferred, FakeDeviceClient } from './test-support/fake-client';
 
@@ -307,6 +308,50 @@ describe('report-then-respond (default)', () => {
     client.invoke({});
     await flush();
     expect(reboot).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('with a start-up report on the same store', () => {
+  it('waits for a running reboot instead of discarding its fresh record', async () => {
+    const { client, store, actions } = setup();
+    const response = client.invoke({});
+    await flush();
+    let outcome: unknown;
+    const startup = reportPendingReboot(client, {
+      store,
+      processStartedAt: new Date(start.getTime() - 60_000),
+    }).then((result) => {
+      outcome = result;
+    });
+    await flush();
+    expect(outcome).toBeUndefined();
+    await expect(store.load()).resolves.toMatchObject({ phase: 'rebooting' });
+    actions[0]?.resolve();
+    await startup;
+    expect(response.sends.map((s) => s.status)).toEqual([200]);
+    expect(outcome).toEqual({ status: 'none' });
+    expect(client.reported).toHaveLength(1);
+  });
+
+  it('makes a request wait for the start-up report to finish with the record', async () => {
+    const store = createMemoryRebootStore({
+      version: 1,
+      phase: 'rebooted',
+      requestId: 'old',
+      acceptedAt: iso(-60_000),
+      rebootTime: iso(-50_000),
+    });
+    const { client, reboot } = setup({}, store);
+    client.getTwinBehaviours.push('hang');
+    const startup = reportPendingReboot(client, { store, retry });
+    client.invoke({});
+    await flush();
+    expect(reboot).not.toHaveBeenCalled();
+    await jest.runAllTimersAsync();
+    await startup;
+    await flush();
+    expect(reboot).toHaveBeenCalledTimes(1);
+    expect(client.reportedTimes()).toEqual([iso(-50_000)]);
   });
 });
 

@@ -22,6 +22,7 @@ import {
 import { claimMethod } from './method-slot';
 import { type ReportingOptions, type ResolvedReportingOptions, resolveReportingOptions } from './options';
 import { withTimeout } from './retry';
+import { withStoreLock } from './store-lock';
 import { createTwinReporter, type ReportReboot } from './twin-report';
 
 /** What the reboot action receives. */
@@ -79,7 +80,7 @@ export function attachRebootHandler(
   // Runs `work` as the one activity of the handler; `work` never rejects.
   const occupy = (work: () => Promise<void>) => {
     busy = true;
-    running = work().finally(() => {
+    running = withStoreLock(resolved.store, work).finally(() => {
       busy = false;
     });
   };

@@ -122,7 +122,8 @@ describe('with the real SDKs against the local hub', () => {
   it('a real restart: the next process reports the reboot from the file record, once', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'reboot-it-'));
     try {
-      const store = createFileRebootStore(join(directory, 'pending-reboot.json'));
+      const path = join(directory, 'pending-reboot.json');
+      const store = createFileRebootStore(path);
       const restarting = deferred();
       const before = await deviceWithHandler('reboot-restart', {
         mode: 'respond-then-reboot',
@@ -137,14 +138,16 @@ describe('with the real SDKs against the local hub', () => {
       await restarting.promise;
       await before.client.close();
 
+      // The next process: a new client, and a new store object over the same file.
       const processStartedAt = new Date();
+      const reopened = createFileRebootStore(path);
       const after = await openDevice('reboot-restart');
-      await expect(reportPendingReboot(after, { store, processStartedAt })).resolves.toMatchObject({
+      await expect(reportPendingReboot(after, { store: reopened, processStartedAt })).resolves.toMatchObject({
         status: 'reported',
         recoveredFromRestart: true,
       });
       await expect(reportedRebootTime('reboot-restart')).resolves.toBe(processStartedAt.toISOString());
-      await expect(reportPendingReboot(after, { store, processStartedAt })).resolves.toEqual({
+      await expect(reportPendingReboot(after, { store: reopened, processStartedAt })).resolves.toEqual({
         status: 'none',
       });
     } finally {
