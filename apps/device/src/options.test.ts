@@ -6,6 +6,7 @@ const CS = 'HostName=h;DeviceId=d;SharedAccessKey=a2V5';
 describe('parseDeviceOptions', () => {
   it('uses the tutorial defaults', () => {
     expect(parseDeviceOptions([], { IOTHUB_DEVICE_CONNECTION_STRING: CS })).toEqual({
+      kind: 'single',
       connectionString: CS,
       transport: 'mqtt',
       rebootSeconds: 20,
@@ -39,6 +40,7 @@ describe('parseDeviceOptions', () => {
       {},
     );
     expect(settings).toEqual({
+      kind: 'single',
       connectionString: CS,
       caFile: 'ca.pem',
       transport: 'mqtt-ws',
@@ -48,6 +50,32 @@ describe('parseDeviceOptions', () => {
       logLevel: 'debug',
       stateDir: '/var/lib/x',
     });
+  });
+
+  it('switches to a simulated fleet with --count', () => {
+    const settings = parseDeviceOptions(
+      ['--count', '1000', '--gateway-host-name', '127.0.0.1:8883', '--sites', '7'],
+      {
+        IOTHUB_CONNECTION_STRING: 'HostName=h;SharedAccessKeyName=iothubowner;SharedAccessKey=a2V5',
+      },
+    );
+    expect(settings).toMatchObject({
+      kind: 'fleet',
+      count: 1000,
+      idPrefix: 'sim-',
+      sites: 7,
+      gatewayHostName: '127.0.0.1:8883',
+      connectConcurrency: 50,
+      logLevel: 'warn',
+    });
+  });
+
+  it('needs a service connection string for a fleet', () => {
+    expect(() => parseDeviceOptions(['--count', '3'], {})).toThrow(/IOTHUB_CONNECTION_STRING/);
+    expect(() => parseDeviceOptions(['--count', '0'], { IOTHUB_CONNECTION_STRING: 'x' })).toThrow(/--count/);
+    expect(() =>
+      parseDeviceOptions(['--count', '2', '--id-prefix', 'a b'], { IOTHUB_CONNECTION_STRING: 'x' }),
+    ).toThrow(/--id-prefix/);
   });
 
   it('prints usage for --help', () => {

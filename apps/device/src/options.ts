@@ -3,9 +3,8 @@ import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit'
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
 import { RESPONSE_MODES, type ResponseMode } from '@iothub-reboot/device-reboot-handler';
 
-/** How the device app runs. */
-export interface DeviceSettings {
-  connectionString: string;
+/** What every simulated device shares. */
+interface CommonSettings {
   /** PEM file of a private CA to trust (the local hub's); else the system CAs (plus NODE_EXTRA_CA_CERTS). */
   caFile?: string;
   transport: 'mqtt' | 'mqtt-ws';
@@ -13,9 +12,30 @@ export interface DeviceSettings {
   methodName: string;
   mode: ResponseMode;
   logLevel: string;
-  /** Where the pending-reboot record is kept between runs. */
+  /** Where pending-reboot records are kept between runs. */
   stateDir: string;
 }
+
+/** One device, as in the tutorial. */
+export interface SingleDeviceSettings extends CommonSettings {
+  kind: 'single';
+  connectionString: string;
+}
+
+/** A simulated fleet in one process: identities created through the registry when missing. */
+export interface FleetSettings extends CommonSettings {
+  kind: 'fleet';
+  count: number;
+  idPrefix: string;
+  sites: number;
+  /** A service connection string with registry read/write rights, to create the identities. */
+  serviceConnectionString: string;
+  /** `host:port` the devices connect to instead of the hub host (the local hub's MQTT port). */
+  gatewayHostName?: string;
+  connectConcurrency: number;
+}
+
+export type DeviceSettings = SingleDeviceSettings | FleetSettings;
 
 export const USAGE = `Usage: iothub-reboot-device [options]
 
@@ -29,7 +49,17 @@ Options (environment variable in brackets):
   --method-name <name>      direct method to answer (default ${REBOOT_METHOD_NAME})
   --mode <m>                report-then-respond (default) | respond-then-reboot
   --state-dir <dir>         where a pending reboot is recorded (default .device-state)
-  --log-level <level>       trace|debug|info|warn|error (default info) [LOG_LEVEL]`;
+  --log-level <level>       trace|debug|info|warn|error (default info; warn for fleets) [LOG_LEVEL]
+
+Simulated fleet (N devices in this process, each a real SDK client with its own identity):
+  --count <n>                       number of devices (enables fleet mode)
+  --id-prefix <prefix>              device ids <prefix>0000… (default sim-)
+  --sites <k>                       spread devices over tags.site = site-0 … site-<k-1> (default 4)
+  --service-connection-string <cs>  to create missing identities [IOTHUB_CONNECTION_STRING] (required)
+  --gateway-host-name <host:port>   where devices connect, e.g. the local hub's MQTT port
+  --connect-concurrency <n>         devices connecting at once (default 50)`;
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Parses argv and environment; `undefined` means "print the usage". Throws CliError on bad input. */
 export function parseDeviceOptions(
@@ -38,12 +68,44 @@ export function parseDeviceOptions(
 ): DeviceSettings | undefined {
   const { values } = withUsageErrors(() => parse(argv));
   if (values.help) return undefined;
-  const connectionString = values['connection-string'] ?? env.IOTHUB_DEVICE_CONNECTION_STRING;
-  if (!connectionString) {
+  const fleet = values.count !== undefined;
+  const common = commonSettings(values, env, fleet);
+  if (!fleet) {
+    const connectionString = values['connection-string'] ?? env.IOTHUB_DEVICE_CONNECTION_STRING;
+    if (!connectionString) {
+      throw usageError(
+        'no device connection string: set IOTHUB_DEVICE_CONNECTION_STRING or pass --connection-string',
+      );
+    }
+    return { kind: 'single', connectionString, ...common };
+  }
+  const serviceConnectionString = values['service-connection-string'] ?? env.IOTHUB_CONNECTION_STRING;
+  if (!serviceConnectionString) {
     throw usageError(
-      'no device connection string: set IOTHUB_DEVICE_CONNECTION_STRING or pass --connection-string',
+      'a fleet needs a service connection string to create its devices: set IOTHUB_CONNECTION_STRING',
     );
   }
+  const idPrefix = values['id-prefix'] ?? 'sim-';
+  if (!/^[A-Za-z0-9\-:.+%_#*?!(),=@$']{1,100}$/.test(idPrefix))
+    throw usageError(`--id-prefix "${idPrefix}" is not a valid device id start`);
+  const gatewayHostName = values['gateway-host-name'];
+  return {
+    kind: 'fleet',
+    ...common,
+    count: numberFlag('--count', values.count, 1, { min: 1, max: 100_000, integer: true }),
+    idPrefix,
+    sites: numberFlag('--sites', values.sites, 4, { min: 1, max: 10_000, integer: true }),
+    serviceConnectionString,
+    ...(gatewayHostName ? { gatewayHostName } : {}),
+    connectConcurrency: numberFlag('--connect-concurrency', values['connect-concurrency'], 50, {
+      min: 1,
+      max: 1000,
+      integer: true,
+    }),
+  };
+}
+
+function commonSettings(values: Values, env: NodeJS.ProcessEnv, fleet: boolean): CommonSettings {
   const transport = values.transport ?? 'mqtt';
   if (transport !== 'mqtt' && transport !== 'mqtt-ws')
     throw usageError(`--transport must be mqtt or mqtt-ws, got "${transport}"`);
@@ -51,17 +113,16 @@ export function parseDeviceOptions(
   if (!(RESPONSE_MODES as readonly string[]).includes(mode)) {
     throw usageError(`--mode must be one of ${RESPONSE_MODES.join(', ')}, got "${mode}"`);
   }
-  const rebootSeconds = numberFlag('--reboot-seconds', values['reboot-seconds'], 20, { min: 0, max: 3600 });
   const methodName = values['method-name'] ?? REBOOT_METHOD_NAME;
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(methodName))
     throw usageError(`--method-name "${methodName}" is not a valid method name`);
-  const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
+  const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? (fleet ? 'warn' : 'info');
+  if (!LOG_LEVELS.includes(logLevel)) throw usageError(`unknown log level "${logLevel}"`);
   const caFile = values.ca ?? env.IOTHUB_CA_FILE;
   return {
-    connectionString,
     ...(caFile ? { caFile } : {}),
     transport,
-    rebootSeconds,
+    rebootSeconds: numberFlag('--reboot-seconds', values['reboot-seconds'], 20, { min: 0, max: 3600 }),
     methodName,
     mode: mode as ResponseMode,
     logLevel,
@@ -84,6 +145,14 @@ function parse(argv: readonly string[]) {
       mode: { type: 'string' },
       'state-dir': { type: 'string' },
       'log-level': { type: 'string' },
+      count: { type: 'string' },
+      'id-prefix': { type: 'string' },
+      sites: { type: 'string' },
+      'service-connection-string': { type: 'string' },
+      'gateway-host-name': { type: 'string' },
+      'connect-concurrency': { type: 'string' },
     },
   });
 }
+
+type Values = ReturnType<typeof parse>['values'];

@@ -4,6 +4,7 @@
  */
 export { type ChildApp, startChildApp } from './child-app';
 export { type CliContext, CliError, type CliIo, EXIT_USAGE, runCli } from './cli';
+export { mapSettledWithLimit } from './concurrency';
 export { labelLines } from './labelled-lines';
 export { type AppLoggerOptions, createAppLogger } from './logger';
 export { type NumberBounds, numberFlag, usageError, withUsageErrors } from './options';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
+import { createServiceClients } from '@iothub-reboot/service-connection';
 
 /** The built apps, run as real processes exactly as a user runs them. */
 export const DEVICE_APP = require.resolve('@iothub-reboot/device-app/dist/main.js');
@@ -16,6 +17,11 @@ export interface E2eHub {
   /** Every line any app printed, for the secret scan. */
   output: string[];
   startDevice(deviceId: string, args?: string[], env?: NodeJS.ProcessEnv): ChildApp;
+  /** Reads a twin through the real service SDK. */
+  twinOf(deviceId: string): Promise<{ properties: { reported: Record<string, unknown> } }>;
+  /** Starts the service app; its lines are in `lines` as they arrive. */
+  startService(args: string[], env?: NodeJS.ProcessEnv): ChildApp;
+  /** Runs the service app to its exit. */
   runService(
     args: string[],
     env?: NodeJS.ProcessEnv,
@@ -40,6 +46,16 @@ export async function startE2eHub(): Promise<E2eHub> {
     void app.exited.then(() => apps.delete(app));
     return app;
   };
+  const startService = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    track(
+      startChildApp({
+        label: '[service]',
+        script: SERVICE_APP,
+        args: ['--ca', caFile, '--poll-interval', '0.2', '--log-level', 'debug', ...args],
+        env: { LOG_FORMAT: 'json', IOTHUB_CONNECTION_STRING: hub.serviceConnectionString(), ...env },
+        emit: record,
+      }),
+    );
   return {
     hub,
     caFile,
@@ -60,16 +76,19 @@ export async function startE2eHub(): Promise<E2eHub> {
           emit: record,
         }),
       ),
-    runService: async (args, env = {}) => {
-      const app = track(
-        startChildApp({
-          label: '[service]',
-          script: SERVICE_APP,
-          args: ['--ca', caFile, '--poll-interval', '0.2', '--log-level', 'debug', ...args],
-          env: { LOG_FORMAT: 'json', IOTHUB_CONNECTION_STRING: hub.serviceConnectionString(), ...env },
-          emit: record,
-        }),
-      );
+    startService,
+    twinOf: async (deviceId) => {
+      const { registry, close } = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+      try {
+        return (await registry.getTwin(deviceId)).responseBody as unknown as {
+          properties: { reported: Record<string, unknown> };
+        };
+      } finally {
+        await close();
+      }
+    },
+    async runService(args, env = {}) {
+      const app = startService(args, env);
       const code = await app.exited;
       return { code, stdout: [...app.lines], app };
     },

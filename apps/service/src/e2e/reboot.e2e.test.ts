@@ -173,26 +173,51 @@ describe('remote reboot, end to end', () => {
     await e2e.hub.createDevice('dev-crash');
     // respond-then-reboot: the service has its 202 while the device is still "rebooting".
     const first = e2e.startDevice('dev-crash', ['--reboot-seconds', '60', '--mode', 'respond-then-reboot']);
-    const service = e2e.runService([
+    const service = e2e.startService([
       '--device-id',
       'dev-crash',
-      '--json',
       '--connect-timeout',
       '30',
       '--max-polls',
       '100',
     ]);
+    // Kill only once the 202 reached the service: killed earlier, the answer itself may be lost with the
+    // process (then the service rightly reports a method timeout instead).
+    await service.waitForLine(/^Device answered 202/);
     await first.waitForLine(/Rebooting device/);
     await first.kill();
     const second = e2e.startDevice('dev-crash', ['--reboot-seconds', '60', '--mode', 'respond-then-reboot']);
-    const { code, stdout, app } = await service;
-    expectExitCode(code, 0, app, first, second);
-    expect(jsonResult(stdout)).toMatchObject({ ok: true, method: { status: 202 } });
+    expectExitCode(await service.exited, 0, service, first, second);
+    expect(service.lines).toContainEqual(expect.stringMatching(/^Last reboot time: /));
     await second.waitForLine(/Reported the reboot recorded before the restart/);
     const pending = await readFile(`${e2e.workDir}/state/dev-crash.pending-reboot.json`, 'utf8').catch(
       () => 'cleared',
     );
     expect(pending).toBe('cleared');
     await second.stop();
+  }, 60_000);
+
+  it('exits with the method-timeout code when the device dies before answering', async () => {
+    await e2e.hub.createDevice('dev-dies');
+    const device = e2e.startDevice('dev-dies', ['--reboot-seconds', '60']); // report-then-respond: answers last
+    const service = e2e.startService([
+      '--device-id',
+      'dev-dies',
+      '--connect-timeout',
+      '30',
+      '--response-timeout',
+      '5',
+      '--json',
+    ]);
+    await device.waitForLine(/Rebooting device/);
+    await device.kill();
+    expectExitCode(await service.exited, 6, service, device);
+    expect(jsonResult(service.lines)).toMatchObject({ ok: false, outcome: 'method-timed-out' });
+    // Restarted, the device reports the reboot the crash interrupted, exactly once.
+    const again = e2e.startDevice('dev-dies', ['--reboot-seconds', '60']);
+    await again.waitForLine(/Reported the reboot recorded before the restart/);
+    const twin = await e2e.twinOf('dev-dies');
+    expect(twin.properties.reported.rebootTime).toEqual(expect.any(String));
+    await again.stop();
   }, 60_000);
 });

@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '@iothub-reboot/app-kit';
+import {
+  attachRebootHandler,
+  createFileRebootStore,
+  type PendingRebootStore,
+  type RebootActionRequest,
+  type RebootHandler,
+  type ResponseMode,
+  reportPendingReboot,
+} from '@iothub-reboot/device-reboot-handler';
+import { Client } from 'azure-iot-device';
+import { Mqtt, MqttWs } from 'azure-iot-device-mqtt';
+import type { Logger } from 'pino';
+
+/** Exit code when the hub refuses the device's credentials (wrong key, unknown or disabled device). */
+export const EXIT_UNAUTHORIZED = 3;
+
+const RECONNECT_MIN_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+
+/** One simulated device's settings. */
+export interface SimulatedDeviceOptions {
+  deviceId: string;
+  connectionString: string;
+  ca: string | undefined;
+  transport: 'mqtt' | 'mqtt-ws';
+  rebootSeconds: number;
+  methodName: string;
+  mode: ResponseMode;
+  stateDir: string;
+  logger: Logger;
+  /** Aborted on shutdown: stops reconnecting and cuts a simulated reboot short. */
+  signal: AbortSignal;
+}
+
+/** A connected simulated device. */
+export interface SimulatedDevice {
+  deviceId: string;
+  /** Detaches the handler (a running reboot still answers) and closes the connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a real `azure-iot-device` client, reports a reboot a previous run left pending, then answers
+ * the reboot method with a simulated reboot. Stays connected: the SDK's retry policy, plus a reopen of
+ * ours when the SDK gives up. Rejects with a CliError when the hub refuses the credentials.
+ */
+export async function startSimulatedDevice(options: SimulatedDeviceOptions): Promise<SimulatedDevice> {
+  const { deviceId, signal } = options;
+  const log = options.logger.child({ deviceId });
+  const client = Client.fromConnectionString(
+    options.connectionString,
+    options.transport === 'mqtt' ? Mqtt : MqttWs,
+  );
+  if (options.ca !== undefined) await client.setOptions({ ca: options.ca });
+  client.on('error', (err: Error) => log.warn({ err }, 'client error'));
+  const store = createFileRebootStore(
+    join(options.stateDir, `${encodeURIComponent(deviceId)}.pending-reboot.json`),
+  );
+
+  let closing = false;
+  let handler: RebootHandler | undefined;
+  const close = async () => {
+    closing = true;
+    await handler?.detach();
+    await client.close();
+  };
+  try {
+    // Open first: registering a method handler on a closed client makes the SDK connect by itself,
+    // racing our own open().
+    await openUntilConnected(client, signal, log);
+    await reportPending(client, store, log);
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+  handler = attachRebootHandler(client, {
+    reboot: async ({ payload }: RebootActionRequest) => {
+      const seconds = (payload.delaySeconds ?? 0) + options.rebootSeconds;
+      // Aborted by shutdown: the reboot fails (answered 500) instead of holding the process up.
+      await sleep(seconds * 1000, undefined, { signal });
+    },
+    methodName: options.methodName,
+    mode: options.mode,
+    store,
+    logger: log,
+  });
+  client.on('disconnect', () => {
+    if (closing || signal.aborted) return;
+    log.warn('Disconnected and the SDK stopped retrying: reopening');
+    void openUntilConnected(client, signal, log).then(
+      () => reportPending(client, store, log),
+      (err: unknown) => log.error({ err }, 'Cannot reconnect'),
+    );
+  });
+  log.info({ method: options.methodName, mode: options.mode }, 'Waiting for commands');
+  return { deviceId, close };
+}
+
+/** Opens the client, retrying with capped exponential backoff; refused credentials end the attempt. */
+async function openUntilConnected(client: Client, signal: AbortSignal, log: Logger): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      await client.open();
+      log.info('Connected to IoT Hub');
+      return;
+    } catch (err) {
+      if ((err as Error).name === 'UnauthorizedError') {
+        throw new CliError(
+          'the hub refused the device credentials: check the device id and key, and that the device exists and is enabled',
+          { exitCode: EXIT_UNAUTHORIZED, code: 'unauthorized', cause: err },
+        );
+      }
+      const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+      log.warn({ err, retryInMs: Math.round(delay) }, 'Could not connect; retrying');
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+async function reportPending(client: Client, store: PendingRebootStore, log: Logger): Promise<void> {
+  try {
+    const outcome = await reportPendingReboot(client, { store, logger: log });
+    if (outcome.status === 'reported') {
+      log.info(
+        { rebootTime: outcome.rebootTime.toISOString() },
+        'Reported the reboot recorded before the restart',
+      );
+    }
+  } catch (err) {
+    // The record stays in the store; the next connection tries again.
+    log.warn({ err }, 'Could not report the pending reboot yet');
+  }
+}
