@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { RESPONSE_MODES } from './flow';
 import { attachRebootHandler } from './handler';
+import { reportPendingReboot } from './startup';
 import { createMemoryRebootStore } from './store';
 import { type Deferred, deferred, FakeDeviceClient, type FakeResponse } from './test-support/fake-client';
 
@@ -9,7 +10,8 @@ type Command =
   | { kind: 'finish'; fails: boolean }
   | { kind: 'twinFailures'; count: number }
   | { kind: 'tick'; ms: number }
-  | { kind: 'connect' };
+  | { kind: 'connect' }
+  | { kind: 'startup' };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('request' as const), valid: fc.boolean(), sendFails: fc.boolean() }),
@@ -17,26 +19,33 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('twinFailures' as const), count: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 3_000 }) }),
   fc.constant({ kind: 'connect' as const }),
+  fc.constant({ kind: 'startup' as const }),
 );
+
+// Later than any record: were the start-up call to see a running reboot's record, it would report it
+// as interrupted by a restart, at this time.
+const processStartedAt = new Date('2026-11-28T06:00:00.000Z');
 
 describe('any sequence of requests and injected failures', () => {
   beforeEach(() => jest.useFakeTimers({ now: new Date('2026-11-28T04:00:00.000Z') }));
   afterEach(() => jest.useRealTimers());
 
-  it('answers every request exactly once and runs at most one reboot at a time', async () => {
+  it('answers every request exactly once, runs at most one reboot at a time, reports nothing false', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...RESPONSE_MODES),
         fc.array(command, { maxLength: 30 }),
         async (mode, commands) => {
           const client = new FakeDeviceClient();
+          const store = createMemoryRebootStore();
           const pending: Deferred<void>[] = [];
+          const startups: Array<Promise<unknown>> = [];
           let running = 0;
           let maxRunning = 0;
           let rebootsDone = 0;
           const handler = attachRebootHandler(client, {
             mode,
-            store: createMemoryRebootStore(),
+            store,
             retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, callTimeoutMs: 500 },
             reboot: async () => {
               running += 1;
@@ -77,6 +86,12 @@ describe('any sequence of requests and injected failures', () => {
               case 'connect':
                 client.emit('connect');
                 break;
+              case 'startup':
+                // E.g. an app calling the start-up report again after reopening its client.
+                startups.push(
+                  reportPendingReboot(client, { store, processStartedAt }).catch(() => undefined),
+                );
+                break;
             }
             await jest.advanceTimersByTimeAsync(0);
           }
@@ -87,11 +102,14 @@ describe('any sequence of requests and injected failures', () => {
           }
           await jest.runAllTimersAsync();
           await handler.detach();
+          await Promise.all(startups);
 
           expect(maxRunning).toBeLessThanOrEqual(1);
           for (const response of responses) expect(response.sends).toHaveLength(1);
-          // Nothing false is reported: at most one reported reboot time per completed reboot.
+          // At most one reported reboot time per completed reboot, and never a running reboot's
+          // record mistaken for one that a restart interrupted.
           expect(new Set(client.reportedTimes()).size).toBeLessThanOrEqual(rebootsDone);
+          expect(client.reportedTimes()).not.toContain(processStartedAt.toISOString());
         },
       ),
       { numRuns: 150 },
