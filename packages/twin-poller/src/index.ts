@@ -27,7 +27,7 @@ export {
   type PollResult,
   pollUntil,
 } from './poll';
-export { QueryResponseError, type TwinQuery, type TwinQuerySource } from './query-pages';
+export { QueryResponseError, readAllPages, type TwinQuery, type TwinQuerySource } from './query-pages';
 export {
   checkRebootAfter,
   DEFAULT_CLOCK_SKEW_MS,
