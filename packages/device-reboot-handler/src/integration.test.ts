@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLastRebootFromTwin, safeParseRebootResponse } from '@iothub-reboot/contracts';
 import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
+import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { createFileRebootStore } from './file-store';
 import { attachRebootHandler, type RebootHandlerOptions } from './handler';
 import { reportPendingReboot } from './startup';
 import { deferred } from './test-support/fake-client';
-import { createServiceClients, type ServiceClients } from './test-support/service';
 
 // The real device SDK (MQTT over TLS, hub CA verified) against the local hub, driven by the real
 // service SDK: invokeDeviceMethod for the method, Registry.getTwin for the report.

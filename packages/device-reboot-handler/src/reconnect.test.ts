@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLastRebootFromTwin } from '@iothub-reboot/contracts';
 import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
+import { createServiceClients } from '@iothub-reboot/service-connection';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { attachRebootHandler } from './handler';
 import { captureLogger, deferred } from './test-support/fake-client';
-import { createServiceClients } from './test-support/service';
 
 // The report-failed path with the real SDK: the hub goes away while the device reboots, so the report
 // and the answer fail; when the hub is back the SDK reconnects and the owed report goes out.
