@@ -10,7 +10,9 @@ describe('parseServiceOptions', () => {
   it("uses the tutorial's defaults", () => {
     expect(parseServiceOptions([], ENV)).toEqual({
       connectionString: ENV.IOTHUB_CONNECTION_STRING,
-      deviceId: 'd1',
+      target: { kind: 'device', deviceId: 'd1' },
+      strategy: 'fan-out',
+      concurrency: 32,
       payload: JSON.parse(DEFAULT_PAYLOAD),
       methodName: 'rebootDevice',
       responseTimeoutSeconds: 60,
@@ -43,7 +45,7 @@ describe('parseServiceOptions', () => {
       ENV,
     );
     expect(settings).toMatchObject({
-      deviceId: 'd2',
+      target: { kind: 'device', deviceId: 'd2' },
       payload: { delaySeconds: 3 },
       pollIntervalMs: 500,
       maxPolls: 3,
@@ -51,7 +53,22 @@ describe('parseServiceOptions', () => {
     });
   });
 
+  it('takes a fleet as a list or a query condition, and a job strategy', () => {
+    expect(parseServiceOptions(['--devices', 'a, b,,a', '--job'], ENV)).toMatchObject({
+      target: { kind: 'devices', deviceIds: ['a', 'b'] },
+      strategy: 'job',
+    });
+    expect(parseServiceOptions(['--where', "tags.site = 'x'", '--concurrency', '8'], ENV)).toMatchObject({
+      target: { kind: 'where', condition: "tags.site = 'x'" },
+      strategy: 'fan-out',
+      concurrency: 8,
+    });
+  });
+
   it.each([
+    [['--devices', 'a', '--where', 'x'], ENV, /only one of --device-id, --devices and --where/],
+    [['--devices', ' , '], ENV, /--devices needs at least one/],
+    [['--job'], ENV, /--job is for fleets/],
     [[], { IOTHUB_DEVICE_ID: 'd' }, /IOTHUB_CONNECTION_STRING/],
     [[], { IOTHUB_CONNECTION_STRING: 'x' }, /IOTHUB_DEVICE_ID/],
     [['--payload', '{nope'], ENV, /--payload is not valid JSON/],

@@ -2,10 +2,20 @@ import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
 
+/** Which devices to reboot: one (the tutorial), a list, or every device a twin query condition selects. */
+export type RebootTarget =
+  | { kind: 'device'; deviceId: string }
+  | { kind: 'devices'; deviceIds: string[] }
+  | { kind: 'where'; condition: string };
+
 /** How the service app runs. */
 export interface ServiceSettings {
   connectionString: string;
-  deviceId: string;
+  target: RebootTarget;
+  /** Fleets: `fan-out` invokes each device from here; `job` schedules an IoT Hub job. */
+  strategy: 'fan-out' | 'job';
+  /** Fleets, fan-out: method calls in flight at once. */
+  concurrency: number;
   /** What is sent as the method payload: parsed JSON, or (seed style) the JSON text as a string. */
   payload: unknown;
   methodName: string;
@@ -30,7 +40,11 @@ later than the request.
 
 Options (environment variable in brackets):
   --connection-string <cs>   service connection string [IOTHUB_CONNECTION_STRING] (required)
-  --device-id <id>           device to reboot [IOTHUB_DEVICE_ID] (required)
+  --device-id <id>           device to reboot [IOTHUB_DEVICE_ID]
+  --devices <a,b,c>          reboot these devices (a fleet)
+  --where <condition>        reboot every device this twin query condition selects, e.g. "tags.site = 'site-1'"
+  --job                      fleets: schedule an IoT Hub job instead of invoking each device from here
+  --concurrency <n>          fleets: method calls in flight at once (default 32)
   --payload <json>           method payload (default ${DEFAULT_PAYLOAD}, the tutorial's)
   --payload-as-string        send the payload as a JSON string, as the tutorial's Python service does
   --method-name <name>       direct method (default ${REBOOT_METHOD_NAME})
@@ -56,8 +70,7 @@ export function parseServiceOptions(
       'no service connection string: set IOTHUB_CONNECTION_STRING or pass --connection-string',
     );
   }
-  const deviceId = values['device-id'] ?? env.IOTHUB_DEVICE_ID;
-  if (!deviceId) throw usageError('no device: set IOTHUB_DEVICE_ID or pass --device-id');
+  const target = rebootTarget(values, env);
   const payloadText = values.payload ?? DEFAULT_PAYLOAD;
   let payload: unknown;
   try {
@@ -68,7 +81,9 @@ export function parseServiceOptions(
   const caFile = values.ca ?? env.IOTHUB_CA_FILE;
   return {
     connectionString,
-    deviceId,
+    target,
+    strategy: values.job ? 'job' : 'fan-out',
+    concurrency: numberFlag('--concurrency', values.concurrency, 32, WHOLE(1, 1000)),
     payload: values['payload-as-string'] ? payloadText : payload,
     methodName: values['method-name'] ?? REBOOT_METHOD_NAME,
     ...(caFile ? { caFile } : {}),
@@ -95,6 +110,10 @@ function parse(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
       'connection-string': { type: 'string' },
       'device-id': { type: 'string' },
+      devices: { type: 'string' },
+      where: { type: 'string' },
+      job: { type: 'boolean' },
+      concurrency: { type: 'string' },
       payload: { type: 'string' },
       'payload-as-string': { type: 'boolean' },
       'method-name': { type: 'string' },
@@ -111,6 +130,34 @@ function parse(argv: readonly string[]) {
 }
 
 const WHOLE = (min: number, max: number) => ({ min, max, integer: true });
+
+type Values = ReturnType<typeof parse>['values'];
+
+function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
+  const given = [values['device-id'], values.devices, values.where].filter((v) => v !== undefined);
+  if (given.length > 1) throw usageError('give only one of --device-id, --devices and --where');
+  if (values.devices !== undefined) {
+    const deviceIds = [
+      ...new Set(
+        values.devices
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== ''),
+      ),
+    ];
+    if (deviceIds.length === 0) throw usageError('--devices needs at least one device id');
+    return { kind: 'devices', deviceIds };
+  }
+  if (values.where !== undefined) {
+    if (values.where.trim() === '') throw usageError('--where needs a query condition');
+    return { kind: 'where', condition: values.where.trim() };
+  }
+  const deviceId = values['device-id'] ?? env.IOTHUB_DEVICE_ID;
+  if (!deviceId)
+    throw usageError('no device: set IOTHUB_DEVICE_ID or pass --device-id, --devices or --where');
+  if (values.job) throw usageError('--job is for fleets: use it with --devices or --where');
+  return { kind: 'device', deviceId };
+}
 
 function truncate(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;

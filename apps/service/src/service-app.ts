@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { type CliContext, CliError, EXIT_USAGE } from '@iothub-reboot/app-kit';
-import { ConnectionStringError, createServiceClients } from '@iothub-reboot/service-connection';
+import {
+  ConnectionStringError,
+  createServiceClients,
+  type ServiceClients,
+} from '@iothub-reboot/service-connection';
 import type { Logger } from 'pino';
+import { type FleetFlowSettings, rebootFleet } from './fleet-flow';
+import { fleetExitCode, fleetReport, summaryTable } from './fleet-report';
 import type { ServiceSettings } from './options';
 import { createProgress } from './progress';
 import { type FlowError, rebootAndConfirm } from './reboot-flow';
@@ -23,17 +29,27 @@ export async function runService(
   io: ServiceIo,
 ): Promise<number> {
   const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
-  const base = { deviceId: settings.deviceId, methodName: settings.methodName };
-  try {
-    const ca = settings.caFile === undefined ? undefined : await readCa(settings.caFile);
+  const ca = settings.caFile === undefined ? undefined : await readCa(settings.caFile);
+  if (settings.target.kind !== 'device') {
     const clients = connect(settings.connectionString, ca);
     context.onShutdown(() => clients.close());
-    const confirmed = await rebootAndConfirm(clients, settings, {
-      progress: createProgress(io.stderr),
-      say,
-      logger,
-      signal: context.signal,
-    });
+    return runFleet(clients, { ...settings, target: settings.target }, context, logger, io);
+  }
+  const deviceId = settings.target.deviceId;
+  const base = { deviceId, methodName: settings.methodName };
+  try {
+    const clients = connect(settings.connectionString, ca);
+    context.onShutdown(() => clients.close());
+    const confirmed = await rebootAndConfirm(
+      clients,
+      { ...settings, deviceId },
+      {
+        progress: createProgress(io.stderr),
+        say,
+        logger,
+        signal: context.signal,
+      },
+    );
     const lastRebootTime = confirmed.lastRebootTime.toISOString();
     say(
       `Last reboot time: ${lastRebootTime} (confirmed after ${confirmed.polls} twin read${confirmed.polls === 1 ? '' : 's'})`,
@@ -60,6 +76,38 @@ export async function runService(
     const method = (err as FlowError).method;
     io.stdout.write(
       `${JSON.stringify({ ok: false, outcome: err.code, ...base, ...(method ? { method } : {}), error: err.message, exitCode: err.exitCode })}\n`,
+    );
+    return err.exitCode;
+  }
+}
+
+/** A fleet: progress while it runs, then the summary table (or one JSON object); exit 0, 10 or 11. */
+async function runFleet(
+  clients: ServiceClients,
+  settings: ServiceSettings & FleetFlowSettings,
+  context: CliContext,
+  logger: Logger,
+  io: ServiceIo,
+): Promise<number> {
+  const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
+  try {
+    const { requestedAt, jobId, outcomes } = await rebootFleet(clients, settings, {
+      progress: createProgress(io.stderr),
+      say,
+      logger,
+      signal: context.signal,
+    });
+    const report = fleetReport(outcomes, {
+      strategy: settings.strategy,
+      requestedAt,
+      ...(jobId ? { jobId } : {}),
+    });
+    io.stdout.write(settings.json ? `${JSON.stringify(report)}\n` : `${summaryTable(report)}\n`);
+    return fleetExitCode(report);
+  } catch (err) {
+    if (!settings.json || !(err instanceof CliError)) throw err;
+    io.stdout.write(
+      `${JSON.stringify({ ok: false, outcome: err.code, error: err.message, exitCode: err.exitCode })}\n`,
     );
     return err.exitCode;
   }

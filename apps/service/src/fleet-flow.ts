@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError, mapSettledWithLimit } from '@iothub-reboot/app-kit';
+import {
+  type FleetProgress,
+  PollTimeoutError,
+  pollQueryUntil,
+  quoteDeviceId,
+  type RebootObserved,
+  readAllPages,
+  rebootReportedAfter,
+  type TwinQuerySource,
+} from '@iothub-reboot/twin-poller';
+import type { Logger } from 'pino';
+import { EXIT } from './exit-codes';
+import type { DeviceOutcome } from './fleet-report';
+import { invokeFailure, pollFailure } from './outcome';
+import type { Progress } from './progress';
+import type { MethodInvoker, RebootFlowSettings } from './reboot-flow';
+
+/** What the fleet flow needs from `azure-iothub`'s JobClient. */
+export interface JobScheduler {
+  scheduleDeviceMethod(
+    jobId: string,
+    queryCondition: string,
+    params: {
+      methodName: string;
+      payload: unknown;
+      responseTimeoutInSeconds: number;
+      connectTimeoutInSeconds: number;
+    },
+    jobStartTime: Date,
+  ): Promise<{ jobStatus: unknown }>;
+  getJob(jobId: string): Promise<{ jobStatus: unknown }>;
+}
+
+/** Fleet settings: the single-device ones plus the target set and strategy. */
+export interface FleetFlowSettings extends Omit<RebootFlowSettings, 'deviceId'> {
+  target: { kind: 'devices'; deviceIds: string[] } | { kind: 'where'; condition: string };
+  strategy: 'fan-out' | 'job';
+  concurrency: number;
+}
+
+interface Clients {
+  client: MethodInvoker;
+  registry: TwinQuerySource;
+  jobClient: JobScheduler;
+  hostName: string;
+}
+
+interface Hooks {
+  progress: Progress;
+  say: (line: string) => void;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+const QUERY_PAGE = 1000;
+const READ_TIMEOUT_MS = 10_000;
+const TERMINAL_JOB_STATES = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Reboots a fleet: resolves the target set, asks every device to reboot (from here with bounded
+ * concurrency, or through an IoT Hub job), then confirms through the twin query — one query per page per
+ * round, never one twin read per device. Resolves with every device's outcome.
+ */
+export async function rebootFleet(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  hooks: Hooks,
+): Promise<{ requestedAt: Date; jobId?: string; outcomes: DeviceOutcome[] }> {
+  const deviceIds = await resolveTargets(clients, settings, hooks);
+  if (deviceIds.length === 0) {
+    throw new CliError('no device matches the target', {
+      exitCode: EXIT.deviceNotFound,
+      code: 'device-not-found',
+    });
+  }
+  const requestedAt = new Date();
+  hooks.say(
+    `Rebooting ${deviceIds.length} device(s) with ${settings.strategy === 'job' ? 'an IoT Hub job' : `up to ${settings.concurrency} calls in flight`}`,
+  );
+  const invoked =
+    settings.strategy === 'job'
+      ? await invokeByJob(clients, settings, deviceIds, hooks)
+      : { jobId: undefined, outcomes: await invokeEach(clients, settings, deviceIds, hooks) };
+
+  const answered = invoked.outcomes.filter((o) => o.outcome === 'rebooted').map((o) => o.deviceId);
+  const confirmed =
+    answered.length === 0 ? new Map() : await confirm(clients, settings, answered, requestedAt, hooks);
+  const outcomes = invoked.outcomes.map((o): DeviceOutcome => {
+    if (o.outcome !== 'rebooted') return o;
+    const seen = confirmed.get(o.deviceId);
+    return seen?.rebootTime
+      ? { ...o, lastRebootTime: seen.rebootTime }
+      : { ...o, outcome: 'not-reported', error: seen?.reason ?? 'no reboot reported within the bound' };
+  });
+  return { requestedAt, ...(invoked.jobId ? { jobId: invoked.jobId } : {}), outcomes };
+}
+
+/** The device ids of the target: the given list, or what the condition selects now (paged). */
+async function resolveTargets(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  hooks: Hooks,
+): Promise<string[]> {
+  if (settings.target.kind === 'devices') {
+    settings.target.deviceIds.forEach(quoteDeviceId); // validates before anything is sent
+    return settings.target.deviceIds;
+  }
+  try {
+    const rows = await readAllPages(
+      clients.registry,
+      `SELECT deviceId FROM devices WHERE ${settings.target.condition}`,
+      QUERY_PAGE,
+      10_000,
+      hooks.signal,
+    );
+    return rows.map((row) => String((row as { deviceId?: unknown }).deviceId)).sort();
+  } catch (err) {
+    throw pollFailure(err, `(where ${settings.target.condition})`, clients.hostName);
+  }
+}
+
+/** Fan-out: one method call per device from here, at most `concurrency` at once. */
+async function invokeEach(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  deviceIds: string[],
+  hooks: Hooks,
+): Promise<DeviceOutcome[]> {
+  let answered = 0;
+  let failed = 0;
+  const results = await mapSettledWithLimit(
+    deviceIds,
+    settings.concurrency,
+    async (deviceId): Promise<DeviceOutcome> => {
+      try {
+        if (hooks.signal.aborted) throw hooks.signal.reason;
+        const { result } = await clients.client.invokeDeviceMethod(deviceId, {
+          methodName: settings.methodName,
+          payload: settings.payload,
+          responseTimeoutInSeconds: settings.responseTimeoutSeconds,
+          connectTimeoutInSeconds: settings.connectTimeoutSeconds,
+        });
+        const status = (result as { status?: unknown } | undefined)?.status;
+        if (typeof status !== 'number' || status < 200 || status >= 300) {
+          failed++;
+          return {
+            deviceId,
+            outcome: 'device-error',
+            ...(typeof status === 'number' ? { status } : {}),
+            error: `answered ${String(status)}`,
+          };
+        }
+        answered++;
+        return { deviceId, outcome: 'rebooted', status };
+      } catch (err) {
+        failed++;
+        const failure = invokeFailure(err, deviceId, clients.hostName);
+        if (isFleetFatal(failure)) throw failure;
+        return { deviceId, outcome: failure.code as DeviceOutcome['outcome'], error: failure.message };
+      } finally {
+        hooks.progress.update(
+          `invoking: ${answered} answered, ${failed} failed, ${deviceIds.length - answered - failed} waiting, of ${deviceIds.length}`,
+        );
+      }
+    },
+  );
+  hooks.progress.done();
+  const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (fatal) throw fatal.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<DeviceOutcome>).value);
+}
+
+/** Unauthorized or unreachable hubs end the whole run: no device can succeed. */
+function isFleetFatal(failure: CliError): boolean {
+  return failure.code === 'unauthorized' || failure.code === 'hub-unreachable';
+}
+
+/** Job mode: schedule `scheduleDeviceMethod` over the target, follow it to its end, read per-device results. */
+async function invokeByJob(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  deviceIds: string[],
+  hooks: Hooks,
+): Promise<{ jobId: string; outcomes: DeviceOutcome[] }> {
+  const jobId = `reboot-${randomUUID()}`;
+  const condition =
+    settings.target.kind === 'where'
+      ? settings.target.condition
+      : `deviceId IN [${deviceIds.map(quoteDeviceId).join(', ')}]`;
+  try {
+    await clients.jobClient.scheduleDeviceMethod(
+      jobId,
+      condition,
+      {
+        methodName: settings.methodName,
+        payload: settings.payload,
+        responseTimeoutInSeconds: settings.responseTimeoutSeconds,
+        connectTimeoutInSeconds: settings.connectTimeoutSeconds,
+      },
+      new Date(),
+    );
+  } catch (err) {
+    throw invokeFailure(err, `(job ${jobId})`, clients.hostName);
+  }
+  hooks.say(`Scheduled job ${jobId}`);
+  // The hub bounds each device call; this bounds a job that never ends.
+  const deadline =
+    Date.now() +
+    (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) *
+      1000 *
+      Math.ceil(deviceIds.length / 8) +
+    60_000;
+  for (;;) {
+    const { jobStatus } = await clients.jobClient.getJob(jobId).catch((err: unknown) => {
+      throw invokeFailure(err, `(job ${jobId})`, clients.hostName);
+    });
+    const job = jobStatus as { status?: string; deviceJobStatistics?: Record<string, number> };
+    const stats = job.deviceJobStatistics ?? {};
+    hooks.progress.update(
+      `job ${job.status ?? '?'}: ${stats.succeededCount ?? 0} succeeded, ${stats.failedCount ?? 0} failed, ${(stats.runningCount ?? 0) + (stats.pendingCount ?? 0)} waiting, of ${stats.deviceCount ?? deviceIds.length}`,
+    );
+    if (job.status && TERMINAL_JOB_STATES.has(job.status)) break;
+    if (Date.now() > deadline) {
+      hooks.progress.done();
+      throw new CliError(`job ${jobId} did not finish in time (last status ${job.status ?? 'unknown'})`, {
+        exitCode: EXIT.methodTimedOut,
+        code: 'method-timed-out',
+      });
+    }
+    await sleep(settings.pollIntervalMs, undefined, { signal: hooks.signal });
+  }
+  hooks.progress.done();
+  return { jobId, outcomes: await jobDeviceOutcomes(clients, jobId, deviceIds, hooks) };
+}
+
+interface DeviceJobRow {
+  deviceId?: string;
+  status?: string;
+  outcome?: { deviceMethodResponse?: { status?: number; payload?: unknown } };
+  error?: { code?: string; description?: string };
+}
+
+/** Per-device results of a job, from `devices.jobs`; a targeted device the job has no row for failed. */
+async function jobDeviceOutcomes(
+  clients: Clients,
+  jobId: string,
+  deviceIds: string[],
+  hooks: Hooks,
+): Promise<DeviceOutcome[]> {
+  const rows = (await readAllPages(
+    clients.registry,
+    `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`,
+    QUERY_PAGE,
+    10_000,
+    hooks.signal,
+  ).catch((err: unknown) => {
+    throw pollFailure(err, `(job ${jobId})`, clients.hostName);
+  })) as DeviceJobRow[];
+  const byDevice = new Map(rows.map((row) => [String(row.deviceId), row]));
+  return deviceIds.map((deviceId): DeviceOutcome => {
+    const row = byDevice.get(deviceId);
+    if (!row) return { deviceId, outcome: 'unexpected', error: 'the job has no result for this device' };
+    const status = row.outcome?.deviceMethodResponse?.status;
+    if (row.status === 'completed' && typeof status === 'number' && status >= 200 && status < 300) {
+      return { deviceId, outcome: 'rebooted', status };
+    }
+    if (typeof status === 'number')
+      return { deviceId, outcome: 'device-error', status, error: `answered ${status}` };
+    const code = row.error?.code ?? '';
+    const description = row.error?.description ?? `job status ${row.status ?? 'unknown'}`;
+    const outcome: DeviceOutcome['outcome'] = /NotOnline/i.test(code)
+      ? 'device-offline'
+      : /Timeout/i.test(code)
+        ? 'method-timed-out'
+        : /NotFound/i.test(code)
+          ? 'device-not-found'
+          : 'unexpected';
+    return { deviceId, outcome, error: description };
+  });
+}
+
+/** Confirms through paged twin queries; devices not confirmed within the bound carry the reason. */
+async function confirm(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  deviceIds: string[],
+  requestedAt: Date,
+  hooks: Hooks,
+): Promise<Map<string, { rebootTime?: string; reason?: string }>> {
+  const seen = new Map<string, { rebootTime?: string; reason?: string }>();
+  const record = (progress: FleetProgress<RebootObserved>) => {
+    for (const d of progress.done) seen.set(d.deviceId, { rebootTime: d.value.rebootTime.toISOString() });
+    for (const p of progress.pending) seen.set(p.deviceId, { reason: p.reason });
+  };
+  try {
+    const result = await pollQueryUntil({
+      registry: clients.registry,
+      deviceIds,
+      predicate: rebootReportedAfter({ requestedAt, clockSkewMs: settings.clockSkewMs }),
+      intervalMs: settings.pollIntervalMs,
+      maxAttempts: settings.maxPolls,
+      readTimeoutMs: READ_TIMEOUT_MS,
+      timeoutMs: settings.maxPolls * (settings.pollIntervalMs + READ_TIMEOUT_MS),
+      signal: hooks.signal,
+      logger: hooks.logger,
+      onAttempt: (report) => {
+        if (report.outcome === 'transient-error')
+          return hooks.progress.update(`confirming: hub error, retrying`);
+        record(report.observation);
+        hooks.progress.update(
+          `confirming (query ${report.attempt}/${settings.maxPolls}): ${report.observation.done.length} rebooted, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
+        );
+      },
+    });
+    record(result.value);
+  } catch (err) {
+    if (!(err instanceof PollTimeoutError))
+      throw pollFailure(err, `${deviceIds.length} devices`, clients.hostName);
+    if (err.lastObservation) record(err.lastObservation as FleetProgress<RebootObserved>);
+  } finally {
+    hooks.progress.done();
+  }
+  return seen;
+}
