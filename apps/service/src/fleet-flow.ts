@@ -32,6 +32,7 @@ export interface JobScheduler {
     jobStartTime: Date,
   ): Promise<{ jobStatus: unknown }>;
   getJob(jobId: string): Promise<{ jobStatus: unknown }>;
+  cancelJob(jobId: string): Promise<{ jobStatus: unknown }>;
 }
 
 /** Fleet settings: the single-device ones plus the target set and strategy. */
@@ -206,25 +207,47 @@ async function invokeByJob(
     throw invokeFailure(err, `(job ${jobId})`, clients.hostName);
   }
   hooks.say(`Scheduled job ${jobId}`);
+  let finalStatus: string;
+  try {
+    finalStatus = await followJob(clients, settings, jobId, deviceIds.length, hooks);
+  } catch (err) {
+    if (hooks.signal.aborted) {
+      // Ctrl-C while the job runs: cancel it so no more devices reboot on our behalf.
+      await clients.jobClient.cancelJob(jobId).then(
+        () => hooks.logger.warn({ jobId }, 'cancelled the job'),
+        (cancelErr: unknown) => hooks.logger.error({ err: cancelErr, jobId }, 'could not cancel the job'),
+      );
+    }
+    throw err;
+  } finally {
+    hooks.progress.done();
+  }
+  return { jobId, outcomes: await jobDeviceOutcomes(clients, jobId, deviceIds, finalStatus, hooks) };
+}
+
+/** Follows a job until it is completed, failed or cancelled, showing its device counts. */
+async function followJob(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  jobId: string,
+  targeted: number,
+  hooks: Hooks,
+) {
   // The hub bounds each device call; this bounds a job that never ends.
-  const deadline =
-    Date.now() +
-    (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) *
-      1000 *
-      Math.ceil(deviceIds.length / 8) +
-    60_000;
+  const perDeviceMs = (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) * 1000;
+  const deadline = Date.now() + perDeviceMs * Math.ceil(targeted / 8) + 60_000;
   for (;;) {
     const { jobStatus } = await clients.jobClient.getJob(jobId).catch((err: unknown) => {
       throw invokeFailure(err, `(job ${jobId})`, clients.hostName);
     });
     const job = jobStatus as { status?: string; deviceJobStatistics?: Record<string, number> };
     const stats = job.deviceJobStatistics ?? {};
+    const waiting = (stats.runningCount ?? 0) + (stats.pendingCount ?? 0);
     hooks.progress.update(
-      `job ${job.status ?? '?'}: ${stats.succeededCount ?? 0} succeeded, ${stats.failedCount ?? 0} failed, ${(stats.runningCount ?? 0) + (stats.pendingCount ?? 0)} waiting, of ${stats.deviceCount ?? deviceIds.length}`,
+      `job ${job.status ?? '?'}: ${stats.succeededCount ?? 0} succeeded, ${stats.failedCount ?? 0} failed, ${waiting} waiting, of ${stats.deviceCount ?? targeted}`,
     );
-    if (job.status && TERMINAL_JOB_STATES.has(job.status)) break;
+    if (job.status && TERMINAL_JOB_STATES.has(job.status)) return job.status;
     if (Date.now() > deadline) {
-      hooks.progress.done();
       throw new CliError(`job ${jobId} did not finish in time (last status ${job.status ?? 'unknown'})`, {
         exitCode: EXIT.methodTimedOut,
         code: 'method-timed-out',
@@ -232,8 +255,6 @@ async function invokeByJob(
     }
     await sleep(settings.pollIntervalMs, undefined, { signal: hooks.signal });
   }
-  hooks.progress.done();
-  return { jobId, outcomes: await jobDeviceOutcomes(clients, jobId, deviceIds, hooks) };
 }
 
 interface DeviceJobRow {
@@ -248,6 +269,7 @@ async function jobDeviceOutcomes(
   clients: Clients,
   jobId: string,
   deviceIds: string[],
+  jobStatus: string,
   hooks: Hooks,
 ): Promise<DeviceOutcome[]> {
   const rows = (await readAllPages(
@@ -262,7 +284,13 @@ async function jobDeviceOutcomes(
   const byDevice = new Map(rows.map((row) => [String(row.deviceId), row]));
   return deviceIds.map((deviceId): DeviceOutcome => {
     const row = byDevice.get(deviceId);
-    if (!row) return { deviceId, outcome: 'unexpected', error: 'the job has no result for this device' };
+    if (!row) {
+      const why =
+        jobStatus === 'cancelled'
+          ? 'the job was cancelled before this device ran'
+          : 'the job has no result for this device';
+      return { deviceId, outcome: 'unexpected', error: why };
+    }
     const status = row.outcome?.deviceMethodResponse?.status;
     if (row.status === 'completed' && typeof status === 'number' && status >= 200 && status < 300) {
       return { deviceId, outcome: 'rebooted', status };

@@ -91,12 +91,20 @@ async function runFleet(
 ): Promise<number> {
   const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
   try {
-    const { requestedAt, jobId, outcomes } = await rebootFleet(clients, settings, {
+    const flow = rebootFleet(clients, settings, {
       progress: createProgress(io.stderr),
       say,
       logger,
       signal: context.signal,
     });
+    // On Ctrl-C the flow cancels a running job: let it finish before the clients close.
+    context.onShutdown(() =>
+      flow.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    const { requestedAt, jobId, outcomes } = await flow;
     const report = fleetReport(outcomes, {
       strategy: settings.strategy,
       requestedAt,
