@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { runCli } from '@iothub-reboot/app-kit';
+import { createServiceClients, parseServiceConnectionString } from '@iothub-reboot/service-connection';
+import { rebootConfirmation } from './confirmation';
+import type { BenchContext } from './context';
+import { fleet } from './fleet';
+import { startHubProcess } from './hub-process';
+import { parseBenchOptions, USAGE } from './options';
+import { type BenchReport, formatReport } from './report';
+import { methodRoundTrip } from './round-trip';
+import { throughput } from './throughput';
+
+const REPO = resolve(__dirname, '../../..');
+
+void runCli('bench', async () => {
+  const settings = parseBenchOptions(process.argv.slice(2), resolve(REPO, 'bench/results/latest.json'));
+  if (settings === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const startedAt = new Date();
+  const hub = await startHubProcess();
+  const service = createServiceClients(hub.serviceConnectionString, { ca: hub.caPem });
+  const endpoint = {
+    hostName: parseServiceConnectionString(hub.serviceConnectionString).hostName,
+    mqttPort: hub.mqttPort,
+    caPem: hub.caPem,
+  };
+  // Each scenario closes what it opened before the next starts, so none measures another's leftovers.
+  const scenario = async <T>(name: string, run: (ctx: BenchContext) => Promise<T>): Promise<T> => {
+    say(`bench: ${name}…`);
+    const cleanups: Array<() => Promise<unknown>> = [];
+    try {
+      return await run({ hub, endpoint, service, defer: (c) => void cleanups.push(c) });
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    }
+  };
+  try {
+    const methodRoundTripResult = await scenario('method round trip', (ctx) =>
+      methodRoundTrip(ctx, settings),
+    );
+    const confirmation = await scenario('reboot confirmation', (ctx) => rebootConfirmation(ctx, settings));
+    const sizes = [];
+    for (const devices of settings.fleetSizes) {
+      sizes.push(
+        await scenario(`fleet of ${devices}`, (ctx) =>
+          fleet(ctx, {
+            devices,
+            concurrency: settings.fleetConcurrency,
+            pollIntervalMs: settings.pollIntervalMs,
+            emit: say,
+          }),
+        ),
+      );
+    }
+    const load = await scenario('throughput', (ctx) =>
+      throughput(ctx, {
+        devices: settings.throughputDevices,
+        inFlight: settings.inFlight,
+        warmupMs: 2000,
+        durationMs: settings.throughputSeconds * 1000,
+      }),
+    );
+    const report: BenchReport = {
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      commit: gitCommit(),
+      settings: { ...settings },
+      scenarios: {
+        methodRoundTrip: methodRoundTripResult,
+        rebootConfirmation: confirmation,
+        fleet: { sizes, jobMode: 'not measured: the local hub has no jobs API (/jobs/v2) yet' },
+        throughput: load,
+      },
+    };
+    process.stdout.write(formatReport(report));
+    await mkdir(dirname(settings.out), { recursive: true });
+    await writeFile(settings.out, `${JSON.stringify(report, null, 2)}\n`);
+    say(`bench: wrote ${settings.out}`);
+    return 0;
+  } finally {
+    await service.close();
+    await hub.close();
+  }
+});
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
+
+/** What a bench run does; every count is a flag so a slower machine can still finish in time. */
+export interface BenchSettings {
+  warmup: number;
+  iterations: number;
+  confirmations: number;
+  pollIntervalMs: number;
+  fleetSizes: number[];
+  fleetConcurrency: number;
+  throughputDevices: number;
+  inFlight: number;
+  throughputSeconds: number;
+  out: string;
+}
+
+export const USAGE = `Usage: pnpm bench [-- options]
+
+Benchmarks the SDK paths against the local hub (its own process, TLS) and the raw MQTT/HTTPS floor of the
+same hub in the same run. Prints a table and writes a JSON report. Any failed call exits non-zero.
+
+  --warmup <n>              unmeasured calls before each measured series (default 50)
+  --iterations <n>          sequential calls per round-trip series (default 500)
+  --confirmations <n>       reboot confirmations per response mode (default 40)
+  --poll-interval-ms <ms>   twin poll interval for confirmations (default 200)
+  --fleet <n,n,…>           fleet sizes (default 100,1000)
+  --fleet-concurrency <n>   method calls in flight during a fleet fan-out (default 64)
+  --throughput-devices <n>  devices for the throughput scenario (default 100)
+  --in-flight <n>           calls in flight for the throughput scenario (default 64)
+  --throughput-seconds <s>  measured seconds per throughput series (default 10)
+  --out <file>              JSON report (default bench/results/latest.json in the repository)`;
+
+/** Parses argv; `undefined` means "print the usage". Throws a usage error on bad flags. */
+export function parseBenchOptions(argv: readonly string[], defaultOut: string): BenchSettings | undefined {
+  const { values } = withUsageErrors(() =>
+    parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        warmup: { type: 'string' },
+        iterations: { type: 'string' },
+        confirmations: { type: 'string' },
+        'poll-interval-ms': { type: 'string' },
+        fleet: { type: 'string' },
+        'fleet-concurrency': { type: 'string' },
+        'throughput-devices': { type: 'string' },
+        'in-flight': { type: 'string' },
+        'throughput-seconds': { type: 'string' },
+        out: { type: 'string' },
+      },
+    }),
+  );
+  if (values.help) return undefined;
+  const whole = (min: number, max: number) => ({ min, max, integer: true });
+  const settings: BenchSettings = {
+    warmup: numberFlag('--warmup', values.warmup, 50, whole(0, 100_000)),
+    iterations: numberFlag('--iterations', values.iterations, 500, whole(1, 1_000_000)),
+    confirmations: numberFlag('--confirmations', values.confirmations, 40, whole(1, 10_000)),
+    pollIntervalMs: numberFlag('--poll-interval-ms', values['poll-interval-ms'], 200, whole(10, 60_000)),
+    fleetSizes: fleetSizes(values.fleet ?? '100,1000'),
+    fleetConcurrency: numberFlag('--fleet-concurrency', values['fleet-concurrency'], 64, whole(1, 1000)),
+    throughputDevices: numberFlag(
+      '--throughput-devices',
+      values['throughput-devices'],
+      100,
+      whole(1, 10_000),
+    ),
+    inFlight: numberFlag('--in-flight', values['in-flight'], 64, whole(1, 1000)),
+    throughputSeconds: numberFlag('--throughput-seconds', values['throughput-seconds'], 10, {
+      min: 1,
+      max: 600,
+    }),
+    out: values.out ?? defaultOut,
+  };
+  if (settings.inFlight > settings.throughputDevices) {
+    throw usageError('--in-flight must not exceed --throughput-devices (no device takes two calls at once)');
+  }
+  return settings;
+}
+
+function fleetSizes(text: string): number[] {
+  if (text.trim() === '') return [];
+  return text
+    .split(',')
+    .map((part) => numberFlag('--fleet', part.trim(), 0, { min: 1, max: 100_000, integer: true }));
+}

@@ -1,0 +1,94 @@
+import type { ConfirmationResult } from './confirmation';
+import type { FleetFigures } from './fleet';
+import type { RoundTripResult } from './round-trip';
+import type { Summary } from './stats';
+import type { ThroughputResult } from './throughput';
+
+/** Everything one run measured, as written to latest.json. */
+export interface BenchReport {
+  startedAt: string;
+  durationMs: number;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  commit: string;
+  settings: Record<string, unknown>;
+  scenarios: {
+    methodRoundTrip: RoundTripResult;
+    rebootConfirmation: ConfirmationResult;
+    fleet: { sizes: FleetFigures[]; jobMode: string };
+    throughput: ThroughputResult;
+  };
+}
+
+const ms = (n: number) => n.toFixed(2);
+const row = (cells: readonly string[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(44) : c.padStart(10))).join('');
+const latencyRow = (name: string, s: Summary) =>
+  row([name, ms(s.median), ms(s.p90), ms(s.p99), String(s.count)]);
+
+/** The report as a plain-text table for people. */
+export function formatReport(report: BenchReport): string {
+  const { methodRoundTrip: rt, rebootConfirmation: conf, fleet, throughput: tp } = report.scenarios;
+  const lines = [
+    `Node ${report.node}, ${report.cpus} CPUs (${report.cpuModel}), commit ${report.commit.slice(0, 12)}, ${(report.durationMs / 1000).toFixed(1)} s`,
+    '',
+    '1. Method round trip (ms)',
+    row(['', 'p50', 'p90', 'p99', 'n']),
+    latencyRow('floor: raw MQTT publish→reply (twin GET)', rt.floor.mqtt),
+    latencyRow('floor: keep-alive HTTPS GET /health', rt.floor.https),
+    latencyRow('invokeDeviceMethod, zero-work method', rt.noop),
+    latencyRow('invokeDeviceMethod, rebootDevice 0 s', rt.reboot),
+    `ratio = SDK p50 / (MQTT p50 + HTTPS p50): zero-work ${rt.ratio.noop.toFixed(2)}, rebootDevice ${rt.ratio.reboot.toFixed(2)} (target ≤ 2.0, stretch 1.5)`,
+    '',
+    `2. Reboot confirmation (poll interval ${conf.pollIntervalMs} ms)`,
+    row(['', 'p50', 'p90', 'p99', 'max']),
+    ...conf.modes.flatMap((m) => [
+      row([
+        `${m.mode}: twin reads`,
+        String(m.reads.median),
+        String(m.reads.p90),
+        String(m.reads.p99),
+        String(m.reads.max),
+      ]),
+      row([
+        `${m.mode}: detection delay ms`,
+        ms(m.detectionDelayMs.median),
+        ms(m.detectionDelayMs.p90),
+        ms(m.detectionDelayMs.p99),
+        ms(m.detectionDelayMs.max),
+      ]),
+    ]),
+    '',
+    '3. Fleet (fan-out)',
+    row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'requests']),
+    ...fleet.sizes.map((f) =>
+      row([
+        String(f.devices),
+        f.connectMs.toFixed(0),
+        (f.hubRssPerDeviceBytes / 1024).toFixed(1),
+        f.fanOut.wallMs.toFixed(0),
+        String(f.fanOut.methodCalls + f.fanOut.queryPages),
+      ]),
+    ),
+    `job mode: ${fleet.jobMode}`,
+    '',
+    `4. Throughput (${tp.inFlight} in flight over ${tp.devices} devices)`,
+    row(['', 'per s', 'p50 ms', 'p90 ms', 'p99 ms']),
+    row([
+      'invokeDeviceMethod, zero-work',
+      tp.methods.perSecond.toFixed(0),
+      ms(tp.methods.latency.median),
+      ms(tp.methods.latency.p90),
+      ms(tp.methods.latency.p99),
+    ]),
+    row([
+      'getTwin',
+      tp.twinReads.perSecond.toFixed(0),
+      ms(tp.twinReads.latency.median),
+      ms(tp.twinReads.latency.p90),
+      ms(tp.twinReads.latency.p99),
+    ]),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,64 @@
+import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
+import { attachRebootHandler } from '@iothub-reboot/device-reboot-handler';
+import { type BenchContext, invokeOk } from './context';
+import { answerNoop, createIdentities, openDevices } from './devices';
+import { openHttpsFloor, openMqttFloor } from './floors';
+import { timeSequential } from './measure';
+import { floorRatio, type Summary, summarize } from './stats';
+
+/** Scenario 1's figures. */
+export interface RoundTripResult {
+  floor: { mqtt: Summary; https: Summary };
+  noop: Summary;
+  reboot: Summary;
+  /** SDK p50 / (MQTT floor p50 + HTTPS floor p50). */
+  ratio: { noop: number; reboot: number };
+}
+
+export const NOOP_METHOD = 'noop';
+
+/**
+ * Sequential `invokeDeviceMethod` of a zero-work method and of `rebootDevice` (0 s reboot, the real handler,
+ * report before the answer), against the floor of the same hub: raw MQTT publish→reply and keep-alive HTTPS.
+ */
+export async function methodRoundTrip(
+  ctx: BenchContext,
+  options: { warmup: number; iterations: number },
+): Promise<RoundTripResult> {
+  const [device, floorDevice] = await createIdentities(ctx.service.registry, ['bench-rt', 'bench-floor']);
+  if (!device || !floorDevice) throw new Error('identities missing');
+  const [client] = await openDevices(ctx.endpoint, [device]);
+  if (!client) throw new Error('device missing');
+  ctx.defer(() => client.close());
+  let deviceError: unknown;
+  answerNoop(client, NOOP_METHOD, (err) => {
+    deviceError = err;
+  });
+  const handler = attachRebootHandler(client, { reboot: async () => undefined });
+  ctx.defer(() => handler.detach());
+
+  const mqttFloor = await openMqttFloor(ctx.endpoint, floorDevice);
+  ctx.defer(() => mqttFloor.close());
+  const httpsFloor = openHttpsFloor({ httpsPort: ctx.hub.httpsPort, caPem: ctx.endpoint.caPem });
+  ctx.defer(() => httpsFloor.close());
+
+  const { warmup, iterations } = options;
+  const mqtt = summarize(await timeSequential(warmup, iterations, () => mqttFloor.roundTrip()));
+  const https = summarize(await timeSequential(warmup, iterations, () => httpsFloor.roundTrip()));
+  const noop = summarize(
+    await timeSequential(warmup, iterations, () => invokeOk(ctx.service, device.deviceId, NOOP_METHOD, null)),
+  );
+  const reboot = summarize(
+    await timeSequential(warmup, iterations, () =>
+      invokeOk(ctx.service, device.deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 }),
+    ),
+  );
+  if (deviceError !== undefined) throw deviceError;
+  const floors = [mqtt.median, https.median];
+  return {
+    floor: { mqtt, https },
+    noop,
+    reboot,
+    ratio: { noop: floorRatio(noop.median, floors), reboot: floorRatio(reboot.median, floors) },
+  };
+}

@@ -1,0 +1,68 @@
+import { type BenchContext, invokeOk } from './context';
+import { answerNoop, createIdentities, openDevices } from './devices';
+import { timeUnderLoad } from './measure';
+import { NOOP_METHOD } from './round-trip';
+import { perSecond, type Summary, summarize } from './stats';
+
+/** Figures of one kind of call under load. */
+export interface LoadFigures {
+  perSecond: number;
+  latency: Summary;
+}
+
+/** Scenario 4's figures. */
+export interface ThroughputResult {
+  devices: number;
+  inFlight: number;
+  methods: LoadFigures;
+  twinReads: LoadFigures;
+}
+
+/**
+ * Sustained zero-work method calls with `inFlight` outstanding over `devices` devices, then twin reads the
+ * same way. Each worker owns its own devices (worker w calls w, w+inFlight, …), so no device ever has two
+ * calls at once and a device-side queue cannot hide in the figures.
+ */
+export async function throughput(
+  ctx: BenchContext,
+  options: { devices: number; inFlight: number; warmupMs: number; durationMs: number },
+): Promise<ThroughputResult> {
+  const { devices, inFlight } = options;
+  const ids = Array.from({ length: devices }, (_, i) => `bench-load-${String(i).padStart(4, '0')}`);
+  const clients = await openDevices(ctx.endpoint, await createIdentities(ctx.service.registry, ids));
+  ctx.defer(() => Promise.all(clients.map((c) => c.close())));
+  let deviceError: unknown;
+  for (const client of clients) {
+    answerNoop(client, NOOP_METHOD, (err) => {
+      deviceError = err;
+    });
+  }
+  const deviceOf = (worker: number, call: number) => {
+    const owned = Math.ceil((devices - worker) / inFlight);
+    return ids[worker + (call % owned) * inFlight] as string;
+  };
+  const load = { inFlight, warmupMs: options.warmupMs, durationMs: options.durationMs };
+  const methods = await timeUnderLoad({
+    ...load,
+    op: (w, call) => invokeOk(ctx.service, deviceOf(w, call), NOOP_METHOD, null),
+  });
+  const reads = await timeUnderLoad({
+    ...load,
+    op: async (w, call) => {
+      await ctx.service.registry.getTwin(deviceOf(w, call));
+    },
+  });
+  if (deviceError !== undefined) throw deviceError;
+  return {
+    devices,
+    inFlight,
+    methods: {
+      perSecond: perSecond(methods.samples.length, methods.elapsedMs),
+      latency: summarize(methods.samples),
+    },
+    twinReads: {
+      perSecond: perSecond(reads.samples.length, reads.elapsedMs),
+      latency: summarize(reads.samples),
+    },
+  };
+}
