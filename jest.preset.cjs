@@ -15,5 +15,7 @@ module.exports = {
   // aedes 1.x and its helpers are ESM-only; compile them to CommonJS like our own sources.
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(aedes|aedes-[^/]+|mqemitter|hwm)[@/])'],
   testTimeout: 30_000,
+  // One worker per package: turbo already runs two packages at once, and end-to-end suites start processes.
+  maxWorkers: 1,
   reporters: ['default', require.resolve('./scripts/jest-results-reporter.cjs')],
 };

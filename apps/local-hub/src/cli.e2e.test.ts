@@ -92,7 +92,7 @@ describe('local-hub CLI', () => {
       out: expect.stringMatching(/does not exist/),
     });
     expect(await again.stop()).toBe(0);
-  });
+  }, 120_000); // a dozen CLI processes, one after another
 
   it('refuses bad flags with a usage error', async () => {
     expect(await command('--mqtt-port', 'x')).toMatchObject({
