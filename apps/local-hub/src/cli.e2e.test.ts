@@ -103,5 +103,10 @@ describe('local-hub CLI', () => {
       code: 2,
       out: expect.stringMatching(/base64/),
     });
-  });
+    const hub = await startHub();
+    const { mqttPort } = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
+    const clash = await command('start', '--mqtt-port', String(mqttPort), '--https-port', '0', '--in-memory');
+    expect(clash).toMatchObject({ code: 2, out: expect.stringMatching(/already in use/) });
+    expect(await hub.stop()).toBe(0);
+  }, 60_000);
 });
