@@ -9,9 +9,12 @@ export const HUB_ERRORS = {
   IotHubUnauthorizedAccess: { status: 401, code: 401003 },
   DeviceNotFound: { status: 404, code: 404001 },
   DeviceNotOnline: { status: 404, code: 404103 },
+  JobNotFound: { status: 404, code: 404002 },
   NotFound: { status: 404, code: 404000 },
   MethodNotAllowed: { status: 405, code: 405000 },
   DeviceAlreadyExists: { status: 409, code: 409001 },
+  // IoT Hub documents no code for a duplicate job id; the status is what the SDK acts on.
+  JobAlreadyExists: { status: 409, code: 409000 },
   PreconditionFailed: { status: 412, code: 412001 },
   RequestTimeout: { status: 408, code: 408000 },
   ServerError: { status: 500, code: 500001 },

@@ -4,6 +4,8 @@ import { loadOrCreateCertificates } from './certificates';
 import { type LocalHubOptions, resolveConfig } from './config';
 import { writeConnectionFile } from './connection-file';
 import { deviceConnectionString, serviceConnectionString } from './connection-strings';
+import { JobRepository } from './jobs/repository';
+import { JobService } from './jobs/service';
 import { MethodInvoker } from './methods/invoker';
 import { startMqttServer } from './mqtt/broker';
 import { pushDesiredPatch } from './mqtt/desired-push';
@@ -14,8 +16,11 @@ import { METHODS_FILTER } from './mqtt/topics';
 import { MemoryBackend, type StorageBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { HubStore } from './persistence/store';
+import { executeQuery } from './query';
 import { type DeviceInput, type DeviceRecord, DeviceRegistry, type DeviceStatus } from './registry/devices';
 import { TwinRegistry } from './registry/twins';
+import type { RestContext } from './rest/handlers/context';
+import { serviceTwinDocuments } from './rest/handlers/twins';
 import { startRestServer } from './rest/server';
 
 /** A device as the library API shows it, with its ready-made connection string. */
@@ -96,6 +101,20 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     },
   });
   const invoker = new MethodInvoker(mqttMethodTransport(registry, sessions, logger));
+  const jobs: JobService = new JobService(
+    new JobRepository(store),
+    {
+      invokeMethod: (deviceId, request) => invoker.invoke(deviceId, request),
+      async updateTwin(deviceId, update) {
+        registry.require(deviceId);
+        await twins.patchFromService(deviceId, update, '*');
+      },
+      selectDevices: (query) =>
+        executeQuery(query, serviceTwinDocuments(restContext)).map((row) => String(row.deviceId)),
+    },
+    { logger: logger.child({ component: 'jobs' }) },
+  );
+  const restContext: RestContext = { registry, twins, sessions, invoker, jobs };
   const telemetry = new TelemetryCounter();
   const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
 
@@ -118,13 +137,16 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     port: config.httpsPort,
     tls,
     policyKeys: config.policyKeys,
-    context: { registry, twins, sessions, invoker },
+    context: restContext,
     logger: logger.child({ component: 'rest' }),
   }).catch(async (err: unknown) => {
     await mqtt.close();
     await store.close();
     throw err;
   });
+
+  // Only now can resumed jobs reach devices (they reconnect to the MQTT server) and be asked about.
+  await jobs.start();
 
   const gateway = (port: number) => ({ host: config.gatewayHost, port });
   const deviceCs = (device: DeviceRecord) =>
@@ -180,9 +202,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     telemetryCount: (deviceId) => (deviceId === undefined ? telemetry.total() : telemetry.of(deviceId)),
     close() {
       closing ??= (async () => {
+        jobs.stop();
         invoker.close();
         // Let the failed method calls write their 503 before the REST server drops its connections.
         await new Promise((resolve) => setImmediate(resolve));
+        // Jobs store the outcome of the work that was in flight before the store closes.
+        await jobs.idle();
         await rest.close();
         await mqtt.close();
         await store.close();

@@ -1,9 +1,10 @@
 import type { StorageBackend } from './backend';
 
 /** The kinds of record the hub keeps. */
-export type CollectionName = 'devices' | 'twins' | 'sessions';
+export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs';
 
-const COLLECTIONS: readonly CollectionName[] = ['devices', 'twins', 'sessions'];
+// A snapshot written before a collection existed simply lacks it: it loads as empty.
+const COLLECTIONS: readonly CollectionName[] = ['devices', 'twins', 'sessions', 'jobs', 'deviceJobs'];
 const SNAPSHOT_FORMAT = 1;
 
 interface JournalEntry {

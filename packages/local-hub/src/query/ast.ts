@@ -25,8 +25,10 @@ export type ProjectionItem =
   | { kind: 'path'; path: PropertyPath; name: string }
   | { kind: 'count'; name: string };
 
-/** A parsed `SELECT … FROM devices …` query over device twins. */
+/** A parsed `SELECT … FROM devices …` query over device twins (or `FROM devices.jobs`, job results). */
 export interface Query {
+  /** `devices.jobs` for per-device job results; absent for `devices` (twins). */
+  collection?: 'devices.jobs';
   /** `TOP n`: at most this many result rows. */
   top?: number;
   /** `undefined` for `SELECT *`. */

@@ -218,7 +218,7 @@ describe('parseQuery errors', () => {
     ],
     ["SELECT * FROM devices WHERE a = 'bad\\q'", 'unsupported escape sequence in string at position 36', 36],
     ['SELECT * FROM devices.modules', 'unsupported collection "devices.modules" at position 14', 14],
-    ['SELECT * FROM devices.jobs', 'only "devices" can be queried', 14],
+    ['SELECT * FROM devices.modules', 'only "devices" and "devices.jobs" can be queried', 14],
     ['SELECT * FROM things', 'unsupported collection "things" at position 14', 14],
     ['SELECT tags.a, properties.desired.a FROM devices', 'duplicate output name "a" at position 15', 15],
     ['SELECT COUNT() AS n, n FROM devices', 'duplicate output name "n" at position 21', 21],

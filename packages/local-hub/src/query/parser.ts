@@ -51,6 +51,8 @@ export function parseQuery(text: string): Query {
 class Parser {
   private index = 0;
   private nesting = 0;
+  /** Every property path parsed so far (the collection name aside). */
+  private readonly paths: PropertyPath[] = [];
 
   constructor(private readonly tokens: Token[]) {}
 
@@ -59,7 +61,7 @@ class Parser {
     const top = this.acceptKeyword('TOP') ? this.topCount() : undefined;
     const projection = this.projection();
     this.expectKeyword('FROM');
-    this.collection();
+    const collection = this.collection();
     const where = this.acceptKeyword('WHERE') ? this.condition() : undefined;
     const groupBy: PropertyPath[] = [];
     if (this.acceptKeyword('GROUP')) {
@@ -72,7 +74,12 @@ class Parser {
     const aggregate =
       groupBy.length > 0 || (!projection.star && projection.items.some((i) => i.kind === 'count'));
     if (aggregate) checkGrouping(projection, groupBy);
+    if (collection === 'devices.jobs') {
+      // `devices.jobs.status` names the row's own `status`, as on IoT Hub; paths are rewritten in place.
+      for (const path of this.paths) stripJobsPrefix(path);
+    }
     return {
+      ...(collection === 'devices' ? {} : { collection }),
       ...(top === undefined ? {} : { top }),
       ...(projection.star ? {} : { projection: projection.items }),
       ...(where ? { where } : {}),
@@ -135,15 +142,18 @@ class Parser {
     return token.text;
   }
 
-  private collection(): void {
+  private collection(): 'devices' | 'devices.jobs' {
     const path = this.path('a collection name');
-    if (path.segments.length !== 1 || path.text.toLowerCase() !== 'devices') {
+    this.paths.pop();
+    const name = path.text.toLowerCase();
+    if (name !== 'devices' && name !== 'devices.jobs') {
       throw new QuerySyntaxError(
         `unsupported collection "${path.text}"`,
         path.position,
-        ': only "devices" can be queried',
+        ': only "devices" and "devices.jobs" can be queried',
       );
     }
+    return name;
   }
 
   private condition(): Condition {
@@ -279,7 +289,9 @@ class Parser {
       this.index += 1;
       segments.push(next.text);
     }
-    return { segments, text: segments.join('.'), position: first.position };
+    const path = { segments, text: segments.join('.'), position: first.position };
+    this.paths.push(path);
+    return path;
   }
 
   private peek(offset = 0): Token {
@@ -317,6 +329,14 @@ class Parser {
     const token = this.peek();
     return new QuerySyntaxError(`expected ${what}`, token.position, `, found ${describe(token)}`);
   }
+}
+
+/** `devices.jobs.x…` → `x…` (the collection prefix is case-insensitive; a bare `x` works too). */
+function stripJobsPrefix(path: PropertyPath): void {
+  const [first, second, ...rest] = path.segments;
+  if (first?.toLowerCase() !== 'devices' || second?.toLowerCase() !== 'jobs' || rest.length === 0) return;
+  path.segments = rest;
+  path.text = rest.join('.');
 }
 
 /** What the grammar would have accepted where trailing text starts, for the error message. */

@@ -10,7 +10,11 @@ export type RouteName =
   | 'patchTwin'
   | 'putTwin'
   | 'invokeMethod'
-  | 'query';
+  | 'query'
+  | 'putJob'
+  | 'getJob'
+  | 'cancelJob'
+  | 'queryJobs';
 
 interface RouteSpec {
   method: string;
@@ -18,6 +22,8 @@ interface RouteSpec {
   name: RouteName;
   /** Any one of these grants access; empty means no authentication (health only). */
   permissions: readonly Permission[];
+  /** What the path's `{id}` names: a device unless said otherwise. */
+  id?: 'job';
 }
 
 // Permissions as IoT Hub assigns them: the `service` policy reads twins, queries and invokes methods.
@@ -57,10 +63,39 @@ const ROUTES: readonly RouteSpec[] = [
     name: 'invokeMethod',
     permissions: ['ServiceConnect'],
   },
+  // Jobs act on devices as the service does: ServiceConnect, like methods. `query` is matched first.
+  { method: 'GET', pattern: /^\/jobs\/v2\/query$/, name: 'queryJobs', permissions: ['ServiceConnect'] },
+  {
+    method: 'PUT',
+    pattern: /^\/jobs\/v2\/([^/]+)$/,
+    name: 'putJob',
+    permissions: ['ServiceConnect'],
+    id: 'job',
+  },
+  {
+    method: 'GET',
+    pattern: /^\/jobs\/v2\/([^/]+)$/,
+    name: 'getJob',
+    permissions: ['ServiceConnect'],
+    id: 'job',
+  },
+  {
+    method: 'POST',
+    pattern: /^\/jobs\/v2\/([^/]+)\/cancel$/,
+    name: 'cancelJob',
+    permissions: ['ServiceConnect'],
+    id: 'job',
+  },
 ];
 
 export type RouteMatch =
-  | { kind: 'route'; name: RouteName; deviceId: string | undefined; permissions: readonly Permission[] }
+  | {
+      kind: 'route';
+      name: RouteName;
+      deviceId: string | undefined;
+      jobId: string | undefined;
+      permissions: readonly Permission[];
+    }
   | { kind: 'method-not-allowed' }
   | { kind: 'not-found' };
 
@@ -73,13 +108,20 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     pathKnown = true;
     if (route.method !== method) continue;
     const raw = match[1];
-    let deviceId: string | undefined;
+    let id: string | undefined;
     try {
-      deviceId = raw === undefined ? undefined : decodeURIComponent(raw);
+      id = raw === undefined ? undefined : decodeURIComponent(raw);
     } catch {
       return { kind: 'not-found' };
     }
-    return { kind: 'route', name: route.name, deviceId, permissions: route.permissions };
+    const job = route.id === 'job';
+    return {
+      kind: 'route',
+      name: route.name,
+      deviceId: job ? undefined : id,
+      jobId: job ? id : undefined,
+      permissions: route.permissions,
+    };
   }
   return pathKnown ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
 }

@@ -8,6 +8,7 @@ import { readJsonBody } from './body';
 import { sendHubError, toHubError } from './errors';
 import type { RestContext, RestRequest, RestResponse } from './handlers/context';
 import { deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
+import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
 import { queryTwins } from './handlers/query';
 import { getTwin, patchTwin, putTwin } from './handlers/twins';
@@ -41,6 +42,10 @@ const HANDLERS: Record<RouteName, Handler> = {
   putTwin,
   invokeMethod,
   query: queryTwins,
+  putJob,
+  getJob,
+  cancelJob,
+  queryJobs,
 };
 
 // azure-iothub keeps sockets alive with no idle timeout of its own; Node's 5 s default would make a call
@@ -114,6 +119,7 @@ async function handle(options: RestServerOptions, req: IncomingMessage, res: Ser
     const body = await readJsonBody(req);
     const response = await HANDLERS[route.name](options.context, {
       deviceId: route.deviceId,
+      jobId: route.jobId,
       body,
       headers: req.headers,
       query: url.searchParams,

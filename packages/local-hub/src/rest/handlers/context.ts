@@ -1,3 +1,4 @@
+import type { JobService } from '../../jobs/service';
 import type { MethodInvoker } from '../../methods/invoker';
 import type { DeviceSessions } from '../../mqtt/sessions';
 import type { DeviceRegistry } from '../../registry/devices';
@@ -9,11 +10,13 @@ export interface RestContext {
   twins: TwinRegistry;
   sessions: DeviceSessions;
   invoker: MethodInvoker;
+  jobs: JobService;
 }
 
 /** A parsed request as handlers see it. */
 export interface RestRequest {
   deviceId: string | undefined;
+  jobId: string | undefined;
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
   query: URLSearchParams;

@@ -12,7 +12,8 @@ const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
 /**
- * POST /devices/query: runs the query over the twins and returns one page. `x-ms-continuation` is set only
+ * POST /devices/query: runs the query over the twins (or, `FROM devices.jobs`, over the per-device job
+ * results) and returns one page. `x-ms-continuation` is set only
  * when more pages follow: the SDK takes its mere presence as "more results".
  */
 export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse {
@@ -20,7 +21,10 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
   const maxItemCount = pageSize(header(request, 'x-ms-max-item-count'));
   const continuationToken = header(request, 'x-ms-continuation') || undefined;
   try {
-    const results = executeQuery(parseQuery(text), serviceTwinDocuments(ctx));
+    const query = parseQuery(text);
+    const documents =
+      query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : serviceTwinDocuments(ctx);
+    const results = executeQuery(query, documents);
     const page = pageResults(results, text, {
       maxItemCount,
       ...(continuationToken ? { continuationToken } : {}),
@@ -29,7 +33,7 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
       status: 200,
       body: page.items,
       headers: {
-        'x-ms-item-type': 'JSON',
+        'x-ms-item-type': query.collection === 'devices.jobs' ? 'DeviceJob' : 'JSON',
         ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
       },
     };
@@ -41,7 +45,8 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
   }
 }
 
-function pageSize(value: string | undefined): number {
+/** `x-ms-max-item-count`: default 100, capped at 1000; not a positive integer → 400. */
+export function pageSize(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_PAGE_SIZE;
   const size = Number(value);
   if (!Number.isInteger(size) || size < 1) {

@@ -1,0 +1,218 @@
+import { createServiceClients } from '@iothub-reboot/service-connection';
+import type { Client as DeviceClient, DeviceMethodResponse } from 'azure-iot-device';
+import { JOB_CONCURRENCY } from '../jobs/service';
+import { startTestHub, type TestHub } from '../test-support/harness';
+import { followJob, type JobDocument, queryAll } from '../test-support/jobs';
+
+const FLEET = 50;
+const ONLINE = 40;
+const ids = Array.from({ length: FLEET }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
+const site = (i: number) => (i % 5 === 0 ? 'plant-7' : 'plant-1');
+
+describe('IoT Hub jobs through azure-iothub JobClient', () => {
+  let t: TestHub;
+  // What online devices do with a `reboot` call; tests swap it.
+  let behaviour: (deviceId: string, response: DeviceMethodResponse) => void;
+  const answer = (deviceId: string, response: DeviceMethodResponse) =>
+    void response.send(200, { rebooting: deviceId });
+
+  beforeAll(async () => {
+    t = await startTestHub();
+    behaviour = answer;
+    for (const [i, id] of ids.entries()) await t.hub.createDevice(id);
+    await Promise.all(
+      ids.map((id, i) => t.service.registry.updateTwin(id, { tags: { fleet: 'e2e', site: site(i) } }, '*')),
+    );
+    const clients: DeviceClient[] = await Promise.all(ids.slice(0, ONLINE).map((id) => t.connectDevice(id)));
+    clients.forEach((client, i) => {
+      const id = ids[i]!;
+      client.onDeviceMethod('reboot', (_request, response) => behaviour(id, response));
+    });
+    await Promise.all(ids.slice(0, ONLINE).map((id) => t.hub.whenDeviceSubscribedToMethods(id)));
+  });
+  afterAll(() => t.close());
+
+  it('runs a method job over 50 devices; offline ones fail fast with DeviceNotOnline; counts only grow', async () => {
+    const { jobStatus } = await t.service.jobClient.scheduleDeviceMethod('job-reboot', "tags.fleet = 'e2e'", {
+      methodName: 'reboot',
+      payload: { reason: 'e2e' },
+      responseTimeoutInSeconds: 10,
+    });
+    expect(jobStatus).toMatchObject({ jobId: 'job-reboot', type: 'scheduleDeviceMethod', status: 'queued' });
+
+    const seen = await followJob(t.service.jobClient, 'job-reboot');
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({
+      status: 'completed',
+      queryCondition: "tags.fleet = 'e2e'",
+      cloudToDeviceMethod: { methodName: 'reboot', payload: { reason: 'e2e' }, responseTimeoutInSeconds: 10 },
+      deviceJobStatistics: {
+        deviceCount: 50,
+        succeededCount: 40,
+        failedCount: 10,
+        runningCount: 0,
+        pendingCount: 0,
+      },
+    });
+    expect(Date.parse(last.endTime as string)).toBeGreaterThanOrEqual(Date.parse(last.startTime as string));
+    const done = (job: JobDocument) =>
+      job.deviceJobStatistics.succeededCount + job.deviceJobStatistics.failedCount;
+    for (const [i, job] of seen.entries())
+      if (i > 0) expect(done(job)).toBeGreaterThanOrEqual(done(seen[i - 1]!));
+
+    const rows = await queryAll(
+      t.service.registry,
+      "SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'job-reboot'",
+      20,
+    );
+    expect(rows).toHaveLength(50);
+    expect(rows.find((row) => row.deviceId === 'fleet-03')).toMatchObject({
+      jobId: 'job-reboot',
+      jobType: 'scheduleDeviceMethod',
+      status: 'completed',
+      outcome: { deviceMethodResponse: { status: 200, payload: { rebooting: 'fleet-03' } } },
+    });
+    const offline = rows.filter((row) => row.status === 'failed');
+    expect(offline.map((row) => row.deviceId).sort()).toEqual(ids.slice(ONLINE));
+    for (const row of offline) {
+      expect(row).toMatchObject({
+        error: { code: 'DeviceNotOnline' },
+        outcome: { deviceMethodResponse: null },
+      });
+    }
+  });
+
+  it('runs a twin-update job on the devices a tag condition selects, offline ones included', async () => {
+    await t.service.jobClient.scheduleTwinUpdate('job-window', "tags.site = 'plant-7'", {
+      tags: { window: 'night' },
+      properties: { desired: { rebootWindow: '02:00' } },
+    });
+    const last = (await followJob(t.service.jobClient, 'job-window')).at(-1)!;
+    expect(last).toMatchObject({
+      status: 'completed',
+      type: 'scheduleUpdateTwin',
+      deviceJobStatistics: { deviceCount: 10, succeededCount: 10, failedCount: 0 },
+    });
+    for (const id of ['fleet-05', 'fleet-45']) {
+      const { responseBody } = await t.service.registry.getTwin(id);
+      expect(responseBody.tags).toMatchObject({ site: 'plant-7', window: 'night' });
+      expect(responseBody.properties.desired).toMatchObject({ rebootWindow: '02:00' });
+    }
+    const { responseBody: other } = await t.service.registry.getTwin('fleet-01');
+    expect(other.properties.desired).not.toHaveProperty('rebootWindow');
+  });
+
+  it('cancels a running job: devices not started never run, the ones in flight finish', async () => {
+    const held: DeviceMethodResponse[] = [];
+    let allHeld: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => {
+      allHeld = resolve;
+    });
+    behaviour = (_id, response) => {
+      held.push(response);
+      if (held.length === JOB_CONCURRENCY) allHeld();
+    };
+    await t.service.jobClient.scheduleDeviceMethod('job-cancel', "tags.fleet = 'e2e'", {
+      methodName: 'reboot',
+      payload: null,
+      responseTimeoutInSeconds: 30,
+    });
+    await inFlight;
+    const { jobStatus } = await t.service.jobClient.cancelJob('job-cancel');
+    expect(jobStatus).toMatchObject({
+      status: 'cancelled',
+      deviceJobStatistics: {
+        deviceCount: 50,
+        runningCount: JOB_CONCURRENCY,
+        pendingCount: 0,
+        failedCount: 0,
+      },
+    });
+    behaviour = answer;
+    for (const response of held) void response.send(200, null);
+    const last = (
+      await followJob(t.service.jobClient, 'job-cancel', (job) => job.deviceJobStatistics.runningCount === 0)
+    ).at(-1)!;
+    expect(last).toMatchObject({
+      status: 'cancelled',
+      deviceJobStatistics: {
+        deviceCount: 50,
+        succeededCount: JOB_CONCURRENCY,
+        failedCount: 0,
+        pendingCount: 0,
+      },
+    });
+    expect(held).toHaveLength(JOB_CONCURRENCY);
+    const rows = await queryAll(
+      t.service.registry,
+      "SELECT deviceId, status FROM devices.jobs WHERE devices.jobs.jobId = 'job-cancel' AND status = 'canceled'",
+      100,
+    );
+    expect(rows).toHaveLength(FLEET - JOB_CONCURRENCY);
+  });
+
+  it('keeps a job with a future start time scheduled until then, and cancels it', async () => {
+    const later = new Date(Date.now() + 3600_000);
+    const { jobStatus } = await t.service.jobClient.scheduleDeviceMethod(
+      'job-later',
+      "tags.site = 'plant-1'",
+      { methodName: 'reboot' },
+      later,
+      600,
+    );
+    expect(jobStatus).toMatchObject({
+      status: 'scheduled',
+      startTime: later.toISOString(),
+      maxExecutionTimeInSeconds: 600,
+      deviceJobStatistics: { deviceCount: 0 },
+    });
+    await expect(t.service.jobClient.cancelJob('job-later')).resolves.toMatchObject({
+      jobStatus: { status: 'cancelled' },
+    });
+    await expect(t.service.jobClient.getJob('job-later')).resolves.toMatchObject({
+      jobStatus: { status: 'cancelled', deviceJobStatistics: { deviceCount: 0 } },
+    });
+  });
+
+  it('lists jobs through createQuery, filtered by type and status, page by page', async () => {
+    const all = async (type?: 'scheduleDeviceMethod' | 'scheduleUpdateTwin', status?: 'cancelled') => {
+      const query = t.service.jobClient.createQuery(type, status, 2);
+      const jobs: string[] = [];
+      do {
+        const { result } = await query.next(query.continuationToken ?? undefined);
+        jobs.push(...(result as JobDocument[]).map((job) => job.jobId));
+      } while (query.hasMoreResults);
+      return jobs;
+    };
+    await expect(all()).resolves.toEqual(['job-reboot', 'job-window', 'job-cancel', 'job-later']);
+    await expect(all('scheduleUpdateTwin')).resolves.toEqual(['job-window']);
+    await expect(all(undefined, 'cancelled')).resolves.toEqual(['job-cancel', 'job-later']);
+  });
+
+  it('refuses a taken id (409), a bad condition (400 naming the position), unknown jobs (404)', async () => {
+    await expect(
+      t.service.jobClient.scheduleTwinUpdate('job-window', "tags.site = 'x'", { tags: { a: 1 } }),
+    ).rejects.toMatchObject({ name: 'DeviceAlreadyExistsError' });
+    const bad = await t.service.jobClient
+      .scheduleDeviceMethod('job-bad', "tags.site = 'x' AND", { methodName: 'reboot' })
+      .catch((err: unknown) => err);
+    expect(bad).toMatchObject({ name: 'ArgumentError' });
+    expect((bad as { responseBody: string }).responseBody).toMatch(
+      /queryCondition: expected a condition at position 19/,
+    );
+    await expect(t.service.jobClient.getJob('job-bad')).rejects.toMatchObject({
+      response: { statusCode: 404 },
+    });
+  });
+
+  it('requires ServiceConnect: a registryRead policy gets 401', async () => {
+    const readOnly = createServiceClients(t.hub.serviceConnectionString('registryRead'), { ca: t.hub.caPem });
+    try {
+      await expect(readOnly.jobClient.getJob('job-reboot')).rejects.toMatchObject({
+        name: 'UnauthorizedError',
+      });
+    } finally {
+      await readOnly.close();
+    }
+  });
+});
