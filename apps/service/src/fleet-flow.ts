@@ -12,6 +12,7 @@ import {
   type TwinQuerySource,
 } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
+import { type MethodParams, methodParams, pollBounds } from './bounds';
 import { EXIT } from './exit-codes';
 import type { DeviceOutcome } from './fleet-report';
 import { invokeFailure, pollFailure } from './outcome';
@@ -23,12 +24,7 @@ export interface JobScheduler {
   scheduleDeviceMethod(
     jobId: string,
     queryCondition: string,
-    params: {
-      methodName: string;
-      payload: unknown;
-      responseTimeoutInSeconds: number;
-      connectTimeoutInSeconds: number;
-    },
+    params: MethodParams,
     jobStartTime: Date,
   ): Promise<{ jobStatus: unknown }>;
   getJob(jobId: string): Promise<{ jobStatus: unknown }>;
@@ -57,7 +53,6 @@ interface Hooks {
 }
 
 const QUERY_PAGE = 1000;
-const READ_TIMEOUT_MS = 10_000;
 const TERMINAL_JOB_STATES = new Set(['completed', 'failed', 'cancelled']);
 
 /**
@@ -138,12 +133,7 @@ async function invokeEach(
     async (deviceId): Promise<DeviceOutcome> => {
       try {
         if (hooks.signal.aborted) throw hooks.signal.reason;
-        const { result } = await clients.client.invokeDeviceMethod(deviceId, {
-          methodName: settings.methodName,
-          payload: settings.payload,
-          responseTimeoutInSeconds: settings.responseTimeoutSeconds,
-          connectTimeoutInSeconds: settings.connectTimeoutSeconds,
-        });
+        const { result } = await clients.client.invokeDeviceMethod(deviceId, methodParams(settings));
         const status = (result as { status?: unknown } | undefined)?.status;
         if (typeof status !== 'number' || status < 200 || status >= 300) {
           failed++;
@@ -192,17 +182,7 @@ async function invokeByJob(
       ? settings.target.condition
       : `deviceId IN [${deviceIds.map(quoteDeviceId).join(', ')}]`;
   try {
-    await clients.jobClient.scheduleDeviceMethod(
-      jobId,
-      condition,
-      {
-        methodName: settings.methodName,
-        payload: settings.payload,
-        responseTimeoutInSeconds: settings.responseTimeoutSeconds,
-        connectTimeoutInSeconds: settings.connectTimeoutSeconds,
-      },
-      new Date(),
-    );
+    await clients.jobClient.scheduleDeviceMethod(jobId, condition, methodParams(settings), new Date());
   } catch (err) {
     throw invokeFailure(err, `(job ${jobId})`, clients.hostName);
   }
@@ -328,12 +308,7 @@ async function confirm(
       registry: clients.registry,
       deviceIds,
       predicate: rebootReportedAfter({ requestedAt, clockSkewMs: settings.clockSkewMs }),
-      intervalMs: settings.pollIntervalMs,
-      maxAttempts: settings.maxPolls,
-      readTimeoutMs: READ_TIMEOUT_MS,
-      timeoutMs: settings.maxPolls * (settings.pollIntervalMs + READ_TIMEOUT_MS),
-      signal: hooks.signal,
-      logger: hooks.logger,
+      ...pollBounds<FleetProgress<RebootObserved>>(settings, hooks),
       onAttempt: (report) => {
         if (report.outcome === 'transient-error')
           return hooks.progress.update(`confirming: hub error, retrying`);

@@ -2,21 +2,14 @@ import { CliError } from '@iothub-reboot/app-kit';
 import { safeParseRebootResponse } from '@iothub-reboot/contracts';
 import { pollTwinUntilRebooted, type TwinSource } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
+import { type MethodParams, methodParams, pollBounds } from './bounds';
 import { EXIT } from './exit-codes';
 import { invokeFailure, pollFailure } from './outcome';
 import type { Progress } from './progress';
 
 /** What the reboot flow needs from `azure-iothub`'s Client. */
 export interface MethodInvoker {
-  invokeDeviceMethod(
-    deviceId: string,
-    params: {
-      methodName: string;
-      payload: unknown;
-      responseTimeoutInSeconds: number;
-      connectTimeoutInSeconds: number;
-    },
-  ): Promise<{ result: unknown }>;
+  invokeDeviceMethod(deviceId: string, params: MethodParams): Promise<{ result: unknown }>;
 }
 
 /** The settings the flow uses (a subset of the app's). */
@@ -44,7 +37,6 @@ export interface RebootConfirmed {
 /** The device's answer, when the flow failed after it. */
 export type FlowError = CliError & { method?: { status: number; payload: unknown } };
 
-const READ_TIMEOUT_MS = 10_000;
 // The hub answers at the response timeout itself; this only bounds a hub that never answers.
 const INVOKE_MARGIN_MS = 15_000;
 
@@ -68,12 +60,7 @@ export async function rebootAndConfirm(
   let result: unknown;
   try {
     ({ result } = await withDeadline(
-      clients.client.invokeDeviceMethod(deviceId, {
-        methodName: settings.methodName,
-        payload: settings.payload,
-        responseTimeoutInSeconds: settings.responseTimeoutSeconds,
-        connectTimeoutInSeconds: settings.connectTimeoutSeconds,
-      }),
+      clients.client.invokeDeviceMethod(deviceId, methodParams(settings)),
       (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) * 1000 + INVOKE_MARGIN_MS,
       hooks.signal,
     ));
@@ -102,12 +89,7 @@ export async function rebootAndConfirm(
     const polled = await pollTwinUntilRebooted(clients.registry, deviceId, {
       requestedAt,
       clockSkewMs: settings.clockSkewMs,
-      intervalMs: settings.pollIntervalMs,
-      maxAttempts: settings.maxPolls,
-      readTimeoutMs: READ_TIMEOUT_MS,
-      timeoutMs: settings.maxPolls * (settings.pollIntervalMs + READ_TIMEOUT_MS),
-      signal: hooks.signal,
-      logger: hooks.logger,
+      ...pollBounds(settings, hooks),
       onAttempt: (report) => {
         const state =
           report.outcome === 'transient-error'
