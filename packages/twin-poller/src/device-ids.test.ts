@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { assertDeviceId, buildDeviceQuery, quoteDeviceId } from './device-ids';
+import {
+  assertDeviceId,
+  buildDeviceQueries,
+  buildDeviceQuery,
+  MAX_QUERY_BYTES,
+  quoteDeviceId,
+} from './device-ids';
 import { PollOptionsError } from './errors';
 
 const ID_CHARS = "abcXYZ019-.+%_#*?!(),:=@$'";
@@ -45,5 +51,61 @@ describe('device ids in queries', () => {
 
   it('refuses an empty device list', () => {
     expect(() => buildDeviceQuery([])).toThrow(/at least one device id/);
+    expect(() => buildDeviceQueries([])).toThrow(/at least one device id/);
+  });
+});
+
+describe('device ids split over queries that fit the size limit', () => {
+  it('is one query, the same as buildDeviceQuery, while it fits', () => {
+    expect(buildDeviceQueries(['a', 'b'], 'x = 1')).toEqual([buildDeviceQuery(['a', 'b'], 'x = 1')]);
+  });
+
+  it('splits exactly at the limit', () => {
+    const one = buildDeviceQuery(['aa']).length; // SELECT … IN ['aa']
+    expect(buildDeviceQueries(['aa', 'bb'], undefined, one + 6)).toEqual([buildDeviceQuery(['aa', 'bb'])]);
+    expect(buildDeviceQueries(['aa', 'bb'], undefined, one + 5)).toEqual([
+      buildDeviceQuery(['aa']),
+      buildDeviceQuery(['bb']),
+    ]);
+  });
+
+  it('covers every id once, in order, each query within the limit (1,000 ids of a fleet)', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `fleet1000-${String(i).padStart(3, '0')}`);
+    const queries = buildDeviceQueries(ids, 'IS_DEFINED(properties.reported.rebootTime)');
+    expect(queries.length).toBeGreaterThan(1);
+    for (const q of queries) expect(Buffer.byteLength(q)).toBeLessThanOrEqual(MAX_QUERY_BYTES);
+    const listed = queries.flatMap((q) => [...q.matchAll(/'([^']+)'/g)].map((m) => m[1]));
+    expect(listed).toEqual(ids);
+  });
+
+  it('packs any ids and condition into as few queries as fit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(deviceIdArb, { minLength: 1, maxLength: 60 }),
+        fc.option(fc.string({ minLength: 1, maxLength: 40 }), { nil: undefined }),
+        fc.integer({ min: 400, max: 2000 }),
+        (ids, where, maxBytes) => {
+          const queries = buildDeviceQueries(ids, where, maxBytes);
+          for (const q of queries) expect(Buffer.byteLength(q)).toBeLessThanOrEqual(maxBytes);
+          // The queries are consecutive batches of the ids, each as long as fits.
+          let next = 0;
+          for (const [i, q] of queries.entries()) {
+            let end = next + 1;
+            while (end <= ids.length && buildDeviceQuery(ids.slice(next, end), where) !== q) end++;
+            expect(end).toBeLessThanOrEqual(ids.length);
+            if (i < queries.length - 1) {
+              const withNext = buildDeviceQuery(ids.slice(next, end + 1), where);
+              expect(Buffer.byteLength(withNext)).toBeGreaterThan(maxBytes);
+            }
+            next = end;
+          }
+          expect(next).toBe(ids.length);
+        },
+      ),
+    );
+  });
+
+  it('refuses a condition too long for even one id', () => {
+    expect(() => buildDeviceQueries(['a'], 'x'.repeat(MAX_QUERY_BYTES))).toThrow(PollOptionsError);
   });
 });

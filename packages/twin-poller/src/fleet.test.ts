@@ -1,4 +1,5 @@
 import { buildRebootReport } from '@iothub-reboot/contracts';
+import { MAX_QUERY_BYTES } from './device-ids';
 import { PollAbortedError, PollFatalError, PollOptionsError, PollTimeoutError } from './errors';
 import { type FleetProgress, pollQueryUntil } from './fleet';
 import { rebootReportedAfter } from './reboot';
@@ -54,6 +55,23 @@ describe('pollQueryUntil', () => {
     expect(hub.requests[1]?.query).toBe(
       "SELECT * FROM devices WHERE deviceId IN ['stale', 'silent', 'unknown']",
     );
+  });
+
+  it('splits a fleet too large for one query into queries within the hub size limit', async () => {
+    const hub = new FakeHub();
+    const ids = Array.from({ length: 1000 }, (_, i) => `fleet1000-${String(i).padStart(3, '0')}`);
+    for (const id of ids) hub.setReported(id, buildRebootReport(after(10)));
+    const outcome = await settle(
+      pollQueryUntil({
+        registry: hub.registry,
+        deviceIds: ids,
+        predicate: rebootReportedAfter({ requestedAt: REQUESTED }),
+      }),
+    );
+    expect(outcome).toMatchObject({ ok: true, value: { attempts: 1, value: { pending: [] } } });
+    const queries = hub.requests.map((r) => r.query ?? '');
+    expect(new Set(queries).size).toBeGreaterThan(1);
+    for (const q of queries) expect(Buffer.byteLength(q)).toBeLessThanOrEqual(MAX_QUERY_BYTES);
   });
 
   it('ANDs the caller condition to the device list', async () => {

@@ -1,5 +1,5 @@
 import { classifyIotHubError, type ErrorClassifier } from './classify';
-import { buildDeviceQuery } from './device-ids';
+import { buildDeviceQueries } from './device-ids';
 import { describeError, PollOptionsError } from './errors';
 import { type PollCheck, type PollControl, type PollResult, pollUntil } from './poll';
 import { readAllPages, type TwinQuerySource } from './query-pages';
@@ -31,8 +31,9 @@ class PredicateError extends Error {
 }
 
 /**
- * Polls a twin query over `deviceIds` until `predicate` holds for every one of them. Each round runs
- * one query (one request per page) over the devices still pending; done devices stay done. Resolves
+ * Polls a twin query over `deviceIds` until `predicate` holds for every one of them. Each round queries
+ * the devices still pending (one request per page; a list longer than one query allows is split into
+ * several queries); done devices stay done. Resolves
  * with every device done; a {@link PollTimeoutError} carries the partial {@link FleetProgress} as
  * `lastObservation`.
  */
@@ -51,7 +52,7 @@ export async function pollQueryUntil<V>(options: FleetPollOptions<V>): Promise<P
   if (!Number.isInteger(pageSize) || pageSize < 1)
     throw new PollOptionsError('pageSize must be an integer ≥ 1');
   const ids = [...new Set(deviceIds)];
-  buildDeviceQuery(ids, where); // validates every id before anything is sent
+  buildDeviceQueries(ids, where); // validates every id (and the condition's size) before anything is sent
 
   const tracker = new FleetTracker<V>(ids, predicate);
   const classifyError: ErrorClassifier = (error, nowMs) =>
@@ -64,14 +65,12 @@ export async function pollQueryUntil<V>(options: FleetPollOptions<V>): Promise<P
     classifyError,
     read: async (signal) => {
       const pending = tracker.pendingIds();
-      // A page holds at least one twin, so more pages than pending devices (plus an empty last page) means a loop.
-      const twins = await readAllPages(
-        registry,
-        buildDeviceQuery(pending, where),
-        pageSize,
-        pending.length + 1,
-        signal,
-      );
+      const twins: unknown[] = [];
+      // One query per batch of ids that fits IoT Hub's query size limit, one after another.
+      for (const sql of buildDeviceQueries(pending, where)) {
+        // A page holds at least one twin, so more pages than pending devices (plus an empty last page) means a loop.
+        twins.push(...(await readAllPages(registry, sql, pageSize, pending.length + 1, signal)));
+      }
       return tracker.observe(twins);
     },
     check: (progress) =>

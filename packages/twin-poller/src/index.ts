@@ -6,7 +6,7 @@
 export { type BackoffOptions, fullJitterDelay, parseRetryAfter } from './backoff';
 export { classifyIotHubError, type ErrorClassification, type ErrorClassifier } from './classify';
 export { type Clock, systemClock } from './clock';
-export { buildDeviceQuery, quoteDeviceId } from './device-ids';
+export { buildDeviceQueries, buildDeviceQuery, MAX_QUERY_BYTES, quoteDeviceId } from './device-ids';
 export {
   CapturedError,
   PollAbortedError,
