@@ -218,7 +218,7 @@ describe('parseQuery errors', () => {
     ],
     ["SELECT * FROM devices WHERE a = 'bad\\q'", 'unsupported escape sequence in string at position 36', 36],
     ['SELECT * FROM devices.modules', 'unsupported collection "devices.modules" at position 14', 14],
-    ['SELECT * FROM devices.modules', 'only "devices" and "devices.jobs" can be queried', 14],
+    ['SELECT * FROM devices.jobs.x', 'only "devices" and "devices.jobs" can be queried', 14],
     ['SELECT * FROM things', 'unsupported collection "things" at position 14', 14],
     ['SELECT tags.a, properties.desired.a FROM devices', 'duplicate output name "a" at position 15', 15],
     ['SELECT COUNT() AS n, n FROM devices', 'duplicate output name "n" at position 21', 21],
@@ -229,6 +229,24 @@ describe('parseQuery errors', () => {
     const err = syntaxError(text);
     expect(err.message).toContain(message);
     expect(err.position).toBe(position);
+  });
+
+  it('queries devices.jobs, where `devices.jobs.x` and `x` name the same row property', () => {
+    const query = parseQuery(
+      "SELECT devices.jobs.deviceId, status FROM DEVICES.JOBS WHERE devices.jobs.jobId = 'j' AND Devices.Jobs.outcome.x = 1",
+    );
+    expect(query.collection).toBe('devices.jobs');
+    expect(query.projection).toEqual([
+      { kind: 'path', path: path('deviceId'), name: 'deviceId' },
+      { kind: 'path', path: path('status'), name: 'status' },
+    ]);
+    expect(query.where).toMatchObject({
+      left: { left: { path: { text: 'jobId', segments: ['jobId'] } } },
+      right: { left: { path: { text: 'outcome.x', segments: ['outcome', 'x'] } } },
+    });
+    expect(parseQuery("SELECT * FROM devices WHERE devices.jobs.jobId = 'j'").where).toMatchObject({
+      left: { path: { segments: ['devices', 'jobs', 'jobId'] } },
+    });
   });
 
   it('limits nesting of parentheses and NOT instead of overflowing the stack', () => {

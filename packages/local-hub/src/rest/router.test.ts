@@ -16,6 +16,16 @@ describe('matchRoute', () => {
     expect(matchRoute(method, path)).toMatchObject({ kind: 'route', name, deviceId });
   });
 
+  it.each([
+    ['PUT', '/jobs/v2/j%231', 'putJob', 'j#1'],
+    ['GET', '/jobs/v2/j1', 'getJob', 'j1'],
+    ['POST', '/jobs/v2/j1/cancel', 'cancelJob', 'j1'],
+    ['GET', '/jobs/v2/query', 'queryJobs', undefined],
+  ])('%s %s → %s with job id %s', (method, path, name, jobId) => {
+    expect(matchRoute(method, path)).toMatchObject({ kind: 'route', name, jobId, deviceId: undefined });
+    expect(matchRoute(method, path)).toMatchObject({ permissions: ['ServiceConnect'] });
+  });
+
   it('tells unknown paths from unsupported methods', () => {
     expect(matchRoute('GET', '/nope')).toEqual({ kind: 'not-found' });
     expect(matchRoute('GET', '/devices/a/b/c')).toEqual({ kind: 'not-found' });
