@@ -1,4 +1,5 @@
 import { HubError } from '../errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
 import { METHOD_PAYLOAD_LIMIT_BYTES, type MethodRequest } from './request';
 
 /** What the device answered: its status and JSON payload (null when it sent none). */
@@ -132,6 +133,13 @@ function toResult(status: number, body: Buffer): MethodResult | HubError {
   }
   const text = body.toString('utf8').trim();
   if (text === '') return { status, payload: null };
+  // Parsing would succeed, but answering the caller (JSON.stringify) would overflow the stack: a 500.
+  if (exceedsJsonDepth(text)) {
+    return new HubError(
+      'BadDeviceResponse',
+      `The device response payload nests deeper than ${MAX_JSON_DEPTH} levels.`,
+    );
+  }
   try {
     return { status, payload: JSON.parse(text) };
   } catch {

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { HubError } from '../errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
 
 /** Largest request body accepted: a 128 KB method payload plus its envelope fits comfortably. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
-/** Reads a JSON body (undefined when empty). Oversized → 413 MessageTooLarge; bad JSON → 400. */
+/** Reads a JSON body (undefined when empty). Oversized → 413 MessageTooLarge; bad or too deep JSON → 400. */
 export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
@@ -17,6 +18,9 @@ export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTE
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
+  if (exceedsJsonDepth(text)) {
+    throw new HubError('ArgumentInvalid', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   try {
     return JSON.parse(text);
   } catch {

@@ -7,10 +7,7 @@ import { HubError } from '../errors';
  * the `iothub-errorcode` header. azure-iothub parses exactly this to pick its error class.
  */
 export function sendHubError(res: ServerResponse, error: HubError, now: Date = new Date()): void {
-  const body = JSON.stringify({
-    Message: `ErrorCode:${error.errorName};${error.message.replace(/;/g, ',')}`,
-    ExceptionMessage: `Tracking ID:${randomUUID().replace(/-/g, '')}-G:0-TimeStamp:${now.toISOString()}`,
-  });
+  const body = hubErrorBody(error, now);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -21,6 +18,14 @@ export function sendHubError(res: ServerResponse, error: HubError, now: Date = n
     'iothub-errorcode': error.errorName,
   });
   res.end(body);
+}
+
+/** The JSON text of an IoT Hub error body. */
+export function hubErrorBody(error: HubError, now: Date = new Date()): string {
+  return JSON.stringify({
+    Message: `ErrorCode:${error.errorName};${error.message.replace(/;/g, ',')}`,
+    ExceptionMessage: `Tracking ID:${randomUUID().replace(/-/g, '')}-G:0-TimeStamp:${now.toISOString()}`,
+  });
 }
 
 /** Anything thrown that is not a HubError is a bug on our side: a 500 that reveals nothing. */

@@ -5,6 +5,7 @@ import type { PolicyName } from '../auth/policies';
 import { authorizeServiceRequest } from '../auth/service-auth';
 import { HubError } from '../errors';
 import { readJsonBody } from './body';
+import { clientErrorResponse } from './client-error';
 import { sendHubError, toHubError } from './errors';
 import type { RestContext, RestRequest, RestResponse } from './handlers/context';
 import { deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
@@ -12,6 +13,7 @@ import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
 import { queryTwins } from './handlers/query';
 import { getTwin, patchTwin, putTwin } from './handlers/twins';
+import { requestUrl } from './request-url';
 import { matchRoute, type RouteName } from './router';
 
 export interface RestServerOptions {
@@ -75,9 +77,17 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     },
   );
   server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
-  server.on('clientError', (err, socket) => {
-    logger.debug({ err }, 'malformed HTTP request');
-    socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Never log the error itself: its rawPacket holds the request bytes, Authorization header included.
+    logger.debug({ code: err.code }, 'malformed HTTP request');
+    // A response still being produced for an earlier request finishes first; Node then closes or reuses.
+    if ((socket as { _httpMessage?: unknown })._httpMessage) return;
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    // end, not destroy: a response already queued on this socket must still reach the client.
+    socket.end(clientErrorResponse(err), () => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -98,9 +108,9 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
 }
 
 async function handle(options: RestServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://hub');
-  const log = options.logger.child({ method: req.method, path: url.pathname });
+  const log = options.logger.child({ method: req.method, path: req.url?.split('?')[0] });
   try {
+    const url = requestUrl(req.url);
     const route = matchRoute(req.method ?? '', url.pathname);
     if (route.kind === 'not-found') throw new HubError('NotFound', `No route for ${url.pathname}.`);
     if (route.kind === 'method-not-allowed') {

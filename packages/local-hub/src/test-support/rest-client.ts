@@ -1,4 +1,4 @@
-import { request } from 'node:https';
+import { type Agent, request } from 'node:https';
 import type { PolicyName } from '../auth/policies';
 import { derivePolicyKey, WELL_KNOWN_OWNER_KEY } from '../auth/policies';
 import { createSasToken } from '../auth/sas';
@@ -26,7 +26,13 @@ export function rawRequest(
   hub: LocalHub,
   method: string,
   path: string,
-  options: { body?: string | Buffer; headers?: Record<string, string>; auth?: string | null } = {},
+  options: {
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+    auth?: string | null;
+    /** A keep-alive agent for request bursts (default: a new connection per request). */
+    agent?: Agent;
+  } = {},
 ): Promise<RawResponse> {
   const auth = options.auth === undefined ? serviceToken(hub) : options.auth;
   return new Promise((resolve, reject) => {
@@ -37,7 +43,7 @@ export function rawRequest(
         method,
         path,
         ca: hub.caPem,
-        agent: false,
+        agent: options.agent ?? false,
         headers: {
           ...(auth ? { authorization: auth } : {}),
           ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),

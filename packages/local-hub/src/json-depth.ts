@@ -1,0 +1,31 @@
+/**
+ * Deepest JSON nesting the hub accepts from a client (REST bodies, device method answers). Far above any
+ * twin (10 levels) or realistic payload, far below where V8's recursive JSON.stringify overflows the stack
+ * (a few thousand levels), which would turn a client's bad input into a 500.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * Whether JSON text nests objects/arrays deeper than `limit`, decided by scanning the text once without
+ * parsing or recursing (brackets inside strings do not count). Meant to run before `JSON.parse`.
+ */
+export function exceedsJsonDepth(text: string, limit: number = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (char === 0x5d || char === 0x7d) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
