@@ -7,5 +7,6 @@ export {
 } from './connection-file';
 export { formatDeviceConnectionString } from './connection-strings';
 export { type LocalHub, type LocalHubDevice, startLocalHub } from './hub';
+export type { DeviceJobStatus, JobStatus, JobType } from './jobs/model';
 export { StoreCorruptError } from './persistence/store';
 export type { DeviceInput, DeviceStatus } from './registry/devices';

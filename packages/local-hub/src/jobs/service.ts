@@ -163,7 +163,7 @@ export class JobService {
     for (const jobId of [...this.timers.keys()]) this.disarm(jobId);
   }
 
-  /** Resolves once every job run has settled and stored its results. */
+  /** Resolves once every job run (and time-out) has settled and stored its results. */
   async idle(): Promise<void> {
     while (this.runs.size > 0) await Promise.allSettled([...this.runs]);
   }
@@ -185,11 +185,15 @@ export class JobService {
   }
 
   private launch(jobId: string): void {
-    if (this.stopped) return;
-    const run: Promise<void> = this.run(jobId)
-      .catch((err: unknown) => this.logger.error({ err, jobId }, 'job run failed'))
-      .finally(() => this.runs.delete(run));
-    this.runs.add(run);
+    if (!this.stopped) this.track(jobId, this.run(jobId));
+  }
+
+  /** Keeps `work` until it settles, so {@link idle} can wait for it; its failure is logged. */
+  private track(jobId: string, work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((err: unknown) => this.logger.error({ err, jobId }, 'job work failed'))
+      .finally(() => this.runs.delete(tracked));
+    this.runs.add(tracked);
   }
 
   private async run(jobId: string): Promise<void> {
@@ -202,7 +206,7 @@ export class JobService {
       this.logger.info({ jobId, devices: job.deviceIds?.length }, 'job started');
     }
     if (this.now().getTime() >= deadlineOf(job)) return this.timeOut(jobId);
-    this.arm(jobId, deadlineOf(job), () => void this.timeOut(jobId));
+    this.arm(jobId, deadlineOf(job), () => this.track(jobId, this.timeOut(jobId)));
     const running = job;
     const records = this.repository.devicesOf(jobId);
     const pending = (job.deviceIds ?? []).filter((deviceId) => !records.has(deviceId));

@@ -40,7 +40,7 @@ export function queryJobs(ctx: RestContext, request: RestRequest): RestResponse 
       status: 200,
       body: page.items,
       headers: {
-        'x-ms-item-type': 'JobResponse',
+        'x-ms-item-type': 'jobResponse',
         ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
       },
     };

@@ -33,7 +33,7 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
       status: 200,
       body: page.items,
       headers: {
-        'x-ms-item-type': query.collection === 'devices.jobs' ? 'DeviceJob' : 'JSON',
+        'x-ms-item-type': query.collection === 'devices.jobs' ? 'deviceJob' : 'JSON',
         ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
       },
     };
