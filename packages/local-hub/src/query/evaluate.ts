@@ -1,5 +1,5 @@
 import type { JsonObject } from '../twin/types';
-import type { ComparisonOperator, Condition, Operand } from './ast';
+import type { ComparisonOperator, Condition, LiteralValue, Operand } from './ast';
 import { canonicalJson, lookup, typeOf, type Value } from './values';
 
 /**
@@ -23,9 +23,11 @@ export function matches(condition: Condition, document: JsonObject): boolean {
       );
     case 'in': {
       const value = operandValue(condition.operand, document);
-      return condition.negated
-        ? condition.values.every((candidate) => compare('!=', value, candidate))
-        : condition.values.some((candidate) => compare('=', value, candidate));
+      if (value === undefined) return false;
+      const list = inList(condition.values);
+      const found = list.members.has(value as LiteralValue);
+      // `!=` is false across JSON types, so NIN holds only when every candidate has the value's type.
+      return condition.negated ? !found && list.types.size === 1 && list.types.has(typeOf(value)) : found;
     }
     case 'is-defined':
       return lookup(document, condition.path.segments) !== undefined;
@@ -40,6 +42,22 @@ export function matches(condition: Condition, document: JsonObject): boolean {
       return typeof value === 'string' && value.endsWith(condition.text);
     }
   }
+}
+
+/**
+ * The literals of an IN list as a Set, built once per parsed list: a fleet's poll sends hundreds of ids,
+ * and comparing each twin with each id one by one made a query cost twins × ids. The literals are scalars,
+ * for which `=` is same type and same value, which is what Set membership tests (0 and -0 are one value).
+ */
+const inLists = new WeakMap<readonly LiteralValue[], { members: Set<LiteralValue>; types: Set<string> }>();
+
+function inList(values: readonly LiteralValue[]) {
+  let list = inLists.get(values);
+  if (list === undefined) {
+    list = { members: new Set(values), types: new Set(values.map(typeOf)) };
+    inLists.set(values, list);
+  }
+  return list;
 }
 
 function operandValue(operand: Operand, document: JsonObject): Value {
