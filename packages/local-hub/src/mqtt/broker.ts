@@ -54,6 +54,9 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         logger.warn({ deviceId: client.id, topic: packet.topic }, 'publish on a forbidden topic');
         return done(new Error('Publishing on this topic is not allowed'));
       }
+      // IoT Hub never stores retained messages; aedes would keep one per topic for ever (memory a device
+      // could grow without bound by varying its telemetry topic).
+      packet.retain = false;
       dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
       done(null);
     },
