@@ -17,11 +17,16 @@ export interface HubProcess {
   close(): Promise<void>;
 }
 
+/** Node.js flags that write a CPU profile into `dir` when the process exits. */
+export function cpuProfArgs(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 /** Starts the in-memory hub in a child process; rejects if it exits before it is ready. */
-export async function startHubProcess(): Promise<HubProcess> {
+export async function startHubProcess(options: { cpuProfDir?: string } = {}): Promise<HubProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-hub-'));
   const child = fork(join(__dirname, 'hub-child.js'), [dir], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...cpuProfArgs(options.cpuProfDir)],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit').then(([code]) => {

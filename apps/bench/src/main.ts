@@ -24,7 +24,9 @@ void runCli('bench', async () => {
   }
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const startedAt = new Date();
-  const hub = await startHubProcess();
+  const hub = await startHubProcess(
+    settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir },
+  );
   const service = createServiceClients(hub.serviceConnectionString, { ca: hub.caPem });
   const endpoint = {
     hostName: parseServiceConnectionString(hub.serviceConnectionString).hostName,
@@ -54,6 +56,7 @@ void runCli('bench', async () => {
             devices,
             concurrency: settings.fleetConcurrency,
             pollIntervalMs: settings.pollIntervalMs,
+            ...(settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir }),
             emit: say,
           }),
         ),
@@ -78,7 +81,7 @@ void runCli('bench', async () => {
       scenarios: {
         methodRoundTrip: methodRoundTripResult,
         rebootConfirmation: confirmation,
-        fleet: { sizes, jobMode: 'not measured: the local hub has no jobs API (/jobs/v2) yet' },
+        fleet: sizes,
         throughput: load,
       },
     };

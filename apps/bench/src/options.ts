@@ -13,6 +13,8 @@ export interface BenchSettings {
   inFlight: number;
   throughputSeconds: number;
   out: string;
+  /** Where the hub's and the fleet simulator's `--cpu-prof` profiles go; no profiling when unset. */
+  cpuProfDir?: string;
 }
 
 export const USAGE = `Usage: pnpm bench [-- options]
@@ -29,7 +31,8 @@ same hub in the same run. Prints a table and writes a JSON report. Any failed ca
   --throughput-devices <n>  devices for the throughput scenario (default 100)
   --in-flight <n>           calls in flight for the throughput scenario (default 64)
   --throughput-seconds <s>  measured seconds per throughput series (default 10)
-  --out <file>              JSON report (default bench/results/latest.json in the repository)`;
+  --out <file>              JSON report (default bench/results/latest.json in the repository)
+  --cpu-prof-dir <dir>      profile the hub and fleet processes (node --cpu-prof) into this directory`;
 
 /** Parses argv; `undefined` means "print the usage". Throws a usage error on bad flags. */
 export function parseBenchOptions(argv: readonly string[], defaultOut: string): BenchSettings | undefined {
@@ -50,6 +53,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
         'in-flight': { type: 'string' },
         'throughput-seconds': { type: 'string' },
         out: { type: 'string' },
+        'cpu-prof-dir': { type: 'string' },
       },
     }),
   );
@@ -74,6 +78,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
       max: 600,
     }),
     out: values.out ?? defaultOut,
+    ...(values['cpu-prof-dir'] ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
   };
   if (settings.inFlight > settings.throughputDevices) {
     throw usageError('--in-flight must not exceed --throughput-devices (no device takes two calls at once)');

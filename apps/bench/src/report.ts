@@ -16,7 +16,7 @@ export interface BenchReport {
   scenarios: {
     methodRoundTrip: RoundTripResult;
     rebootConfirmation: ConfirmationResult;
-    fleet: { sizes: FleetFigures[]; jobMode: string };
+    fleet: FleetFigures[];
     throughput: ThroughputResult;
   };
 }
@@ -60,18 +60,30 @@ export function formatReport(report: BenchReport): string {
       ]),
     ]),
     '',
-    '3. Fleet (fan-out)',
-    row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'requests']),
-    ...fleet.sizes.map((f) =>
+    '3. Fleet (reboot = until every device is confirmed; requests = calls the service side made)',
+    row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
+    ...fleet.flatMap((f) => [
       row([
-        String(f.devices),
+        `${f.devices} fan-out`,
         f.connectMs.toFixed(0),
         (f.hubRssPerDeviceBytes / 1024).toFixed(1),
         f.fanOut.wallMs.toFixed(0),
-        String(f.fanOut.methodCalls + f.fanOut.queryPages),
+        f.fanOut.answeredMs.toFixed(0),
+        ms(f.fanOut.methodLatency.median),
+        ms(f.fanOut.methodLatency.p99),
+        String(f.fanOut.requests.methodCalls + f.fanOut.requests.queryPages),
       ]),
-    ),
-    `job mode: ${fleet.jobMode}`,
+      row([
+        `${f.devices} job`,
+        '',
+        '',
+        f.job.wallMs.toFixed(0),
+        f.job.jobEndedMs.toFixed(0),
+        '',
+        '',
+        String(f.job.requests.scheduleJob + f.job.requests.getJob + f.job.requests.queryPages),
+      ]),
+    ]),
     '',
     `4. Throughput (${tp.inFlight} in flight over ${tp.devices} devices)`,
     row(['', 'per s', 'p50 ms', 'p90 ms', 'p99 ms']),
