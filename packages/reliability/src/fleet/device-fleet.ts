@@ -4,6 +4,7 @@ import {
   type Clock,
   createMemoryRebootStore,
   type RebootHandler,
+  reportPendingReboot,
 } from '@iothub-reboot/device-reboot-handler';
 import { ExponentialBackOffWithJitter } from 'azure-iot-common';
 import { Client, type Twin } from 'azure-iot-device';
@@ -85,10 +86,26 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Dev
     });
     await client.open();
     const deviceId = deviceIdOf(connectionString);
+    const log = logger.child({ deviceId });
     const device = createFleetDevice(deviceId, client, options.reportTimeoutMs ?? 10_000);
+    const store = createMemoryRebootStore();
+    // The SDK retries a link that closed, but gives up on one that failed with a socket error (a TCP
+    // reset): it emits `disconnect` and stays down. A device app must reopen then, as apps/device does.
+    let reopening = false;
+    client.on('disconnect', () => {
+      if (closing || reopening) return;
+      reopening = true;
+      log.warn('Disconnected and the SDK stopped retrying: reopening');
+      void reopen(client, () => closing)
+        .then(() => (closing ? undefined : reportPendingReboot(client, { store, logger: log })))
+        .catch((err: unknown) => log.error({ err }, 'Reopen failed'))
+        .finally(() => {
+          reopening = false;
+        });
+    });
     const handler = attachRebootHandler(client, {
-      store: createMemoryRebootStore(),
-      logger: logger.child({ deviceId }),
+      store,
+      logger: log,
       ...(options.clock ? { clock: options.clock } : {}),
       reboot: async ({ payload }) => {
         const callId = typeof payload.callId === 'string' ? payload.callId : '(none)';
@@ -175,6 +192,18 @@ function createFleetDevice(
       }
     },
   };
+}
+
+/** Opens `client` again, backing off from 100 ms to 5 s between attempts, until it works or `stopped()`. */
+async function reopen(client: Client, stopped: () => boolean): Promise<void> {
+  for (let attempt = 0; !stopped(); attempt += 1) {
+    try {
+      await client.open();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+    }
+  }
 }
 
 function deviceIdOf(connectionString: string): string {
