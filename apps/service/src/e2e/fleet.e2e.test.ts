@@ -113,4 +113,74 @@ describe('fleet reboot, end to end', () => {
     expect(text).toMatch(/2 of 3 rebooted and confirmed/);
     expect(text).toMatch(/fleet-off-a\s+device-offline/);
   }, 60_000);
+
+  it('reboots through an IoT Hub job and reads per-device results from devices.jobs', async () => {
+    const { code, stdout, app } = await e2e.runService([
+      '--where',
+      "tags.simulator = 'fleet-'",
+      '--job',
+      ...fleetArgs,
+    ]);
+    expectExitCode(code, 10, app);
+    const report = jsonResult(stdout) as {
+      jobId: string;
+      counts: Record<string, number>;
+      devices: Array<{ deviceId: string; outcome: string; status?: number }>;
+    };
+    expect(report).toMatchObject({
+      ok: false,
+      outcome: 'partial',
+      strategy: 'job',
+      jobId: expect.stringMatching(/^reboot-/),
+    });
+    expect(report.counts).toMatchObject({
+      total: ONLINE + OFFLINE.length,
+      rebooted: ONLINE,
+      'device-offline': OFFLINE.length,
+    });
+    expect(report.devices.find((d) => d.deviceId === 'fleet-00')).toMatchObject({
+      outcome: 'rebooted',
+      status: 200,
+    });
+  }, 60_000);
+
+  it('cancels its job on Ctrl-C', async () => {
+    const slow = e2e.startDevice(
+      'slow',
+      [
+        '--count',
+        '3',
+        '--id-prefix',
+        'slow-',
+        '--reboot-seconds',
+        '30',
+        '--gateway-host-name',
+        `127.0.0.1:${e2e.hub.mqttPort}`,
+        '--state-dir',
+        stateDir,
+      ],
+      { IOTHUB_CONNECTION_STRING: e2e.hub.serviceConnectionString(), IOTHUB_DEVICE_CONNECTION_STRING: '' },
+    );
+    await slow.waitForLine(/Fleet connected; waiting for commands/);
+    const service = e2e.startService([
+      '--where',
+      "tags.simulator = 'slow-'",
+      '--job',
+      '--response-timeout',
+      '60',
+    ]);
+    const scheduled = await service.waitForLine(/^Scheduled job /);
+    const jobId = scheduled.slice('Scheduled job '.length).trim();
+    await service.stop(); // SIGTERM, as Ctrl-C
+    const { jobClient, close } = createServiceClients(e2e.hub.serviceConnectionString(), {
+      ca: e2e.hub.caPem,
+    });
+    try {
+      const { jobStatus } = await jobClient.getJob(jobId);
+      expect(jobStatus).toMatchObject({ jobId, status: 'cancelled' });
+    } finally {
+      await close();
+      await slow.stop();
+    }
+  }, 60_000);
 });
