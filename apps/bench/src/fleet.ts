@@ -87,7 +87,8 @@ export async function fleet(
     },
   });
   ctx.defer(async () => {
-    const code = await app.stop();
+    // Thousands of clients take a while to close.
+    const code = await app.stop(60_000);
     if (code !== 0) throw new Error(`the fleet simulator exited with code ${code}`);
   });
   const connected = JSON.parse(await app.waitForLine(/Fleet connected/)) as { ms?: unknown };

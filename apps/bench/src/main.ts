@@ -37,11 +37,21 @@ void runCli('bench', async () => {
   const scenario = async <T>(name: string, run: (ctx: BenchContext) => Promise<T>): Promise<T> => {
     say(`bench: ${name}…`);
     const cleanups: Array<() => Promise<unknown>> = [];
-    try {
-      return await run({ hub, endpoint, service, defer: (c) => void cleanups.push(c) });
-    } finally {
-      for (const cleanup of cleanups.reverse()) await cleanup();
+    const result = await run({ hub, endpoint, service, defer: (c) => void cleanups.push(c) }).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    let cleanupError: unknown;
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => {
+        say(`bench: cleanup after ${name} failed: ${(err as Error).message}`);
+        cleanupError ??= err;
+      });
     }
+    // The scenario's own failure says more than what closing afterwards ran into.
+    if (!result.ok) throw result.error;
+    if (cleanupError !== undefined) throw cleanupError;
+    return result.value;
   };
   try {
     const methodRoundTripResult = await scenario('method round trip', (ctx) =>
