@@ -19,7 +19,7 @@ describe('IoT Hub jobs through azure-iothub JobClient', () => {
   beforeAll(async () => {
     t = await startTestHub();
     behaviour = answer;
-    for (const [i, id] of ids.entries()) await t.hub.createDevice(id);
+    for (const id of ids) await t.hub.createDevice(id);
     await Promise.all(
       ids.map((id, i) => t.service.registry.updateTwin(id, { tags: { fleet: 'e2e', site: site(i) } }, '*')),
     );
