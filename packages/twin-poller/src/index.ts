@@ -18,6 +18,7 @@ export {
   ReadTimeoutError,
 } from './errors';
 export { type FleetPollOptions, type FleetProgress, pollQueryUntil } from './fleet';
+export { type RebootWritten, rebootWrittenAfter } from './hub-clock';
 export {
   type AttemptReport,
   POLL_DEFAULTS,

@@ -72,7 +72,8 @@ export async function pollTwinUntilRebooted(
   });
 }
 
-function rebootThreshold(criteria: RebootCriteria): number {
+/** `requestedAt − clockSkewMs` in ms; throws `PollOptionsError` on bad criteria. */
+export function rebootThreshold(criteria: RebootCriteria): number {
   const { requestedAt, clockSkewMs = DEFAULT_CLOCK_SKEW_MS } = criteria ?? {};
   if (!(requestedAt instanceof Date) || Number.isNaN(requestedAt.getTime())) {
     throw new PollOptionsError('requestedAt must be a valid Date');

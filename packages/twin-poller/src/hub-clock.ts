@@ -1,0 +1,43 @@
+import { readLastRebootFromTwin } from '@iothub-reboot/contracts';
+import type { PollCheck } from './poll';
+import { type RebootCriteria, type RebootObserved, rebootThreshold } from './reboot';
+
+/** A reboot the twin reported, with when the hub wrote that report (the hub's clock). */
+export type RebootWritten = RebootObserved & { writtenAt: Date };
+
+/**
+ * The predicate "reboot reported after T" on the hub's clock instead of the device's: satisfied when
+ * the twin's `$metadata` says the reported reboot property was last written after `requestedAt −
+ * clockSkewMs` (here the margin covers the service's clock against the hub's). A device clock minutes
+ * behind or ahead cannot fool it: a fresh report from a slow clock counts, an old one from a fast clock
+ * does not. Use with {@link pollUntil} or {@link pollQueryUntil}.
+ */
+export function rebootWrittenAfter(criteria: RebootCriteria): (twin: unknown) => PollCheck<RebootWritten> {
+  const threshold = rebootThreshold(criteria);
+  return (twin) => {
+    const last = readLastRebootFromTwin(twin);
+    if (!last.reported) return { done: false, reason: last.reason };
+    const writtenAt = lastUpdated(twin, last.source);
+    if (writtenAt === undefined) {
+      return { done: false, reason: `the twin has no $metadata.$lastUpdated for ${last.source}` };
+    }
+    if (writtenAt.getTime() > threshold) return { done: true, value: { ...last, writtenAt } };
+    return {
+      done: false,
+      reason: `${last.source} was last written at ${writtenAt.toISOString()} (hub clock), not after ${new Date(threshold).toISOString()}`,
+    };
+  };
+}
+
+// `$metadata` mirrors the reported properties: `$metadata.a.b.$lastUpdated` for the property `a.b`.
+function lastUpdated(twin: unknown, path: string): Date | undefined {
+  let node = (twin as { properties?: { reported?: { $metadata?: unknown } } })?.properties?.reported
+    ?.$metadata;
+  for (const key of path.split('.')) {
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  const text =
+    typeof node === 'object' && node !== null ? (node as { $lastUpdated?: unknown }).$lastUpdated : undefined;
+  const date = typeof text === 'string' ? new Date(text) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
