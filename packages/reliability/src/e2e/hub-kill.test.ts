@@ -93,10 +93,11 @@ describe('hub kill -9 under load', () => {
     stopped = true;
     await load;
 
+    // Back means answering: 200, or 409 when a load call or a reboot begun before the kill holds it.
     for (const result of recovered) {
-      expect(result.status === 'fulfilled' && result.value.kind === 'answered' && result.value.status).toBe(
-        200,
-      );
+      const answer =
+        result.status === 'fulfilled' && result.value.kind === 'answered' ? result.value.status : result;
+      expect([200, 409]).toContain(answer);
     }
     // Every call ended: answered (200, or 409 while that device was busy), timed out, or failed with
     // the connection when the hub died.
