@@ -1,4 +1,4 @@
-import { readLastRebootFromTwin } from '@iothub-reboot/contracts';
+import { type LastReboot, readLastRebootFromTwin } from '@iothub-reboot/contracts';
 import type { PollCheck } from './poll';
 import { type RebootCriteria, type RebootObserved, rebootThreshold } from './reboot';
 
@@ -13,19 +13,33 @@ export type RebootWritten = RebootObserved & { writtenAt: Date };
  * does not. Use with {@link pollUntil} or {@link pollQueryUntil}.
  */
 export function rebootWrittenAfter(criteria: RebootCriteria): (twin: unknown) => PollCheck<RebootWritten> {
+  rebootThreshold(criteria);
+  return (twin) => checkWrittenAfter(readLastRebootWithWriteTime(twin), criteria);
+}
+
+/** The last reboot of a twin, with when the hub wrote it (`writtenAt`) when its `$metadata` says so. */
+export function readLastRebootWithWriteTime(twin: unknown): LastReboot & { writtenAt?: Date } {
+  const last = readLastRebootFromTwin(twin);
+  if (!last.reported) return last;
+  const writtenAt = lastUpdated(twin, last.source);
+  return writtenAt === undefined ? last : { ...last, writtenAt };
+}
+
+/** {@link rebootWrittenAfter}'s check on an observation already read from a twin. */
+export function checkWrittenAfter(
+  last: LastReboot & { writtenAt?: Date },
+  criteria: RebootCriteria,
+): PollCheck<RebootWritten> {
   const threshold = rebootThreshold(criteria);
-  return (twin) => {
-    const last = readLastRebootFromTwin(twin);
-    if (!last.reported) return { done: false, reason: last.reason };
-    const writtenAt = lastUpdated(twin, last.source);
-    if (writtenAt === undefined) {
-      return { done: false, reason: `the twin has no $metadata.$lastUpdated for ${last.source}` };
-    }
-    if (writtenAt.getTime() > threshold) return { done: true, value: { ...last, writtenAt } };
-    return {
-      done: false,
-      reason: `${last.source} was last written at ${writtenAt.toISOString()} (hub clock), not after ${new Date(threshold).toISOString()}`,
-    };
+  if (!last.reported) return { done: false, reason: last.reason };
+  const { writtenAt } = last;
+  if (writtenAt === undefined) {
+    return { done: false, reason: `the twin has no $metadata.$lastUpdated for ${last.source}` };
+  }
+  if (writtenAt.getTime() > threshold) return { done: true, value: { ...last, writtenAt } };
+  return {
+    done: false,
+    reason: `${last.source} was last written at ${writtenAt.toISOString()} (hub clock), not after ${new Date(threshold).toISOString()}`,
   };
 }
 

@@ -55,7 +55,12 @@ describe('pollTwinUntilRebooted against the local hub', () => {
       },
     });
     await reported;
-    expect(result.value).toEqual({ reported: true, rebootTime, source: 'rebootTime' });
+    expect(result.value).toEqual({
+      reported: true,
+      rebootTime,
+      source: 'rebootTime',
+      writtenAt: expect.any(Date),
+    });
     expect(result.attempts).toBeGreaterThanOrEqual(2);
   });
 

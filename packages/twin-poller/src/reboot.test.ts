@@ -102,6 +102,40 @@ describe('pollTwinUntilRebooted', () => {
     });
   });
 
+  it('with confirmBy hub-clock, judges by when the hub wrote the report, not by the device clock', async () => {
+    // The device clock runs 10 minutes behind: its fresh report looks older than the request.
+    const behind = buildRebootReport(at(-600_000));
+    const written = (when: Date) => ({
+      ...twin(behind),
+      properties: {
+        reported: { ...behind, $metadata: { rebootTime: { $lastUpdated: when.toISOString() } } },
+      },
+    });
+    let reads = 0;
+    const registry = {
+      getTwin: jest.fn(async () => ({ responseBody: written(reads++ === 0 ? at(-60_000) : at(3000)) })),
+    };
+    const done = pollTwinUntilRebooted(registry, 'dev1', {
+      requestedAt: REQUESTED,
+      intervalMs: 1000,
+      confirmBy: 'hub-clock',
+    });
+    await jest.runAllTimersAsync();
+    await expect(done).resolves.toMatchObject({
+      value: { reported: true, rebootTime: at(-600_000), writtenAt: at(3000) },
+      attempts: 2,
+    });
+  });
+
+  it('refuses an unknown confirmBy', async () => {
+    await expect(
+      pollTwinUntilRebooted(registryReporting({}), 'dev1', {
+        requestedAt: REQUESTED,
+        confirmBy: 'sundial' as 'hub-clock',
+      }),
+    ).rejects.toThrow(/confirmBy/);
+  });
+
   it('fails at once for an unknown device, naming it', async () => {
     const registry = {
       getTwin: jest.fn(async () => {

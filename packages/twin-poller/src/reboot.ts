@@ -1,6 +1,7 @@
 import { type LastReboot, readLastRebootFromTwin } from '@iothub-reboot/contracts';
 import { assertDeviceId } from './device-ids';
 import { PollOptionsError } from './errors';
+import { checkWrittenAfter, readLastRebootWithWriteTime } from './hub-clock';
 import { type PollCheck, type PollControl, type PollResult, pollUntil } from './poll';
 
 /** A reboot the twin reported, later than the request. */
@@ -20,7 +21,14 @@ export interface TwinSource {
 }
 
 /** Options of {@link pollTwinUntilRebooted}. */
-export interface RebootPollOptions extends PollControl<LastReboot>, RebootCriteria {}
+export interface RebootPollOptions extends PollControl<LastReboot>, RebootCriteria {
+  /**
+   * Whose clock decides that a reboot is new: `device-clock` (default) compares the reported reboot time
+   * with `requestedAt`; `hub-clock` compares when the hub wrote the report (`$metadata.$lastUpdated`),
+   * which a device clock minutes off cannot fool (see {@link rebootWrittenAfter}).
+   */
+  confirmBy?: 'device-clock' | 'hub-clock';
+}
 
 export const DEFAULT_CLOCK_SKEW_MS = 5000;
 
@@ -60,15 +68,19 @@ export async function pollTwinUntilRebooted(
     throw new PollOptionsError('options must be an object');
   if (typeof registry?.getTwin !== 'function')
     throw new PollOptionsError('registry must have a getTwin method');
-  const { requestedAt, clockSkewMs, logger, ...control } = options;
+  const { requestedAt, clockSkewMs, logger, confirmBy = 'device-clock', ...control } = options;
+  if (confirmBy !== 'device-clock' && confirmBy !== 'hub-clock') {
+    throw new PollOptionsError("confirmBy must be 'device-clock' or 'hub-clock'");
+  }
   const criteria = { requestedAt, clockSkewMs };
   rebootThreshold(criteria);
   return pollUntil({
     ...control,
     ...(logger ? { logger: logger.child({ deviceId }) } : {}),
     label: `a reboot of ${deviceId} after ${requestedAt.toISOString()}`,
-    read: async () => readLastRebootFromTwin((await registry.getTwin(deviceId)).responseBody),
-    check: (last) => checkRebootAfter(last, criteria),
+    read: async () => readLastRebootWithWriteTime((await registry.getTwin(deviceId)).responseBody),
+    check: (last) =>
+      confirmBy === 'hub-clock' ? checkWrittenAfter(last, criteria) : checkRebootAfter(last, criteria),
   });
 }
 
