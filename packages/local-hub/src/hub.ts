@@ -146,7 +146,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
   });
 
   // Only now can resumed jobs reach devices (they reconnect to the MQTT server) and be asked about.
-  await jobs.start();
+  await jobs.start().catch(async (err: unknown) => {
+    await rest.close();
+    await mqtt.close();
+    await store.close();
+    throw err;
+  });
 
   const gateway = (port: number) => ({ host: config.gatewayHost, port });
   const deviceCs = (device: DeviceRecord) =>
