@@ -13,6 +13,7 @@ describe('resolveConfig', () => {
       httpsPort: 8443,
       dataDir: resolve('.local-hub'),
       compactAfter: 5000,
+      slowClientTimeoutMs: 30_000,
     });
     expect(config.policyKeys.iothubowner).toBe(WELL_KNOWN_OWNER_KEY);
     expect(config.policyKeys.service).not.toBe(WELL_KNOWN_OWNER_KEY);
@@ -36,6 +37,8 @@ describe('resolveConfig', () => {
     [{ hostName: 'bad host' }, /host name/],
     [{ bindAddress: 'example.com' }, /bind address/],
     [{ policyKeys: { service: 'c2hvcnQ=' } }, /policy service/],
+    [{ slowClientTimeoutMs: 50 }, /slowClientTimeoutMs/],
+    [{ slowClientTimeoutMs: 1.5e3 + 0.5 }, /slowClientTimeoutMs/],
   ])('refuses %j', (options, message) => {
     expect(() => resolveConfig(options)).toThrow(ConfigError);
     expect(() => resolveConfig(options)).toThrow(message);

@@ -24,6 +24,11 @@ export interface LocalHubOptions {
   policyKeys?: Partial<Record<PolicyName, string>>;
   /** Journal entries between two snapshots of the state. Default 5000. */
   compactAfter?: number;
+  /**
+   * How long a client may take to finish its TLS handshake, then to send its MQTT CONNECT or each HTTP
+   * request (headers and body); slower connections are closed (HTTP gets 408). Default 30 000 ms.
+   */
+  slowClientTimeoutMs?: number;
   /** pino logger; default silent. Keys, tokens and signatures are never logged. */
   logger?: Logger;
 }
@@ -39,6 +44,7 @@ export interface LocalHubConfig {
   dataDir: string | undefined;
   policyKeys: Readonly<Record<PolicyName, string>>;
   compactAfter: number;
+  slowClientTimeoutMs: number;
   logger: Logger;
 }
 
@@ -53,6 +59,7 @@ export const DEFAULTS = {
   httpsPort: 8443,
   dataDir: '.local-hub',
   compactAfter: 5000,
+  slowClientTimeoutMs: 30_000,
 } as const;
 
 const HOST_NAME =
@@ -83,6 +90,7 @@ export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
     dataDir: options.inMemory ? undefined : resolve(options.dataDir ?? DEFAULTS.dataDir),
     policyKeys,
     compactAfter: options.compactAfter ?? DEFAULTS.compactAfter,
+    slowClientTimeoutMs: checkTimeout(options.slowClientTimeoutMs ?? DEFAULTS.slowClientTimeoutMs),
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }
@@ -92,6 +100,13 @@ function checkPort(name: string, port: number): number {
     throw new ConfigError(`${name} must be an integer from 0 to 65535`);
   }
   return port;
+}
+
+function checkTimeout(ms: number): number {
+  if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) {
+    throw new ConfigError('slowClientTimeoutMs must be an integer from 100 to 600000');
+  }
+  return ms;
 }
 
 function checkKey(policy: string, key: string): string {

@@ -126,6 +126,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     policyKeys: config.policyKeys,
     registry,
     context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
+    slowClientTimeoutMs: config.slowClientTimeoutMs,
     logger: logger.child({ component: 'mqtt' }),
   }).catch(async (err: unknown) => {
     await store.close();
@@ -138,6 +139,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     tls,
     policyKeys: config.policyKeys,
     context: restContext,
+    slowClientTimeoutMs: config.slowClientTimeoutMs,
     logger: logger.child({ component: 'rest' }),
   }).catch(async (err: unknown) => {
     await mqtt.close();

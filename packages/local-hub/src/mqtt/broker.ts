@@ -16,6 +16,8 @@ export interface MqttServerOptions {
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
   context: DeviceMessageContext;
+  /** Longest a client may take for its TLS handshake, then for its CONNECT packet. */
+  slowClientTimeoutMs: number;
   logger: Logger;
 }
 
@@ -29,6 +31,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const { context, registry, logger } = options;
   const { sessions } = context;
   const broker = await Aedes.createBroker({
+    connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
       const result = authenticateDevice({
         hostName: options.hostName,
@@ -88,7 +91,12 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
 
   const server: Server = createServer(
-    { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      minVersion: 'TLSv1.2',
+      handshakeTimeout: options.slowClientTimeoutMs,
+    },
     (socket) => {
       broker.handle(socket);
       // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
@@ -100,7 +108,12 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       });
     },
   );
-  server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
+  // Node emits handshake failures and timeouts here but leaves the socket open: a client that never
+  // starts TLS would hold it for ever.
+  server.on('tlsClientError', (err, socket) => {
+    logger.debug({ err }, 'TLS handshake failed');
+    socket.destroy();
+  });
   await listen(server, options.port, options.bindAddress).catch(async (err: unknown) => {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;

@@ -23,6 +23,8 @@ export interface RestServerOptions {
   tls: { cert: string; key: string };
   policyKeys: Readonly<Record<PolicyName, string>>;
   context: RestContext;
+  /** Longest a client may take for its TLS handshake, or to send a request once connected or started. */
+  slowClientTimeoutMs: number;
   logger: Logger;
 }
 
@@ -51,23 +53,25 @@ const HANDLERS: Record<RouteName, Handler> = {
 };
 
 // azure-iothub keeps sockets alive with no idle timeout of its own; Node's 5 s default would make a call
-// after a pause fail with "socket hang up". headersTimeout must exceed keepAliveTimeout.
+// after a pause fail with "socket hang up". Node (>= 18) starts headersTimeout and requestTimeout at the
+// first byte of a request and stops them once it is received, so neither counts keep-alive idle time nor
+// the minutes a method call may take to answer: both can be short, which is what stops slowloris.
 const KEEP_ALIVE_MS = 10 * 60_000;
-const HEADERS_TIMEOUT_MS = KEEP_ALIVE_MS + 5_000;
-// Method calls wait up to 300 s for the device to connect plus 300 s for its answer.
-const REQUEST_TIMEOUT_MS = 11 * 60_000;
 
 /** The service-facing HTTPS API: IoT Hub's registry, twin, method and query routes. */
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
-  const { logger } = options;
+  const { logger, slowClientTimeoutMs: slowMs } = options;
   const server: Server = createServer(
     {
       cert: options.tls.cert,
       key: options.tls.key,
       minVersion: 'TLSv1.2',
+      handshakeTimeout: slowMs,
       keepAliveTimeout: KEEP_ALIVE_MS,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: slowMs,
+      requestTimeout: slowMs,
+      // How often Node looks for requests over those timeouts (default 30 s, coarser than the timeout).
+      connectionsCheckingInterval: Math.min(1_000, slowMs),
     },
     (req, res) => {
       handle(options, req, res).catch((err: unknown) => {
@@ -76,13 +80,24 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       });
     },
   );
-  server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
+  // Node emits handshake failures and timeouts here but leaves the socket open: a client that never
+  // starts TLS would hold it for ever.
+  server.on('tlsClientError', (err, socket) => {
+    logger.debug({ err }, 'TLS handshake failed');
+    socket.destroy();
+  });
+  // Node's timeouts start at a request's first byte: a connection that never sends one would stay open for
+  // ever. Give it slowMs of silence; each request hands over to Node's own timeouts (keep-alive included).
+  server.on('secureConnection', (socket) => socket.setTimeout(slowMs));
+  server.on('request', (req) => req.socket.setTimeout(0));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Never log the error itself: its rawPacket holds the request bytes, Authorization header included.
     logger.debug({ code: err.code }, 'malformed HTTP request');
-    // A response still being produced for an earlier request finishes first; Node then closes or reuses.
-    if ((socket as { _httpMessage?: unknown })._httpMessage) return;
-    if (!socket.writable || err.code === 'ECONNRESET') {
+    const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    // Junk after a complete request that is still being answered: that answer finishes first, and Node
+    // then closes or reuses the connection. A request timeout, though, is about the pending request itself.
+    if (pending && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
+    if (!socket.writable || pending?.headersSent || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
