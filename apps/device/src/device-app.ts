@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type CliContext, CliError, EXIT_USAGE, mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import {
   ConnectionStringError,
@@ -16,6 +17,8 @@ export async function runDevice(
   context: CliContext,
   logger: Logger,
 ): Promise<number> {
+  // Every simulated device waits on the shutdown signal (reconnect backoff, simulated reboot).
+  if (settings.kind === 'fleet') setMaxListeners(settings.count * 2 + 10, context.signal);
   const ca = await readCa(settings.caFile);
   await ensureStateDir(settings.stateDir);
   const devices =

@@ -9,6 +9,7 @@ import {
   type RebootObserved,
   readAllPages,
   rebootReportedAfter,
+  rebootWrittenAfter,
   type TwinQuerySource,
 } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
@@ -307,7 +308,10 @@ async function confirm(
     const result = await pollQueryUntil({
       registry: clients.registry,
       deviceIds,
-      predicate: rebootReportedAfter({ requestedAt, clockSkewMs: settings.clockSkewMs }),
+      predicate: (settings.confirmBy === 'hub-clock' ? rebootWrittenAfter : rebootReportedAfter)({
+        requestedAt,
+        clockSkewMs: settings.clockSkewMs,
+      }),
       ...pollBounds<FleetProgress<RebootObserved>>(settings, hooks),
       onAttempt: (report) => {
         if (report.outcome === 'transient-error')

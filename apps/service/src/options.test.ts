@@ -20,6 +20,7 @@ describe('parseServiceOptions', () => {
       pollIntervalMs: 5000,
       maxPolls: 10,
       clockSkewMs: 5000,
+      confirmBy: 'hub-clock',
       json: false,
       logLevel: 'warn',
     });
@@ -76,6 +77,7 @@ describe('parseServiceOptions', () => {
     [['--connect-timeout', '301'], ENV, /--connect-timeout/],
     [['--max-polls', '1.5'], ENV, /--max-polls must be a whole number/],
     [['--poll-interval', 'soon'], ENV, /--poll-interval/],
+    [['--confirm-by', 'sundial'], ENV, /--confirm-by must be/],
   ])('rejects %j with a usage error', (argv, env, message) => {
     let thrown: unknown;
     try {

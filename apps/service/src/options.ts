@@ -26,6 +26,8 @@ export interface ServiceSettings {
   maxPolls: number;
   /** Allowance for the device's clock running behind the service's. */
   clockSkewMs: number;
+  /** Whose clock says a reported reboot is new: the hub's write time (default) or the device's report. */
+  confirmBy: 'hub-clock' | 'device-clock';
   json: boolean;
   logLevel: string;
 }
@@ -54,6 +56,8 @@ Options (environment variable in brackets):
   --poll-interval <s>        seconds between twin reads (default 5)
   --max-polls <n>            twin reads before giving up (default 10)
   --clock-skew <s>           accept reboot times up to this much before the request (default 5)
+  --confirm-by <clock>       hub-clock (default): when the hub wrote the report, immune to device clocks
+                             that are off; device-clock: the reported reboot time itself
   --json                     print one JSON result object instead of prose
   --log-level <level>        trace|debug|info|warn|error (default warn) [LOG_LEVEL]`;
 
@@ -96,6 +100,7 @@ export function parseServiceOptions(
     clockSkewMs: Math.round(
       numberFlag('--clock-skew', values['clock-skew'], 5, { min: 0, max: 86_400 }) * 1000,
     ),
+    confirmBy: confirmBy(values['confirm-by']),
     json: values.json ?? false,
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'warn',
   };
@@ -123,6 +128,7 @@ function parse(argv: readonly string[]) {
       'poll-interval': { type: 'string' },
       'max-polls': { type: 'string' },
       'clock-skew': { type: 'string' },
+      'confirm-by': { type: 'string' },
       json: { type: 'boolean' },
       'log-level': { type: 'string' },
     },
@@ -132,6 +138,11 @@ function parse(argv: readonly string[]) {
 const WHOLE = (min: number, max: number) => ({ min, max, integer: true });
 
 type Values = ReturnType<typeof parse>['values'];
+
+function confirmBy(text: string | undefined): ServiceSettings['confirmBy'] {
+  if (text === undefined || text === 'hub-clock' || text === 'device-clock') return text ?? 'hub-clock';
+  throw usageError(`--confirm-by must be hub-clock or device-clock, got "${text}"`);
+}
 
 function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
   const given = [values['device-id'], values.devices, values.where].filter((v) => v !== undefined);

@@ -22,6 +22,7 @@ export interface RebootFlowSettings {
   pollIntervalMs: number;
   maxPolls: number;
   clockSkewMs: number;
+  confirmBy: 'hub-clock' | 'device-clock';
 }
 
 /** A confirmed remote reboot. */
@@ -89,6 +90,7 @@ export async function rebootAndConfirm(
     const polled = await pollTwinUntilRebooted(clients.registry, deviceId, {
       requestedAt,
       clockSkewMs: settings.clockSkewMs,
+      confirmBy: settings.confirmBy,
       ...pollBounds(settings, hooks),
       onAttempt: (report) => {
         const state =
