@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HubError } from '../../errors';
 import { executeQuery, pageResults, parseQuery, QueryContinuationError, QuerySyntaxError } from '../../query';
+import { QuerySnapshots } from '../../query/snapshots';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { serviceTwinDocuments } from './twins';
 import { parseBody } from './validation';
@@ -22,13 +23,20 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
   const continuationToken = header(request, 'x-ms-continuation') || undefined;
   try {
     const query = parseQuery(text);
-    const documents =
-      query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : serviceTwinDocuments(ctx);
-    const results = executeQuery(query, documents);
+    const snapshots = snapshotsOf(ctx);
+    const remembered = continuationToken ? snapshots.get(text) : undefined;
+    const results =
+      remembered ??
+      executeQuery(
+        query,
+        query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : serviceTwinDocuments(ctx),
+      );
     const page = pageResults(results, text, {
       maxItemCount,
       ...(continuationToken ? { continuationToken } : {}),
     });
+    // Later pages of this run are served from these results (see QuerySnapshots).
+    if (page.continuationToken && remembered === undefined) snapshots.set(text, results);
     return {
       status: 200,
       body: page.items,
@@ -43,6 +51,17 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
     }
     throw err;
   }
+}
+
+const snapshotsByHub = new WeakMap<RestContext, QuerySnapshots>();
+
+function snapshotsOf(ctx: RestContext): QuerySnapshots {
+  let snapshots = snapshotsByHub.get(ctx);
+  if (snapshots === undefined) {
+    snapshots = new QuerySnapshots();
+    snapshotsByHub.set(ctx, snapshots);
+  }
+  return snapshots;
 }
 
 /** `x-ms-max-item-count`: default 100, capped at 1000; not a positive integer → 400. */
