@@ -88,10 +88,16 @@ describe('reboot request payload', () => {
           const first = safeParseRebootRequest(value);
           if (!first.success) return;
           expect(parseRebootRequest(first.data)).toEqual(first.data);
-          expect(parseRebootRequest(JSON.parse(JSON.stringify(first.data)))).toEqual(first.data);
-          expect(parseRebootRequest(JSON.stringify(first.data))).toEqual(first.data);
+          // Over the wire the value is JSON, which has no -0: compare with what JSON carries.
+          const onTheWire = JSON.parse(JSON.stringify(first.data));
+          expect(parseRebootRequest(onTheWire)).toEqual(onTheWire);
+          expect(parseRebootRequest(JSON.stringify(first.data))).toEqual(onTheWire);
         }),
       );
+    });
+
+    it('round-trips -0 as JSON carries it (regression: fast-check seed 1502964917)', () => {
+      expect(parseRebootRequest(JSON.stringify({ '': [-0] }))).toEqual({ '': [0] });
     });
 
     it('accepts every in-bounds request', () => {
