@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StorageBackend } from './backend';
 import { MemoryBackend, type StorageBackend } from './backend';
 import { FileBackend } from './file-backend';
 import { HubStore, StoreCorruptError } from './store';
@@ -111,5 +112,19 @@ describe('HubStore', () => {
     await expect(store.put('devices', 'x', 1)).rejects.toThrow('disk full');
     await store.close();
     await expect(store.put('devices', 'y', 1)).rejects.toThrow('closed');
+  });
+});
+
+describe('HubStore.open on unreadable state', () => {
+  it('closes its backend when the state cannot be read', async () => {
+    const close = jest.fn(async () => undefined);
+    const backend: StorageBackend = {
+      load: async () => ({ snapshot: undefined, journal: '{"c":"nope","k":"a","v":1}\n' }),
+      append: async () => undefined,
+      compact: async () => undefined,
+      close,
+    };
+    await expect(HubStore.open(backend)).rejects.toBeInstanceOf(StoreCorruptError);
+    expect(close).toHaveBeenCalledTimes(1);
   });
 });

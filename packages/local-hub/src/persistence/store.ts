@@ -49,10 +49,16 @@ export class HubStore {
   /** Loads the state (ignoring a torn last journal line) and compacts it, so the journal starts clean. */
   static async open(backend: StorageBackend, options: HubStoreOptions = {}): Promise<HubStore> {
     const store = new HubStore(backend, options);
-    const { snapshot, journal } = await backend.load();
-    if (snapshot !== undefined) store.restoreSnapshot(snapshot);
-    store.replay(journal);
-    await backend.compact(store.snapshot());
+    try {
+      const { snapshot, journal } = await backend.load();
+      if (snapshot !== undefined) store.restoreSnapshot(snapshot);
+      store.replay(journal);
+      await backend.compact(store.snapshot());
+    } catch (err) {
+      // A store that cannot be read must not keep the journal's file handle open.
+      await backend.close().catch(() => undefined);
+      throw err;
+    }
     return store;
   }
 
