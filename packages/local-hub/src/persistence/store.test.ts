@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StorageBackend } from './backend';
 import { MemoryBackend, type StorageBackend } from './backend';
 import { FileBackend } from './file-backend';
 import { HubStore, StoreCorruptError } from './store';
