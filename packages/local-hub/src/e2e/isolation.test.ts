@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { startTestHub, type TestHub } from '../test-support/harness';
-import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
+import { rawDevices } from '../test-support/raw-mqtt';
 
 /** The next message a raw client receives. */
 function nextMessage(client: MqttClient): Promise<{ topic: string; payload: string }> {
@@ -11,19 +11,13 @@ function nextMessage(client: MqttClient): Promise<{ topic: string; payload: stri
 
 describe('device isolation and sessions', () => {
   let t: TestHub;
-  const open: MqttClient[] = [];
-  const connect = async (deviceId: string) => {
-    const device =
-      t.hub.listDevices().find((d) => d.deviceId === deviceId) ?? (await t.hub.createDevice(deviceId));
-    const client = await connectRaw(t.hub, deviceId, deviceToken(t.hub, deviceId, device.primaryKey));
-    open.push(client);
-    return client;
-  };
+  const devices = rawDevices(() => t.hub);
+  const connect = devices.connect;
   beforeAll(async () => {
     t = await startTestHub();
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.endAsync(true)));
+    await devices.closeAll();
     await t.close();
   });
 

@@ -1,23 +1,16 @@
-import type { MqttClient } from 'mqtt';
 import { startTestHub, type TestHub } from '../test-support/harness';
-import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
+import { rawDevices } from '../test-support/raw-mqtt';
 
 /** What src/e2e/isolation.test.ts does not already cover: '+' filters and forged hub-to-device traffic. */
 describe('isolation against a raw MQTT attacker', () => {
   let t: TestHub;
-  const open: MqttClient[] = [];
-  const connect = async (deviceId: string) => {
-    const device =
-      t.hub.listDevices().find((d) => d.deviceId === deviceId) ?? (await t.hub.createDevice(deviceId));
-    const client = await connectRaw(t.hub, deviceId, deviceToken(t.hub, deviceId, device.primaryKey));
-    open.push(client);
-    return client;
-  };
+  const devices = rawDevices(() => t.hub);
+  const connect = devices.connect;
   beforeAll(async () => {
     t = await startTestHub();
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.endAsync(true)));
+    await devices.closeAll();
     await t.close();
   });
 

@@ -37,3 +37,21 @@ export async function connackCode(connecting: Promise<MqttClient>): Promise<numb
 }
 
 export type { IConnackPacket };
+
+/**
+ * Raw MQTT device connections to `hub` (each device created on first use), all ended by `closeAll`:
+ * the fixture of the isolation suites.
+ */
+export function rawDevices(hub: () => LocalHub) {
+  const open: MqttClient[] = [];
+  return {
+    connect: async (deviceId: string): Promise<MqttClient> => {
+      const h = hub();
+      const device = h.listDevices().find((d) => d.deviceId === deviceId) ?? (await h.createDevice(deviceId));
+      const client = await connectRaw(h, deviceId, deviceToken(h, deviceId, device.primaryKey));
+      open.push(client);
+      return client;
+    },
+    closeAll: () => Promise.all(open.splice(0).map((c) => c.endAsync(true))),
+  };
+}
