@@ -5,24 +5,9 @@ import { pollQueryUntil } from './fleet';
 import { readAllPages } from './query-pages';
 import { pollTwinUntilRebooted, rebootReportedAfter } from './reboot';
 import { FakeHub } from './test-support/fake-registry';
+import { after, REQUESTED, settle, useFakeTimeAtRequest } from './test-support/fake-time';
 
-const REQUESTED = new Date('2026-01-01T12:00:00.000Z');
-const after = (ms: number) => new Date(REQUESTED.getTime() + ms);
-
-beforeEach(() => jest.useFakeTimers({ now: REQUESTED }));
-afterEach(() => {
-  expect(jest.getTimerCount()).toBe(0);
-  jest.useRealTimers();
-});
-
-async function settle<T>(promise: Promise<T>) {
-  const settled = promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  await jest.runAllTimersAsync();
-  return settled;
-}
+useFakeTimeAtRequest();
 
 describe('pollTwinUntilRebooted over Registry.getTwin', () => {
   it('reads the Twin the SDK builds from the response and waits for the new reboot', async () => {
