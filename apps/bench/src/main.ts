@@ -9,7 +9,7 @@ import { rebootConfirmation } from './confirmation';
 import type { BenchContext } from './context';
 import { fleet } from './fleet';
 import { startHubProcess } from './hub-process';
-import { parseBenchOptions, USAGE } from './options';
+import { parseBenchOptions, type ScenarioName, USAGE } from './options';
 import { type BenchReport, formatReport } from './report';
 import { methodRoundTrip } from './round-trip';
 import { throughput } from './throughput';
@@ -54,32 +54,44 @@ void runCli('bench', async () => {
     return result.value;
   };
   try {
-    const methodRoundTripResult = await scenario('method round trip', (ctx) =>
-      methodRoundTrip(ctx, settings),
-    );
-    const confirmation = await scenario('reboot confirmation', (ctx) => rebootConfirmation(ctx, settings));
-    const sizes = [];
-    for (const devices of settings.fleetSizes) {
-      sizes.push(
-        await scenario(`fleet of ${devices}`, (ctx) =>
-          fleet(ctx, {
-            devices,
-            concurrency: settings.fleetConcurrency,
-            pollIntervalMs: settings.pollIntervalMs,
-            ...(settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir }),
-            emit: say,
-          }),
-        ),
+    const runs = (name: ScenarioName) => settings.scenarios.includes(name);
+    const scenarios: BenchReport['scenarios'] = {};
+    if (runs('round-trip')) {
+      scenarios.methodRoundTrip = await scenario('method round trip', (ctx) =>
+        methodRoundTrip(ctx, settings),
       );
     }
-    const load = await scenario('throughput', (ctx) =>
-      throughput(ctx, {
-        devices: settings.throughputDevices,
-        inFlight: settings.inFlight,
-        warmupMs: 2000,
-        durationMs: settings.throughputSeconds * 1000,
-      }),
-    );
+    if (runs('confirmation')) {
+      scenarios.rebootConfirmation = await scenario('reboot confirmation', (ctx) =>
+        rebootConfirmation(ctx, settings),
+      );
+    }
+    if (runs('fleet')) {
+      scenarios.fleet = [];
+      for (const devices of settings.fleetSizes) {
+        scenarios.fleet.push(
+          await scenario(`fleet of ${devices}`, (ctx) =>
+            fleet(ctx, {
+              devices,
+              concurrency: settings.fleetConcurrency,
+              pollIntervalMs: settings.pollIntervalMs,
+              ...(settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir }),
+              emit: say,
+            }),
+          ),
+        );
+      }
+    }
+    if (runs('throughput')) {
+      scenarios.throughput = await scenario('throughput', (ctx) =>
+        throughput(ctx, {
+          devices: settings.throughputDevices,
+          inFlight: settings.inFlight,
+          warmupMs: 2000,
+          durationMs: settings.throughputSeconds * 1000,
+        }),
+      );
+    }
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
@@ -88,12 +100,7 @@ void runCli('bench', async () => {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       commit: gitCommit(),
       settings: { ...settings },
-      scenarios: {
-        methodRoundTrip: methodRoundTripResult,
-        rebootConfirmation: confirmation,
-        fleet: sizes,
-        throughput: load,
-      },
+      scenarios,
     };
     process.stdout.write(formatReport(report));
     await mkdir(dirname(settings.out), { recursive: true });

@@ -1,17 +1,24 @@
 import { performance } from 'node:perf_hooks';
 
-/** Runs `op` `warmup` times unmeasured, then `iterations` times one after another; returns each time in ms. */
-export async function timeSequential(
+/**
+ * Times several series together: each round runs every op once, in an order that rotates from round to
+ * round, so all series see the same moments of a noisy machine and a ratio between them is fair. Warm-up
+ * rounds run first, unmeasured. Returns each series' times in ms, keyed like `ops`.
+ */
+export async function timeInterleaved<K extends string>(
   warmup: number,
   iterations: number,
-  op: (index: number) => Promise<void>,
-): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await op(i);
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
-    await op(i);
-    samples.push(performance.now() - started);
+  ops: Record<K, () => Promise<void>>,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(ops) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < warmup + iterations; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length] as K;
+      const started = performance.now();
+      await ops[name]();
+      if (round >= warmup) samples[name].push(performance.now() - started);
+    }
   }
   return samples;
 }

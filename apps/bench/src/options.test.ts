@@ -27,6 +27,20 @@ describe('parseBenchOptions', () => {
     );
   });
 
+  it('selects scenarios, in their running order, and refuses unknown ones', () => {
+    expect(parseBenchOptions([], 'o')?.scenarios).toEqual([
+      'round-trip',
+      'confirmation',
+      'fleet',
+      'throughput',
+    ]);
+    expect(parseBenchOptions(['--scenarios', 'fleet, round-trip'], 'o')?.scenarios).toEqual([
+      'round-trip',
+      'fleet',
+    ]);
+    expect(() => parseBenchOptions(['--scenarios', 'fleet,warp'], 'o')).toThrow(/unknown scenario "warp"/);
+  });
+
   it('returns undefined for --help', () => {
     expect(parseBenchOptions(['--help'], 'o')).toBeUndefined();
   });

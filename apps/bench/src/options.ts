@@ -2,7 +2,13 @@ import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
 
 /** What a bench run does; every count is a flag so a slower machine can still finish in time. */
+/** The scenarios, in the order they run. */
+export const SCENARIOS = ['round-trip', 'confirmation', 'fleet', 'throughput'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
 export interface BenchSettings {
+  /** Which scenarios run (all by default); the report holds only those. */
+  scenarios: ScenarioName[];
   warmup: number;
   iterations: number;
   confirmations: number;
@@ -22,6 +28,7 @@ export const USAGE = `Usage: pnpm bench [-- options]
 Benchmarks the SDK paths against the local hub (its own process, TLS) and the raw MQTT/HTTPS floor of the
 same hub in the same run. Prints a table and writes a JSON report. Any failed call exits non-zero.
 
+  --scenarios <a,b,…>       run only these, of ${SCENARIOS.join(', ')} (default: all)
   --warmup <n>              unmeasured calls before each measured series (default 50)
   --iterations <n>          sequential calls per round-trip series (default 500)
   --confirmations <n>       reboot confirmations per response mode (default 40)
@@ -43,6 +50,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
       allowPositionals: false,
       options: {
         help: { type: 'boolean', short: 'h' },
+        scenarios: { type: 'string' },
         warmup: { type: 'string' },
         iterations: { type: 'string' },
         confirmations: { type: 'string' },
@@ -60,6 +68,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
   if (values.help) return undefined;
   const whole = (min: number, max: number) => ({ min, max, integer: true });
   const settings: BenchSettings = {
+    scenarios: scenarioNames(values.scenarios),
     warmup: numberFlag('--warmup', values.warmup, 50, whole(0, 100_000)),
     iterations: numberFlag('--iterations', values.iterations, 500, whole(1, 1_000_000)),
     confirmations: numberFlag('--confirmations', values.confirmations, 40, whole(1, 10_000)),
@@ -91,4 +100,15 @@ function fleetSizes(text: string): number[] {
   return text
     .split(',')
     .map((part) => numberFlag('--fleet', part.trim(), 0, { min: 1, max: 100_000, integer: true }));
+}
+
+function scenarioNames(text: string | undefined): ScenarioName[] {
+  if (text === undefined) return [...SCENARIOS];
+  const wanted = text.split(',').map((part) => part.trim());
+  for (const name of wanted) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw usageError(`--scenarios: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+    }
+  }
+  return SCENARIOS.filter((name) => wanted.includes(name));
 }

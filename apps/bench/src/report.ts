@@ -13,11 +13,12 @@ export interface BenchReport {
   cpuModel: string;
   commit: string;
   settings: Record<string, unknown>;
+  /** Only the scenarios that ran (`--scenarios`). */
   scenarios: {
-    methodRoundTrip: RoundTripResult;
-    rebootConfirmation: ConfirmationResult;
-    fleet: FleetFigures[];
-    throughput: ThroughputResult;
+    methodRoundTrip?: RoundTripResult;
+    rebootConfirmation?: ConfirmationResult;
+    fleet?: FleetFigures[];
+    throughput?: ThroughputResult;
   };
 }
 
@@ -29,10 +30,24 @@ const latencyRow = (name: string, s: Summary) =>
 
 /** The report as a plain-text table for people. */
 export function formatReport(report: BenchReport): string {
-  const { methodRoundTrip: rt, rebootConfirmation: conf, fleet, throughput: tp } = report.scenarios;
-  const lines = [
-    `Node ${report.node}, ${report.cpus} CPUs (${report.cpuModel}), commit ${report.commit.slice(0, 12)}, ${(report.durationMs / 1000).toFixed(1)} s`,
-    '',
+  const { methodRoundTrip, rebootConfirmation, fleet, throughput } = report.scenarios;
+  const sections = [
+    [
+      `Node ${report.node}, ${report.cpus} CPUs (${report.cpuModel}), commit ${report.commit.slice(0, 12)}, ${(report.durationMs / 1000).toFixed(1)} s`,
+    ],
+    methodRoundTrip && roundTripLines(methodRoundTrip),
+    rebootConfirmation && confirmationLines(rebootConfirmation),
+    fleet && fleetLines(fleet),
+    throughput && throughputLines(throughput),
+  ];
+  return `${sections
+    .filter((lines) => lines !== undefined)
+    .map((lines) => lines.join('\n'))
+    .join('\n\n')}\n`;
+}
+
+function roundTripLines(rt: RoundTripResult): string[] {
+  return [
     '1. Method round trip (ms)',
     row(['', 'p50', 'p90', 'p99', 'n']),
     latencyRow('floor: raw MQTT publish→reply (twin GET)', rt.floor.mqtt),
@@ -40,7 +55,11 @@ export function formatReport(report: BenchReport): string {
     latencyRow('invokeDeviceMethod, zero-work method', rt.noop),
     latencyRow('invokeDeviceMethod, rebootDevice 0 s', rt.reboot),
     `ratio = SDK p50 / (MQTT p50 + HTTPS p50): zero-work ${rt.ratio.noop.toFixed(2)}, rebootDevice ${rt.ratio.reboot.toFixed(2)} (target ≤ 2.0, stretch 1.5)`,
-    '',
+  ];
+}
+
+function confirmationLines(conf: ConfirmationResult): string[] {
+  return [
     `2. Reboot confirmation (poll interval ${conf.pollIntervalMs} ms)`,
     row(['', 'p50', 'p90', 'p99', 'max']),
     ...conf.modes.flatMap((m) => [
@@ -59,7 +78,11 @@ export function formatReport(report: BenchReport): string {
         ms(m.detectionDelayMs.max),
       ]),
     ]),
-    '',
+  ];
+}
+
+function fleetLines(fleet: readonly FleetFigures[]): string[] {
+  return [
     '3. Fleet (reboot = until every device is confirmed; requests = calls the service side made)',
     row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
     ...fleet.flatMap((f) => [
@@ -84,7 +107,11 @@ export function formatReport(report: BenchReport): string {
         String(f.job.requests.scheduleJob + f.job.requests.getJob + f.job.requests.queryPages),
       ]),
     ]),
-    '',
+  ];
+}
+
+function throughputLines(tp: ThroughputResult): string[] {
+  return [
     `4. Throughput (${tp.inFlight} in flight over ${tp.devices} devices)`,
     row(['', 'per s', 'p50 ms', 'p90 ms', 'p99 ms']),
     row([
@@ -102,5 +129,4 @@ export function formatReport(report: BenchReport): string {
       ms(tp.twinReads.latency.p99),
     ]),
   ];
-  return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@ import { attachRebootHandler } from '@iothub-reboot/device-reboot-handler';
 import { type BenchContext, invokeOk } from './context';
 import { answerNoop, createIdentities, openDevices } from './devices';
 import { openHttpsFloor, openMqttFloor } from './floors';
-import { timeSequential } from './measure';
+import { timeInterleaved } from './measure';
 import { floorRatio, type Summary, summarize } from './stats';
 
 /** Scenario 1's figures. */
@@ -42,17 +42,16 @@ export async function methodRoundTrip(
   const httpsFloor = openHttpsFloor({ httpsPort: ctx.hub.httpsPort, caPem: ctx.endpoint.caPem });
   ctx.defer(() => httpsFloor.close());
 
-  const { warmup, iterations } = options;
-  const mqtt = summarize(await timeSequential(warmup, iterations, () => mqttFloor.roundTrip()));
-  const https = summarize(await timeSequential(warmup, iterations, () => httpsFloor.roundTrip()));
-  const noop = summarize(
-    await timeSequential(warmup, iterations, () => invokeOk(ctx.service, device.deviceId, NOOP_METHOD, null)),
-  );
-  const reboot = summarize(
-    await timeSequential(warmup, iterations, () =>
-      invokeOk(ctx.service, device.deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 }),
-    ),
-  );
+  // Interleaved, so the floor and the SDK calls share the machine's quiet and busy moments.
+  const samples = await timeInterleaved(options.warmup, options.iterations, {
+    mqtt: () => mqttFloor.roundTrip(),
+    https: () => httpsFloor.roundTrip(),
+    noop: () => invokeOk(ctx.service, device.deviceId, NOOP_METHOD, null),
+    reboot: () => invokeOk(ctx.service, device.deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 }),
+  });
+  const [mqtt, https, noop, reboot] = [samples.mqtt, samples.https, samples.noop, samples.reboot].map(
+    summarize,
+  ) as [Summary, Summary, Summary, Summary];
   if (deviceError !== undefined) throw deviceError;
   const floors = [mqtt.median, https.median];
   return {
