@@ -5,7 +5,11 @@
 export const HUB_ERRORS = {
   ArgumentInvalid: { status: 400, code: 400004 },
   InvalidProtocolVersion: { status: 400, code: 400001 },
+  DeviceDefinedMultipleTimes: { status: 400, code: 400011 },
+  // A bulk registry request in which some operations failed: 400 with the per-device result as its body.
+  BulkRegistryOperationFailure: { status: 400, code: 400013 },
   MessageTooLarge: { status: 413, code: 413001 },
+  TooManyDevices: { status: 413, code: 413002 },
   IotHubUnauthorizedAccess: { status: 401, code: 401003 },
   DeviceNotFound: { status: 404, code: 404001 },
   DeviceNotOnline: { status: 404, code: 404103 },

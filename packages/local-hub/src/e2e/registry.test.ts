@@ -1,4 +1,5 @@
 import { startTestHub, type TestHub } from '../test-support/harness';
+import { rawRequest } from '../test-support/rest-client';
 
 describe('identity registry through azure-iothub Registry', () => {
   let t: TestHub;
@@ -79,5 +80,104 @@ describe('identity registry through azure-iothub Registry', () => {
     } finally {
       await reader.close();
     }
+  });
+
+  describe('bulk operations (Registry.addDevices / updateDevices / removeDevices)', () => {
+    // The SDK's DeviceDescription type lacks the ExportImportDevice twin fields the service accepts.
+    type BulkDevice = Parameters<typeof t.service.registry.addDevices>[0][number] & { tags?: unknown };
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+    it('creates 100 devices in one call, with generated or given keys and initial tags', async () => {
+      const primaryKey = Buffer.alloc(32, 7).toString('base64');
+      const devices: BulkDevice[] = ids('bulk-', 100).map((deviceId, i) => ({
+        deviceId,
+        tags: { batch: 'one', index: i },
+        ...(i === 0 ? { authentication: { symmetricKey: { primaryKey, secondaryKey: primaryKey } } } : {}),
+      }));
+      const { responseBody } = await t.service.registry.addDevices(devices);
+      expect(responseBody).toEqual({ isSuccessful: true, errors: [], warnings: [] });
+
+      const { responseBody: first } = await t.service.registry.get('bulk-0');
+      expect(first.authentication?.symmetricKey?.primaryKey).toBe(primaryKey);
+      const { responseBody: last } = await t.service.registry.get('bulk-99');
+      expect(last.authentication?.symmetricKey?.primaryKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      const { responseBody: twin } = await t.service.registry.getTwin('bulk-99');
+      expect(twin.tags).toEqual({ batch: 'one', index: 99 });
+      // Usable at once: the device authenticates with the generated key.
+      await expect(t.connectDevice('bulk-99')).resolves.toBeDefined();
+    });
+
+    it('answers a partly failed call with 400 and the failed devices, applying the rest', async () => {
+      await t.service.registry.create({ deviceId: 'bulk-dup' });
+      const failure = await t.service.registry
+        .addDevices([{ deviceId: 'bulk-dup' }, { deviceId: 'bulk-fresh' }])
+        .then(
+          () => undefined,
+          (err: Error & { responseBody?: string; response?: { statusCode?: number } }) => err,
+        );
+      expect(failure?.name).toBe('ArgumentError');
+      expect(failure?.response?.statusCode).toBe(400);
+      expect(JSON.parse(failure?.responseBody ?? '{}')).toEqual({
+        isSuccessful: false,
+        errors: [{ deviceId: 'bulk-dup', errorCode: 'DeviceAlreadyExists', errorStatus: expect.any(String) }],
+        warnings: [],
+      });
+      await expect(t.service.registry.get('bulk-fresh')).resolves.toBeDefined();
+    });
+
+    it('updates and removes in bulk, with and without etags', async () => {
+      const { responseBody: before } = await t.service.registry.create({ deviceId: 'bulk-up' });
+      await t.service.registry.addDevices([{ deviceId: 'bulk-rm-1' }, { deviceId: 'bulk-rm-2' }]);
+
+      await expect(
+        t.service.registry.updateDevices([{ deviceId: 'bulk-up', status: 'disabled', etag: 'stale' }], false),
+      ).rejects.toMatchObject({ name: 'ArgumentError' });
+      const { responseBody } = await t.service.registry.updateDevices(
+        [{ deviceId: 'bulk-up', status: 'disabled' }],
+        true,
+      );
+      expect(responseBody.isSuccessful).toBe(true);
+      const { responseBody: after } = await t.service.registry.get('bulk-up');
+      expect(after.status).toBe('disabled');
+      // The SDK sends empty keys with an update; the identity keeps the ones it has.
+      expect(after.authentication?.symmetricKey?.primaryKey).toBe(
+        before.authentication?.symmetricKey?.primaryKey,
+      );
+
+      await t.service.registry.removeDevices([{ deviceId: 'bulk-rm-1' }, { deviceId: 'bulk-rm-2' }], true);
+      await expect(t.service.registry.get('bulk-rm-1')).rejects.toMatchObject({
+        name: 'DeviceNotFoundError',
+      });
+      await expect(t.service.registry.get('bulk-rm-2')).rejects.toMatchObject({
+        name: 'DeviceNotFoundError',
+      });
+    });
+
+    it('refuses unknown import modes, duplicates and bodies that are not an array, changing nothing', async () => {
+      const post = async (body: unknown) => {
+        const res = await rawRequest(t.hub, 'POST', '/devices?api-version=2021-04-12', {
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: res.text };
+      };
+      const unknownMode = await post([{ id: 'bulk-x', importMode: 'explode' }]);
+      expect(unknownMode.status).toBe(400);
+      expect(unknownMode.body).toContain('ErrorCode:ArgumentInvalid');
+      expect(unknownMode.body).toContain('unknown importMode');
+      const twice = await post([
+        { id: 'bulk-y', importMode: 'create' },
+        { id: 'bulk-y', importMode: 'CREATE' },
+      ]);
+      expect(twice.status).toBe(400);
+      expect(twice.body).toContain('ErrorCode:DeviceDefinedMultipleTimes');
+      expect((await post({ id: 'bulk-z', importMode: 'create' })).status).toBe(400);
+      const tooMany = await post(ids('bulk-many-', 101).map((id) => ({ id, importMode: 'create' })));
+      expect(tooMany.status).toBe(413);
+      expect(tooMany.body).toContain('ErrorCode:TooManyDevices');
+      await expect(t.service.registry.get('bulk-y')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
+      await expect(t.service.registry.get('bulk-many-0')).rejects.toMatchObject({
+        name: 'DeviceNotFoundError',
+      });
+    });
   });
 });

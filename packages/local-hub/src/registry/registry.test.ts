@@ -1,26 +1,5 @@
-import { MemoryBackend } from '../persistence/backend';
-import { HubStore } from '../persistence/store';
+import { NOW, setup } from '../test-support/registry';
 import { isValidDeviceId } from './device-id';
-import { type DeviceLifecycle, DeviceRegistry } from './devices';
-import { TwinRegistry } from './twins';
-
-const NOW = new Date('2026-01-01T00:00:00Z');
-
-async function setup() {
-  const store = await HubStore.open(new MemoryBackend());
-  const desired: [string, unknown, number][] = [];
-  const twins = new TwinRegistry(
-    store,
-    (id, patch, version) => desired.push([id, patch, version]),
-    () => NOW,
-  );
-  const lifecycle: DeviceLifecycle = {
-    creating: (device) => twins.create(device.deviceId),
-    removed: (id) => twins.remove(id),
-    updated: () => undefined,
-  };
-  return { store, twins, desired, registry: new DeviceRegistry(store, lifecycle, () => NOW) };
-}
 
 describe('device ids', () => {
   it.each(['a', "A-1:.+%_#*?!(),=@;$'", 'x'.repeat(128)])('accepts %j', (id) => {

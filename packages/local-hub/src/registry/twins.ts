@@ -72,6 +72,14 @@ export class TwinRegistry {
     return this.commit(next, desiredPatch);
   }
 
+  /** Throws HubError ArgumentInvalid for an update that could not be applied; changes nothing. */
+  checkServiceUpdate(update: ServiceTwinUpdate): void {
+    asHubError(() => {
+      if (update.tags !== undefined) validateTwinPatch(update.tags, 'tags');
+      if (update.properties?.desired !== undefined) validateTwinPatch(update.properties.desired, 'desired');
+    });
+  }
+
   /** PUT /twins/{id}: replaces tags and desired properties. */
   async replaceFromService(
     deviceId: string,

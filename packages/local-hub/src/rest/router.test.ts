@@ -4,6 +4,7 @@ describe('matchRoute', () => {
   it.each([
     ['GET', '/health', 'health', undefined],
     ['GET', '/devices', 'listDevices', undefined],
+    ['POST', '/devices', 'bulkDevices', undefined],
     ['POST', '/devices/query', 'query', undefined],
     ['PUT', '/devices/a%23b', 'putDevice', 'a#b'],
     ['GET', '/devices/d', 'getDevice', 'd'],

@@ -6,6 +6,7 @@ export type RouteName =
   | 'getDevice'
   | 'deleteDevice'
   | 'listDevices'
+  | 'bulkDevices'
   | 'getTwin'
   | 'patchTwin'
   | 'putTwin'
@@ -30,6 +31,7 @@ interface RouteSpec {
 const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', pattern: /^\/health$/, name: 'health', permissions: [] },
   { method: 'GET', pattern: /^\/devices\/?$/, name: 'listDevices', permissions: ['RegistryRead'] },
+  { method: 'POST', pattern: /^\/devices\/?$/, name: 'bulkDevices', permissions: ['RegistryWrite'] },
   {
     method: 'POST',
     pattern: /^\/devices\/query$/,

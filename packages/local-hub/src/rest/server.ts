@@ -8,7 +8,7 @@ import { readJsonBody } from './body';
 import { clientErrorResponse } from './client-error';
 import { sendHubError, toHubError } from './errors';
 import type { RestContext, RestRequest, RestResponse } from './handlers/context';
-import { deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
+import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
 import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
 import { queryTwins } from './handlers/query';
@@ -41,6 +41,7 @@ const HANDLERS: Record<RouteName, Handler> = {
   getDevice,
   deleteDevice,
   listDevices,
+  bulkDevices,
   getTwin,
   patchTwin,
   putTwin,

@@ -1,23 +1,63 @@
 import { z } from 'zod';
 import { HubError } from '../../errors';
+import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
 import { deviceIdOf, header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { parseBody } from './validation';
 
-const deviceBody = z.looseObject({
-  deviceId: z.string(),
-  status: z.enum(['enabled', 'disabled']).optional(),
+// The writable fields of a device, shared by the device document and the bulk entry.
+const deviceFields = {
+  status: z.enum(['enabled', 'disabled']).nullish(),
   statusReason: z.string().max(128).nullish(),
   authentication: z
     .looseObject({
-      type: z.string().optional(),
+      type: z.string().nullish(),
       symmetricKey: z
         .looseObject({ primaryKey: z.string().nullish(), secondaryKey: z.string().nullish() })
         .nullish(),
     })
-    .optional(),
-});
+    .nullish(),
+};
+
+const deviceBody = z.looseObject({ deviceId: z.string(), ...deviceFields });
+
+const bulkModes = new Map(BULK_MODES.map((mode) => [mode.toLowerCase(), mode]));
+
+// An ExportImportDevice: `id` and `importMode` (any casing: the SDK sends `create`, `Update`, `Delete`).
+const bulkBody = z.array(
+  z.looseObject({
+    id: z.string(),
+    importMode: z.string().transform((mode, ctx) => {
+      const known = bulkModes.get(mode.toLowerCase());
+      if (known === undefined) {
+        ctx.addIssue({ code: 'custom', message: `unknown importMode "${mode}"` });
+        return z.NEVER;
+      }
+      return known;
+    }),
+    eTag: z.string().nullish(),
+    twinETag: z.string().nullish(),
+    tags: z.unknown().optional(),
+    properties: z.looseObject({ desired: z.unknown().optional() }).nullish(),
+    ...deviceFields,
+  }),
+);
+
+/** The writable fields of a device body; empty keys (as the SDK sends them) mean "generate" or "keep". */
+function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): DeviceInput {
+  const type = body.authentication?.type;
+  if (type !== undefined && type !== null && type !== 'sas') {
+    throw new HubError('ArgumentInvalid', `Authentication type "${type}" is not supported; use "sas".`);
+  }
+  const keys = body.authentication?.symmetricKey;
+  return {
+    ...(body.status ? { status: body.status } : {}),
+    ...(body.statusReason ? { statusReason: body.statusReason } : {}),
+    ...(keys?.primaryKey ? { primaryKey: keys.primaryKey } : {}),
+    ...(keys?.secondaryKey ? { secondaryKey: keys.secondaryKey } : {}),
+  };
+}
 
 /** PUT /devices/{id}: creates without If-Match (409 if it exists), updates with If-Match (etag or `*`). */
 export async function putDevice(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
@@ -26,26 +66,42 @@ export async function putDevice(ctx: RestContext, request: RestRequest): Promise
   if (body.deviceId !== deviceId) {
     throw new HubError('ArgumentInvalid', 'The deviceId in the body does not match the one in the URL.');
   }
-  const type = body.authentication?.type;
-  if (type !== undefined && type !== 'sas') {
-    throw new HubError('ArgumentInvalid', `Authentication type "${type}" is not supported; use "sas".`);
-  }
-  const input: DeviceInput = {
-    ...(body.status ? { status: body.status } : {}),
-    ...(body.statusReason ? { statusReason: body.statusReason } : {}),
-    ...(body.authentication?.symmetricKey?.primaryKey
-      ? { primaryKey: body.authentication.symmetricKey.primaryKey }
-      : {}),
-    ...(body.authentication?.symmetricKey?.secondaryKey
-      ? { secondaryKey: body.authentication.symmetricKey.secondaryKey }
-      : {}),
-  };
+  const input = deviceInputOf(body);
   const ifMatch = header(request, 'if-match');
   const device =
     ifMatch === undefined
       ? await ctx.registry.create(deviceId, input)
       : await ctx.registry.update(deviceId, input, ifMatch);
   return { status: 200, body: toDeviceDocument(device, ctx.sessions.presenceOf(deviceId)) };
+}
+
+/**
+ * POST /devices: IoT Hub's bulk registry operation, up to 100 ExportImportDevice entries. 200 with
+ * `isSuccessful: true` when all succeed; otherwise 400 with the same body listing each failed device.
+ */
+export async function bulkDevices(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
+  const entries: BulkEntry[] = parseBody(bulkBody, request.body).map((entry) => {
+    // An entry whose device fields are invalid (say, an unknown auth type) fails the whole request.
+    const device = deviceInputOf(entry);
+    const twin = {
+      ...(entry.tags === undefined || entry.tags === null ? {} : { tags: entry.tags }),
+      ...(entry.properties?.desired === undefined
+        ? {}
+        : { properties: { desired: entry.properties.desired } }),
+    };
+    return {
+      deviceId: entry.id,
+      mode: entry.importMode,
+      ...(entry.eTag ? { eTag: entry.eTag } : {}),
+      ...(entry.twinETag ? { twinETag: entry.twinETag } : {}),
+      device,
+      twin,
+    };
+  });
+  const result = await applyBulkOperations(ctx, entries);
+  return result.isSuccessful
+    ? { status: 200, body: result }
+    : { status: 400, body: result, headers: { 'iothub-errorcode': 'BulkRegistryOperationFailure' } };
 }
 
 export function getDevice(ctx: RestContext, request: RestRequest): RestResponse {
