@@ -6,7 +6,7 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions([], '/r/latest.json')).toMatchObject({
       warmup: 50,
       iterations: 500,
-      fleetSizes: [100, 1000],
+      fleetSizes: [100, 1000, 10_000],
       inFlight: 64,
       throughputDevices: 100,
       out: '/r/latest.json',

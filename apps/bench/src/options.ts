@@ -33,7 +33,7 @@ same hub in the same run. Prints a table and writes a JSON report. Any failed ca
   --iterations <n>          sequential calls per round-trip series (default 500)
   --confirmations <n>       reboot confirmations per response mode (default 40)
   --poll-interval-ms <ms>   twin poll interval for confirmations (default 200)
-  --fleet <n,n,…>           fleet sizes (default 100,1000)
+  --fleet <n,n,…>           fleet sizes (default 100,1000,10000)
   --fleet-concurrency <n>   method calls in flight during a fleet fan-out (default 64)
   --throughput-devices <n>  devices for the throughput scenario (default 100)
   --in-flight <n>           calls in flight for the throughput scenario (default 64)
@@ -73,7 +73,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     iterations: numberFlag('--iterations', values.iterations, 500, whole(1, 1_000_000)),
     confirmations: numberFlag('--confirmations', values.confirmations, 40, whole(1, 10_000)),
     pollIntervalMs: numberFlag('--poll-interval-ms', values['poll-interval-ms'], 200, whole(10, 60_000)),
-    fleetSizes: fleetSizes(values.fleet ?? '100,1000'),
+    fleetSizes: fleetSizes(values.fleet ?? '100,1000,10000'),
     fleetConcurrency: numberFlag('--fleet-concurrency', values['fleet-concurrency'], 64, whole(1, 1000)),
     throughputDevices: numberFlag(
       '--throughput-devices',

@@ -12,7 +12,15 @@ export interface RoundTripResult {
   noop: Summary;
   reboot: Summary;
   /** SDK p50 / (MQTT floor p50 + HTTPS floor p50). */
-  ratio: { noop: number; reboot: number };
+  ratio: {
+    noop: number;
+    reboot: number;
+    /**
+     * `rebootDevice` against the floor of what it must do on the wire: HTTPS + the method's MQTT round trip
+     * + the twin report's MQTT round trip (the report is confirmed before the answer).
+     */
+    rebootOwnFloor: number;
+  };
 }
 
 export const NOOP_METHOD = 'noop';
@@ -58,6 +66,10 @@ export async function methodRoundTrip(
     floor: { mqtt, https },
     noop,
     reboot,
-    ratio: { noop: floorRatio(noop.median, floors), reboot: floorRatio(reboot.median, floors) },
+    ratio: {
+      noop: floorRatio(noop.median, floors),
+      reboot: floorRatio(reboot.median, floors),
+      rebootOwnFloor: floorRatio(reboot.median, [...floors, mqtt.median]),
+    },
   };
 }
