@@ -1,4 +1,5 @@
 import { mapSettledWithLimit } from '@iothub-reboot/app-kit';
+import { buildRebootReport } from '@iothub-reboot/contracts';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import type { Registry } from 'azure-iothub';
@@ -53,6 +54,25 @@ export async function openDevices(
 export function answerNoop(client: Client, methodName: string, onError: (err: unknown) => void): void {
   client.onDeviceMethod(methodName, (_request, response) => {
     response.send(200, null).catch(onError);
+  });
+}
+
+/**
+ * Registers a method that does, with bare SDK calls, what `rebootDevice` does on the wire: patch the
+ * reported properties (the same patch), wait for the hub's answer, then answer the method. The least any
+ * report-then-respond handler built on azure-iot-device can cost.
+ */
+export async function answerBareReport(
+  client: Client,
+  methodName: string,
+  onError: (err: unknown) => void,
+): Promise<void> {
+  const twin = await client.getTwin();
+  client.onDeviceMethod(methodName, (_request, response) => {
+    twin.properties.reported.update(buildRebootReport(new Date()), (err?: Error) => {
+      if (err) onError(err);
+      response.send(err ? 500 : 200, null).catch(onError);
+    });
   });
 }
 

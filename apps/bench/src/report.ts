@@ -54,8 +54,10 @@ function roundTripLines(rt: RoundTripResult): string[] {
     latencyRow('floor: keep-alive HTTPS GET /health', rt.floor.https),
     latencyRow('invokeDeviceMethod, zero-work method', rt.noop),
     latencyRow('invokeDeviceMethod, rebootDevice 0 s', rt.reboot),
+    latencyRow('invokeDeviceMethod, bare SDK report+answer', rt.bareReport),
     `ratio = SDK p50 / (MQTT p50 + HTTPS p50): zero-work ${rt.ratio.noop.toFixed(2)}, rebootDevice ${rt.ratio.reboot.toFixed(2)} (target ≤ 2.0, stretch 1.5)`,
     `rebootDevice / (HTTPS p50 + 2 × MQTT p50: its method and its twin report): ${rt.ratio.rebootOwnFloor.toFixed(2)}`,
+    `rebootDevice / bare SDK report+answer (what device-reboot-handler adds): ${rt.ratio.rebootOverBare.toFixed(2)}`,
   ];
 }
 

@@ -1,7 +1,7 @@
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
 import { attachRebootHandler } from '@iothub-reboot/device-reboot-handler';
 import { type BenchContext, invokeOk } from './context';
-import { answerNoop, createIdentities, openDevices } from './devices';
+import { answerBareReport, answerNoop, createIdentities, openDevices } from './devices';
 import { openHttpsFloor, openMqttFloor } from './floors';
 import { timeInterleaved } from './measure';
 import { floorRatio, type Summary, summarize } from './stats';
@@ -11,6 +11,8 @@ export interface RoundTripResult {
   floor: { mqtt: Summary; https: Summary };
   noop: Summary;
   reboot: Summary;
+  /** The same wire work as `rebootDevice` done with bare SDK calls (report, then answer). */
+  bareReport: Summary;
   /** SDK p50 / (MQTT floor p50 + HTTPS floor p50). */
   ratio: {
     noop: number;
@@ -20,10 +22,13 @@ export interface RoundTripResult {
      * + the twin report's MQTT round trip (the report is confirmed before the answer).
      */
     rebootOwnFloor: number;
+    /** `rebootDevice` / bare SDK report-then-respond: what the handler itself adds. */
+    rebootOverBare: number;
   };
 }
 
 export const NOOP_METHOD = 'noop';
+export const BARE_REPORT_METHOD = 'bareReport';
 
 /**
  * Sequential `invokeDeviceMethod` of a zero-work method and of `rebootDevice` (0 s reboot, the real handler,
@@ -42,6 +47,9 @@ export async function methodRoundTrip(
   answerNoop(client, NOOP_METHOD, (err) => {
     deviceError = err;
   });
+  await answerBareReport(client, BARE_REPORT_METHOD, (err) => {
+    deviceError = err;
+  });
   const handler = attachRebootHandler(client, { reboot: async () => undefined });
   ctx.defer(() => handler.detach());
 
@@ -56,20 +64,27 @@ export async function methodRoundTrip(
     https: () => httpsFloor.roundTrip(),
     noop: () => invokeOk(ctx.service, device.deviceId, NOOP_METHOD, null),
     reboot: () => invokeOk(ctx.service, device.deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 }),
+    bareReport: () => invokeOk(ctx.service, device.deviceId, BARE_REPORT_METHOD, null),
   });
-  const [mqtt, https, noop, reboot] = [samples.mqtt, samples.https, samples.noop, samples.reboot].map(
-    summarize,
-  ) as [Summary, Summary, Summary, Summary];
+  const [mqtt, https, noop, reboot, bareReport] = [
+    samples.mqtt,
+    samples.https,
+    samples.noop,
+    samples.reboot,
+    samples.bareReport,
+  ].map(summarize) as [Summary, Summary, Summary, Summary, Summary];
   if (deviceError !== undefined) throw deviceError;
   const floors = [mqtt.median, https.median];
   return {
     floor: { mqtt, https },
     noop,
     reboot,
+    bareReport,
     ratio: {
       noop: floorRatio(noop.median, floors),
       reboot: floorRatio(reboot.median, floors),
       rebootOwnFloor: floorRatio(reboot.median, [...floors, mqtt.median]),
+      rebootOverBare: floorRatio(reboot.median, [bareReport.median]),
     },
   };
 }
