@@ -129,9 +129,22 @@ describe('identity registry through azure-iothub Registry', () => {
       const { responseBody: before } = await t.service.registry.create({ deviceId: 'bulk-up' });
       await t.service.registry.addDevices([{ deviceId: 'bulk-rm-1' }, { deviceId: 'bulk-rm-2' }]);
 
-      await expect(
-        t.service.registry.updateDevices([{ deviceId: 'bulk-up', status: 'disabled', etag: 'stale' }], false),
-      ).rejects.toMatchObject({ name: 'ArgumentError' });
+      const stale = await t.service.registry
+        .updateDevices([{ deviceId: 'bulk-up', status: 'disabled', etag: 'stale' }], false)
+        .then(
+          () => undefined,
+          (err: Error & { responseBody?: string }) => err,
+        );
+      expect(stale?.name).toBe('ArgumentError');
+      expect(JSON.parse(stale?.responseBody ?? '{}').errors).toEqual([
+        { deviceId: 'bulk-up', errorCode: 'PreconditionFailed', errorStatus: expect.any(String) },
+      ]);
+      // The SDK sends the device's `etag` as it is; with the right one the update goes through.
+      const { responseBody: matched } = await t.service.registry.updateDevices(
+        [{ deviceId: 'bulk-up', status: 'enabled', etag: before.etag }],
+        false,
+      );
+      expect(matched.isSuccessful).toBe(true);
       const { responseBody } = await t.service.registry.updateDevices(
         [{ deviceId: 'bulk-up', status: 'disabled' }],
         true,
@@ -144,7 +157,9 @@ describe('identity registry through azure-iothub Registry', () => {
         before.authentication?.symmetricKey?.primaryKey,
       );
 
-      await t.service.registry.removeDevices([{ deviceId: 'bulk-rm-1' }, { deviceId: 'bulk-rm-2' }], true);
+      const { responseBody: rm1 } = await t.service.registry.get('bulk-rm-1');
+      await t.service.registry.removeDevices([{ deviceId: 'bulk-rm-1', etag: rm1.etag }], false);
+      await t.service.registry.removeDevices([{ deviceId: 'bulk-rm-2' }], true);
       await expect(t.service.registry.get('bulk-rm-1')).rejects.toMatchObject({
         name: 'DeviceNotFoundError',
       });
@@ -153,7 +168,7 @@ describe('identity registry through azure-iothub Registry', () => {
       });
     });
 
-    it('refuses unknown import modes, duplicates and bodies that are not an array, changing nothing', async () => {
+    it('refuses unknown import modes, duplicates and non-arrays whole, and a bad entry alone', async () => {
       const post = async (body: unknown) => {
         const res = await rawRequest(t.hub, 'POST', '/devices?api-version=2021-04-12', {
           body: JSON.stringify(body),
@@ -174,6 +189,19 @@ describe('identity registry through azure-iothub Registry', () => {
       const tooMany = await post(ids('bulk-many-', 101).map((id) => ({ id, importMode: 'create' })));
       expect(tooMany.status).toBe(413);
       expect(tooMany.body).toContain('ErrorCode:TooManyDevices');
+      const oneBad = await post([
+        { id: 'bulk-x509', importMode: 'create', authentication: { type: 'selfSigned' } },
+        { id: 'bulk-ok', importMode: 'create', properties: { desired: null }, tags: null },
+      ]);
+      expect(oneBad.status).toBe(400);
+      expect(JSON.parse(oneBad.body).errors).toEqual([
+        {
+          deviceId: 'bulk-x509',
+          errorCode: 'ArgumentInvalid',
+          errorStatus: expect.stringContaining('selfSigned'),
+        },
+      ]);
+      await expect(t.service.registry.get('bulk-ok')).resolves.toBeDefined();
       await expect(t.service.registry.get('bulk-y')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
       await expect(t.service.registry.get('bulk-many-0')).rejects.toMatchObject({
         name: 'DeviceNotFoundError',

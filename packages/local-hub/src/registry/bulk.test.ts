@@ -54,13 +54,43 @@ describe('applyBulkOperations', () => {
     expect(deps.registry.get('new-2')).toBeDefined();
   });
 
-  it('fails an entry with bad twin data before creating its device', async () => {
+  it('fails an entry with bad or oversized twin data before writing anything of it', async () => {
     const deps = await setup();
-    const result = await applyBulkOperations(deps, [entry('t1', 'create', { twin: { tags: { 'a.b': 1 } } })]);
-    expect(result.errors).toEqual([
-      { deviceId: 't1', errorCode: 'ArgumentInvalid', errorStatus: expect.any(String) },
+    await deps.registry.create('t3');
+    const identityBefore = deps.registry.get('t3');
+    const oversized = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'x'.repeat(1000)]));
+    const result = await applyBulkOperations(deps, [
+      entry('t1', 'create', { twin: { tags: { 'a.b': 1 } } }),
+      entry('t2', 'create', { twin: { tags: oversized } }),
+      entry('t3', 'update', { device: { status: 'disabled' }, twin: { tags: oversized } }),
+      entry('t4', 'create', { invalid: new HubError('ArgumentInvalid', 'unsupported auth type') }),
+      entry('t5', 'create'),
     ]);
-    expect(deps.registry.get('t1')).toBeUndefined();
+    expect(result.errors.map((e) => [e.deviceId, e.errorCode])).toEqual([
+      ['t1', 'ArgumentInvalid'],
+      ['t2', 'ArgumentInvalid'],
+      ['t3', 'ArgumentInvalid'],
+      ['t4', 'ArgumentInvalid'],
+    ]);
+    expect(result.errors[1]?.errorStatus).toMatch(/tags/);
+    expect(['t1', 't2', 't4'].map((id) => deps.registry.get(id))).toEqual([undefined, undefined, undefined]);
+    expect(deps.registry.get('t3')).toEqual(identityBefore);
+    expect(deps.registry.get('t5')).toBeDefined();
+  });
+
+  it('reports failures that are not hub errors as ServerError, without details, and tells onUnexpected', async () => {
+    const deps = await setup();
+    const unexpected: [string, unknown][] = [];
+    const failure = new Error('disk on fire');
+    deps.store.put = () => Promise.reject(failure);
+    const result = await applyBulkOperations(
+      { ...deps, onUnexpected: (err, deviceId) => unexpected.push([deviceId, err]) },
+      [entry('io-1', 'create')],
+    );
+    expect(result.errors).toEqual([
+      { deviceId: 'io-1', errorCode: 'ServerError', errorStatus: 'The hub failed to apply this operation.' },
+    ]);
+    expect(unexpected).toEqual([['io-1', failure]]);
   });
 
   it('matches etags in the IfMatchETag modes and ignores them otherwise', async () => {
@@ -123,9 +153,6 @@ describe('applyBulkOperations', () => {
       errorName: 'TooManyDevices',
       status: 413,
     });
-    await expect(applyBulkOperations(deps, [entry('d', 'create'), entry('d', 'delete')])).rejects.toThrow(
-      HubError,
-    );
     await expect(
       applyBulkOperations(deps, [entry('d', 'create'), entry('d', 'delete')]),
     ).rejects.toMatchObject({

@@ -5,19 +5,8 @@ import type { ServiceTwinUpdate, TwinRegistry } from './twins';
 /** IoT Hub's per-call limit of a bulk registry operation. */
 export const BULK_MAX_DEVICES = 100;
 
-/** What one entry asks for (IoT Hub's `importMode`, read case-insensitively as the service does). */
-export type BulkMode =
-  | 'create'
-  | 'createOrUpdate'
-  | 'createOrUpdateIfMatchETag'
-  | 'update'
-  | 'updateIfMatchETag'
-  | 'updateTwin'
-  | 'updateTwinIfMatchETag'
-  | 'delete'
-  | 'deleteIfMatchETag';
-
-export const BULK_MODES: readonly BulkMode[] = [
+/** What an entry asks for: IoT Hub's `importMode` values (read case-insensitively, as the service does). */
+export const BULK_MODES = [
   'create',
   'createOrUpdate',
   'createOrUpdateIfMatchETag',
@@ -27,7 +16,9 @@ export const BULK_MODES: readonly BulkMode[] = [
   'updateTwinIfMatchETag',
   'delete',
   'deleteIfMatchETag',
-];
+] as const;
+
+export type BulkMode = (typeof BULK_MODES)[number];
 
 /** One validated entry of the request body (an ExportImportDevice). */
 export interface BulkEntry {
@@ -38,8 +29,10 @@ export interface BulkEntry {
   /** The twin's etag, for `updateTwinIfMatchETag`. */
   twinETag?: string;
   device: DeviceInput;
-  /** Twin data: replaces the twin's tags and desired properties when present. */
+  /** Twin data: replaces the twin's tags and desired properties when present (on create: their start). */
   twin: ServiceTwinUpdate;
+  /** Set when the entry itself is unusable (say, an unsupported auth type): it fails alone. */
+  invalid?: HubError;
 }
 
 /** The body IoT Hub answers a bulk registry request with (200 when every entry succeeded, else 400). */
@@ -49,13 +42,20 @@ export interface BulkResult {
   warnings: { deviceId: string; warningCode: string; warningStatus: string }[];
 }
 
+/** What the bulk operation works on; `onUnexpected` hears of failures that are bugs or I/O errors. */
+export interface BulkDeps {
+  registry: DeviceRegistry;
+  twins: TwinRegistry;
+  onUnexpected?: (err: unknown, deviceId: string) => void;
+}
+
 /**
  * Applies up to {@link BULK_MAX_DEVICES} registry operations, each on its own device: one failing does
  * not undo or stop the others, and each failure is reported by device. The entries run concurrently, so
  * their writes are group-committed by the store.
  */
 export async function applyBulkOperations(
-  deps: { registry: DeviceRegistry; twins: TwinRegistry },
+  deps: BulkDeps,
   entries: readonly BulkEntry[],
 ): Promise<BulkResult> {
   if (entries.length === 0) throw new HubError('ArgumentInvalid', 'The bulk request lists no devices.');
@@ -80,13 +80,15 @@ export async function applyBulkOperations(
   settled.forEach((outcome, index) => {
     if (outcome.status === 'fulfilled') return;
     const error = outcome.reason;
-    // Anything but a HubError is a bug on our side: reported without its details.
+    const { deviceId } = entries[index] as BulkEntry;
+    // Anything but a HubError is a bug or an I/O failure on our side: logged, reported without details.
+    if (!(error instanceof HubError)) deps.onUnexpected?.(error, deviceId);
     const hubError =
       error instanceof HubError
         ? error
         : new HubError('ServerError', 'The hub failed to apply this operation.');
     errors.push({
-      deviceId: (entries[index] as BulkEntry).deviceId,
+      deviceId,
       errorCode: hubError.errorName,
       errorStatus: hubError.message,
     });
@@ -94,13 +96,11 @@ export async function applyBulkOperations(
   return { isSuccessful: errors.length === 0, errors, warnings: [] };
 }
 
-async function applyEntry(
-  { registry, twins }: { registry: DeviceRegistry; twins: TwinRegistry },
-  entry: BulkEntry,
-): Promise<void> {
+async function applyEntry({ registry, twins }: BulkDeps, entry: BulkEntry): Promise<void> {
   const { deviceId, mode } = entry;
-  // Bad twin data fails the entry before anything of it is applied.
-  twins.checkServiceUpdate(entry.twin);
+  if (entry.invalid) throw entry.invalid;
+  // Twin data that could not be applied (bad shape, over a size limit) fails the entry before any write.
+  twins.checkReplacement(deviceId, entry.twin);
   // `*` unless the mode matches etags; asked for only where it is used (a create needs none).
   const deviceEtag = () => (mode.endsWith('IfMatchETag') ? requireEtag(entry.eTag, 'eTag', mode) : '*');
   switch (mode) {

@@ -37,6 +37,9 @@ export interface DeviceLifecycle {
 
 /** The identity registry: ids, keys, status and etags, persisted in the store's `devices` collection. */
 export class DeviceRegistry {
+  /** Ids whose creation has started but is not stored yet: a second create of one is refused at once. */
+  private readonly creating = new Set<string>();
+
   constructor(
     private readonly store: HubStore,
     private readonly lifecycle: DeviceLifecycle,
@@ -66,7 +69,7 @@ export class DeviceRegistry {
         "A device id has 1 to 128 characters: letters, digits and - : . + % _ # * ? ! ( ) , = @ ; $ '.",
       );
     }
-    if (this.get(deviceId)) {
+    if (this.get(deviceId) || this.creating.has(deviceId)) {
       throw new HubError(
         'DeviceAlreadyExists',
         `A device with id ${JSON.stringify(deviceId)} already exists.`,
@@ -83,8 +86,13 @@ export class DeviceRegistry {
       primaryKey: checkKey(input.primaryKey) ?? newKey(),
       secondaryKey: checkKey(input.secondaryKey) ?? newKey(),
     };
-    await this.lifecycle.creating(device);
-    await this.store.put('devices', deviceId, device);
+    this.creating.add(deviceId);
+    try {
+      await this.lifecycle.creating(device);
+      await this.store.put('devices', deviceId, device);
+    } finally {
+      this.creating.delete(deviceId);
+    }
     return device;
   }
 

@@ -20,6 +20,17 @@ describe('DeviceRegistry and TwinRegistry', () => {
     expect(twins.get('d1')).toMatchObject({ deviceId: 'd1', tags: {} });
   });
 
+  it('refuses a second create of an id whose first create is still being written', async () => {
+    const { registry } = await setup();
+    const [first, second] = await Promise.allSettled([registry.create('race'), registry.create('race')]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { errorName: 'DeviceAlreadyExists' } });
+    expect(registry.get('race')?.primaryKey).toBe(
+      (first as PromiseFulfilledResult<{ primaryKey: string }>).value.primaryKey,
+    );
+    await expect(registry.create('race')).rejects.toMatchObject({ errorName: 'DeviceAlreadyExists' });
+  });
+
   it('updates with If-Match, refusing a stale etag with 412', async () => {
     const { registry } = await setup();
     const created = await registry.create('d1');

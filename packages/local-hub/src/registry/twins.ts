@@ -72,11 +72,21 @@ export class TwinRegistry {
     return this.commit(next, desiredPatch);
   }
 
-  /** Throws HubError ArgumentInvalid for an update that could not be applied; changes nothing. */
-  checkServiceUpdate(update: ServiceTwinUpdate): void {
+  /**
+   * Throws HubError ArgumentInvalid when {@link replaceFromService} with `update` would be refused (shape or
+   * size), trying it on the device's twin or, for a device not created yet, on a new one. Changes nothing.
+   */
+  checkReplacement(deviceId: string, update: ServiceTwinUpdate): void {
+    const base = this.get(deviceId) ?? createTwin(deviceId, this.now());
     asHubError(() => {
-      if (update.tags !== undefined) validateTwinPatch(update.tags, 'tags');
-      if (update.properties?.desired !== undefined) validateTwinPatch(update.properties.desired, 'desired');
+      let next = base;
+      if (update.tags !== undefined) {
+        next = replaceTwinSection(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
+      }
+      if (update.properties?.desired !== undefined) {
+        const desired = validateTwinPatch(update.properties.desired, 'desired');
+        replaceTwinSection(next, 'desired', desired, this.now());
+      }
     });
   }
 

@@ -149,6 +149,7 @@ async function handle(options: RestServerOptions, req: IncomingMessage, res: Ser
       body,
       headers: req.headers,
       query: url.searchParams,
+      log,
     });
     send(res, response);
     log.debug({ status: response.status }, 'request served');

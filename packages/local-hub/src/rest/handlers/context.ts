@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { JobService } from '../../jobs/service';
 import type { MethodInvoker } from '../../methods/invoker';
 import type { DeviceSessions } from '../../mqtt/sessions';
@@ -20,6 +21,8 @@ export interface RestRequest {
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
   query: URLSearchParams;
+  /** This request's logger, for what a handler absorbs instead of throwing. */
+  log: Logger;
 }
 
 /** A handler's answer; `body` is serialised as JSON when present. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HubError } from '../../errors';
+import { HubError, type HubErrorName } from '../../errors';
 import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
@@ -25,6 +25,7 @@ const deviceBody = z.looseObject({ deviceId: z.string(), ...deviceFields });
 const bulkModes = new Map(BULK_MODES.map((mode) => [mode.toLowerCase(), mode]));
 
 // An ExportImportDevice: `id` and `importMode` (any casing: the SDK sends `create`, `Update`, `Delete`).
+// The service reads property names case-insensitively; the Node SDK sends a device's `etag` as is.
 const bulkBody = z.array(
   z.looseObject({
     id: z.string(),
@@ -37,12 +38,16 @@ const bulkBody = z.array(
       return known;
     }),
     eTag: z.string().nullish(),
+    etag: z.string().nullish(),
     twinETag: z.string().nullish(),
+    twinEtag: z.string().nullish(),
     tags: z.unknown().optional(),
     properties: z.looseObject({ desired: z.unknown().optional() }).nullish(),
     ...deviceFields,
   }),
 );
+
+const BULK_FAILURE: HubErrorName = 'BulkRegistryOperationFailure';
 
 /** The writable fields of a device body; empty keys (as the SDK sends them) mean "generate" or "keep". */
 function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): DeviceInput {
@@ -81,27 +86,42 @@ export async function putDevice(ctx: RestContext, request: RestRequest): Promise
  */
 export async function bulkDevices(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
   const entries: BulkEntry[] = parseBody(bulkBody, request.body).map((entry) => {
-    // An entry whose device fields are invalid (say, an unknown auth type) fails the whole request.
-    const device = deviceInputOf(entry);
-    const twin = {
-      ...(entry.tags === undefined || entry.tags === null ? {} : { tags: entry.tags }),
-      ...(entry.properties?.desired === undefined
-        ? {}
-        : { properties: { desired: entry.properties.desired } }),
-    };
+    let device: DeviceInput = {};
+    let invalid: HubError | undefined;
+    try {
+      device = deviceInputOf(entry);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      invalid = err;
+    }
+    const eTag = entry.eTag ?? entry.etag;
+    const twinETag = entry.twinETag ?? entry.twinEtag;
+    const desired = entry.properties?.desired;
     return {
       deviceId: entry.id,
       mode: entry.importMode,
-      ...(entry.eTag ? { eTag: entry.eTag } : {}),
-      ...(entry.twinETag ? { twinETag: entry.twinETag } : {}),
+      ...(eTag ? { eTag } : {}),
+      ...(twinETag ? { twinETag } : {}),
       device,
-      twin,
+      // null twin sections count as absent, as they do in a device document.
+      twin: {
+        ...(entry.tags === undefined || entry.tags === null ? {} : { tags: entry.tags }),
+        ...(desired === undefined || desired === null ? {} : { properties: { desired } }),
+      },
+      ...(invalid ? { invalid } : {}),
     };
   });
-  const result = await applyBulkOperations(ctx, entries);
+  const result = await applyBulkOperations(
+    {
+      registry: ctx.registry,
+      twins: ctx.twins,
+      onUnexpected: (err, deviceId) => request.log.error({ err, deviceId }, 'bulk registry operation failed'),
+    },
+    entries,
+  );
   return result.isSuccessful
     ? { status: 200, body: result }
-    : { status: 400, body: result, headers: { 'iothub-errorcode': 'BulkRegistryOperationFailure' } };
+    : { status: 400, body: result, headers: { 'iothub-errorcode': BULK_FAILURE } };
 }
 
 export function getDevice(ctx: RestContext, request: RestRequest): RestResponse {
