@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
 
-/** What a bench run does; every count is a flag so a slower machine can still finish in time. */
 /** The scenarios, in the order they run. */
 export const SCENARIOS = ['round-trip', 'confirmation', 'fleet', 'throughput'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
+/** What a bench run does; every count is a flag so a slower machine can still finish in time. */
 export interface BenchSettings {
   /** Which scenarios run (all by default); the report holds only those. */
   scenarios: ScenarioName[];
@@ -29,8 +29,8 @@ Benchmarks the SDK paths against the local hub (its own process, TLS) and the ra
 same hub in the same run. Prints a table and writes a JSON report. Any failed call exits non-zero.
 
   --scenarios <a,b,…>       run only these, of ${SCENARIOS.join(', ')} (default: all)
-  --warmup <n>              unmeasured calls before each measured series (default 50)
-  --iterations <n>          sequential calls per round-trip series (default 500)
+  --warmup <n>              unmeasured rounds (or calls) before measuring (default 50)
+  --iterations <n>          measured rounds of the round-trip series, one call each (default 500)
   --confirmations <n>       reboot confirmations per response mode (default 40)
   --poll-interval-ms <ms>   twin poll interval for confirmations (default 200)
   --fleet <n,n,…>           fleet sizes (default 100,1000,10000)
