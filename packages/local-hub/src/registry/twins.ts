@@ -58,36 +58,8 @@ export class TwinRegistry {
   async patchFromService(deviceId: string, update: ServiceTwinUpdate, ifMatch: string): Promise<TwinRecord> {
     const twin = this.require(deviceId);
     checkEtag(twin.etag, ifMatch);
-    let next = twin;
-    let desiredPatch: JsonObject | undefined;
-    asHubError(() => {
-      if (update.tags !== undefined) {
-        next = applyTwinPatch(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
-      }
-      if (update.properties?.desired !== undefined) {
-        desiredPatch = validateTwinPatch(update.properties.desired, 'desired');
-        next = applyTwinPatch(next, 'desired', desiredPatch, this.now());
-      }
-    });
+    const { next, desiredPatch } = this.updated(twin, update, 'merge');
     return this.commit(next, desiredPatch);
-  }
-
-  /**
-   * Throws HubError ArgumentInvalid when {@link replaceFromService} with `update` would be refused (shape or
-   * size), trying it on the device's twin or, for a device not created yet, on a new one. Changes nothing.
-   */
-  checkReplacement(deviceId: string, update: ServiceTwinUpdate): void {
-    const base = this.get(deviceId) ?? createTwin(deviceId, this.now());
-    asHubError(() => {
-      let next = base;
-      if (update.tags !== undefined) {
-        next = replaceTwinSection(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
-      }
-      if (update.properties?.desired !== undefined) {
-        const desired = validateTwinPatch(update.properties.desired, 'desired');
-        replaceTwinSection(next, 'desired', desired, this.now());
-      }
-    });
   }
 
   /** PUT /twins/{id}: replaces tags and desired properties. */
@@ -98,19 +70,42 @@ export class TwinRegistry {
   ): Promise<TwinRecord> {
     const twin = this.require(deviceId);
     checkEtag(twin.etag, ifMatch);
-    let next = twin;
-    let desiredPatch: JsonObject | undefined;
-    asHubError(() => {
+    const { next, desiredPatch } = this.updated(twin, update, 'replace');
+    return this.commit(next, desiredPatch);
+  }
+
+  /**
+   * Throws HubError ArgumentInvalid when {@link replaceFromService} with `update` would be refused (shape or
+   * size), trying it on the device's twin or, for a device not created yet, on a new one. Changes nothing.
+   */
+  checkReplacement(deviceId: string, update: ServiceTwinUpdate): void {
+    this.updated(this.get(deviceId) ?? createTwin(deviceId, this.now()), update, 'replace');
+  }
+
+  /**
+   * The twin after a service update, section by section, and the desired patch to push to the device.
+   * Pure: HubError ArgumentInvalid for input the twin rules refuse.
+   */
+  private updated(
+    twin: TwinRecord,
+    update: ServiceTwinUpdate,
+    how: 'merge' | 'replace',
+  ): { next: TwinRecord; desiredPatch: JsonObject | undefined } {
+    const apply = how === 'merge' ? applyTwinPatch : replaceTwinSection;
+    return asHubError(() => {
+      let next = twin;
+      let desiredPatch: JsonObject | undefined;
       if (update.tags !== undefined) {
-        next = replaceTwinSection(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
+        next = apply(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
       }
       if (update.properties?.desired !== undefined) {
         const desired = validateTwinPatch(update.properties.desired, 'desired');
-        next = replaceTwinSection(next, 'desired', desired, this.now());
-        desiredPatch = replacementPatch(twin.desired.values, desired);
+        next = apply(next, 'desired', desired, this.now());
+        // Devices apply patches: a replacement reaches them as the new values plus nulls for removed keys.
+        desiredPatch = how === 'merge' ? desired : replacementPatch(twin.desired.values, desired);
       }
+      return { next, desiredPatch };
     });
-    return this.commit(next, desiredPatch);
   }
 
   private async commit(next: TwinRecord, desiredPatch: JsonObject | undefined): Promise<TwinRecord> {
