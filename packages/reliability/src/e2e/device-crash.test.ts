@@ -80,6 +80,7 @@ describe('device process killed mid-reboot', () => {
     const third = start('run-3');
     expect(await pendingOf(third)).toMatchObject({ status: 'none' });
     expect((await twinNow()).version).toBe(after.version);
+    await third.waitForLine(/"event":"ready"/);
     expect(await third.stop()).toBe(0);
   });
 });

@@ -14,21 +14,29 @@ const say = (event, detail = {}) => process.stdout.write(`${JSON.stringify({ eve
 
 async function main() {
   const client = Client.fromConnectionString(process.env.DEVICE_CS, Mqtt);
+  // Installed before any await and kept (not `once`): a SIGTERM at any moment, or a second one, ends the
+  // run cleanly with 0 instead of the default action (exit by signal).
+  let handler;
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) return;
+    stopping = true;
+    void Promise.resolve(handler?.detach())
+      .finally(() => client.close())
+      .finally(() => process.exit(0));
+  });
   await client.setOptions({ ca: readFileSync(process.env.CA_FILE, 'utf8') });
   await client.open();
   const store = createFileRebootStore(process.env.STORE_PATH);
   const outcome = await reportPendingReboot(client, { store });
   say('pending', { status: outcome.status, rebootTime: outcome.rebootTime });
-  const handler = attachRebootHandler(client, {
+  handler = attachRebootHandler(client, {
     store,
     mode: 'respond-then-reboot',
     reboot: () => {
       say('rebooting');
       return new Promise(() => undefined);
     },
-  });
-  process.once('SIGTERM', () => {
-    void handler.detach().finally(() => client.close().finally(() => process.exit(0)));
   });
   say('ready');
 }
