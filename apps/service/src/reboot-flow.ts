@@ -2,7 +2,7 @@ import { CliError } from '@iothub-reboot/app-kit';
 import { safeParseRebootResponse } from '@iothub-reboot/contracts';
 import { pollTwinUntilRebooted, type TwinSource } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
-import { type MethodParams, methodParams, pollBounds } from './bounds';
+import { type MethodParams, methodParams, pollBounds, type WaitSettings } from './bounds';
 import { EXIT } from './exit-codes';
 import { invokeFailure, pollFailure } from './outcome';
 import type { Progress } from './progress';
@@ -13,14 +13,8 @@ export interface MethodInvoker {
 }
 
 /** The settings the flow uses (a subset of the app's). */
-export interface RebootFlowSettings {
+export interface RebootFlowSettings extends WaitSettings {
   deviceId: string;
-  methodName: string;
-  payload: unknown;
-  responseTimeoutSeconds: number;
-  connectTimeoutSeconds: number;
-  pollIntervalMs: number;
-  maxPolls: number;
   clockSkewMs: number;
   confirmBy: 'hub-clock' | 'device-clock';
 }
