@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { derivePolicyKey, POLICY_NAMES, type PolicyName, WELL_KNOWN_OWNER_KEY } from './auth/policies';
+import type { StorageBackend } from './persistence/backend';
 
 /** Options of {@link startLocalHub}; every one has a default. */
 export interface LocalHubOptions {
@@ -29,6 +30,16 @@ export interface LocalHubOptions {
    * request (headers and body); slower connections are closed (HTTP gets 408). Default 30 000 ms.
    */
   slowClientTimeoutMs?: number;
+  /**
+   * How long {@link LocalHub.close} waits for work in flight (job steps, method calls, state writes)
+   * before it cancels what is left and closes the servers and the store anyway. Default 10 000 ms.
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Where the state lives instead of `<dataDir>/state` (or memory): a seam for fault injection such as a
+   * slow or failing disk. Certificates and connection.json still follow `dataDir`.
+   */
+  storage?: StorageBackend;
   /** pino logger; default silent. Keys, tokens and signatures are never logged. */
   logger?: Logger;
 }
@@ -45,6 +56,8 @@ export interface LocalHubConfig {
   policyKeys: Readonly<Record<PolicyName, string>>;
   compactAfter: number;
   slowClientTimeoutMs: number;
+  closeTimeoutMs: number;
+  storage: StorageBackend | undefined;
   logger: Logger;
 }
 
@@ -60,6 +73,7 @@ export const DEFAULTS = {
   dataDir: '.local-hub',
   compactAfter: 5000,
   slowClientTimeoutMs: 30_000,
+  closeTimeoutMs: 10_000,
 } as const;
 
 const HOST_NAME =
@@ -90,7 +104,12 @@ export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
     dataDir: options.inMemory ? undefined : resolve(options.dataDir ?? DEFAULTS.dataDir),
     policyKeys,
     compactAfter: options.compactAfter ?? DEFAULTS.compactAfter,
-    slowClientTimeoutMs: checkTimeout(options.slowClientTimeoutMs ?? DEFAULTS.slowClientTimeoutMs),
+    slowClientTimeoutMs: checkTimeout(
+      'slowClientTimeoutMs',
+      options.slowClientTimeoutMs ?? DEFAULTS.slowClientTimeoutMs,
+    ),
+    closeTimeoutMs: checkTimeout('closeTimeoutMs', options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs),
+    storage: options.storage,
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }
@@ -102,9 +121,9 @@ function checkPort(name: string, port: number): number {
   return port;
 }
 
-function checkTimeout(ms: number): number {
+function checkTimeout(name: string, ms: number): number {
   if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) {
-    throw new ConfigError('slowClientTimeoutMs must be an integer from 100 to 600000');
+    throw new ConfigError(`${name} must be an integer from 100 to 600000`);
   }
   return ms;
 }

@@ -1,5 +1,20 @@
+import { connect } from 'node:net';
 import { startLocalHub } from './hub';
+import { MemoryBackend } from './persistence/backend';
 import { connectRaw, deviceToken } from './test-support/raw-mqtt';
+import { rawRequest } from './test-support/rest-client';
+
+/** Resolves with the socket error code of a TCP connect to the port ('connected' if one was accepted). */
+function dial(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
+}
 
 describe('startLocalHub', () => {
   it('runs in memory on free ports with nothing on disk', async () => {
@@ -54,5 +69,44 @@ describe('startLocalHub', () => {
     } finally {
       await hub.close();
     }
+  });
+
+  it('answers a method call waiting for its device with 503 when the hub closes', async () => {
+    const hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+    let closed: Promise<void> | undefined;
+    try {
+      await hub.createDevice('offline');
+      const call = rawRequest(hub, 'POST', '/twins/offline/methods?api-version=2021-04-12', {
+        body: JSON.stringify({ methodName: 'reboot', connectTimeoutInSeconds: 300 }),
+      });
+      // The call is parked once the hub has read it: wait for that through a second, quick request.
+      await rawRequest(hub, 'GET', '/devices/offline?api-version=2021-04-12');
+      closed = hub.close();
+      await expect(call).resolves.toMatchObject({ status: 503 });
+    } finally {
+      await (closed ?? hub.close());
+    }
+  });
+
+  it('closes within closeTimeoutMs when a state write never becomes durable, failing that write', async () => {
+    let stuck = false;
+    const storage = new (class extends MemoryBackend {
+      override append(lines: string) {
+        return stuck ? new Promise<void>(() => undefined) : super.append(lines);
+      }
+    })();
+    const hub = await startLocalHub({
+      inMemory: true,
+      mqttPort: 0,
+      httpsPort: 0,
+      storage,
+      closeTimeoutMs: 300,
+    });
+    stuck = true;
+    const create = hub.createDevice('never-durable');
+    await hub.close();
+    await expect(create).rejects.toThrow(/closed before this write was durable/);
+    expect(await dial(hub.httpsPort)).toBe('ECONNREFUSED');
+    expect(await dial(hub.mqttPort)).toBe('ECONNREFUSED');
   });
 });

@@ -4,6 +4,7 @@ import { loadOrCreateCertificates } from './certificates';
 import { type LocalHubOptions, resolveConfig } from './config';
 import { writeConnectionFile } from './connection-file';
 import { deviceConnectionString, serviceConnectionString } from './connection-strings';
+import { settledWithin } from './deadline';
 import { JobRepository } from './jobs/repository';
 import { JobService } from './jobs/service';
 import { MethodInvoker } from './methods/invoker';
@@ -71,9 +72,8 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     config.gatewayHost,
     config.bindAddress,
   ]);
-  const backend: StorageBackend = config.dataDir
-    ? new FileBackend(join(config.dataDir, 'state'))
-    : new MemoryBackend();
+  const backend: StorageBackend =
+    config.storage ?? (config.dataDir ? new FileBackend(join(config.dataDir, 'state')) : new MemoryBackend());
   const store = await HubStore.open(backend, { compactAfter: config.compactAfter });
 
   const readyWaiters = new Map<string, Set<() => void>>();
@@ -209,15 +209,23 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     telemetryCount: (deviceId) => (deviceId === undefined ? telemetry.total() : telemetry.of(deviceId)),
     close() {
       closing ??= (async () => {
+        const deadline = Date.now() + config.closeTimeoutMs;
+        const bounded = async (what: string, work: Promise<void>) => {
+          if (!(await settledWithin(work, deadline - Date.now())))
+            logger.warn(
+              { closeTimeoutMs: config.closeTimeoutMs },
+              `close: ${what} cut short at the deadline`,
+            );
+        };
         jobs.stop();
         invoker.close();
         // Let the failed method calls write their 503 before the REST server drops its connections.
         await new Promise((resolve) => setImmediate(resolve));
         // Jobs store the outcome of the work that was in flight before the store closes.
-        await jobs.idle();
-        await rest.close();
-        await mqtt.close();
-        await store.close();
+        await bounded('job work in flight', jobs.idle());
+        await bounded('REST server', rest.close());
+        await bounded('MQTT server', mqtt.close());
+        await store.close({ timeoutMs: Math.max(0, deadline - Date.now()) });
         logger.info('local hub stopped');
       })();
       return closing;

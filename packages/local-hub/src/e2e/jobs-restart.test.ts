@@ -6,17 +6,34 @@ import { Client as DeviceClient } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { type LocalHub, startLocalHub } from '../hub';
 import { JOB_CONCURRENCY } from '../jobs/service';
+import { FileBackend } from '../persistence/file-backend';
 import { followJob, queryAll } from '../test-support/jobs';
 import { rawRequest } from '../test-support/rest-client';
+import { slowDurability } from '../test-support/slow-disk';
 
 const COUNT = 40;
 const ids = Array.from({ length: COUNT }, (_, i) => `r-${String(i).padStart(2, '0')}`);
 
-describe('jobs across a hub restart on disk', () => {
+// The slow disk is the regression test of a CI hang: with ~50 ms per fdatasync the 32 "running" device
+// records were still queued when close() ran, and each job step then went on to invoke its device on a
+// closed hub and waited out its 300 s connect timeout, so close() never finished.
+describe.each([
+  { disk: 'a normal disk', fsyncDelayMs: 0 },
+  { disk: 'a disk with slow fsync', fsyncDelayMs: 50 },
+])('jobs across a hub restart on $disk', ({ fsyncDelayMs }) => {
   let dir: string;
   let hub: LocalHub | undefined;
   let service: ServiceClients | undefined;
   const devices: DeviceClient[] = [];
+  const start = () =>
+    startLocalHub({
+      dataDir: dir,
+      mqttPort: 0,
+      httpsPort: 0,
+      ...(fsyncDelayMs > 0
+        ? { storage: slowDurability(new FileBackend(join(dir, 'state')), fsyncDelayMs) }
+        : {}),
+    });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'local-hub-jobs-'));
   });
@@ -24,11 +41,14 @@ describe('jobs across a hub restart on disk', () => {
     await Promise.allSettled(devices.map((d) => d.close()));
     await service?.close();
     await hub?.close();
+    hub = undefined;
+    service = undefined;
+    devices.length = 0;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('fails the calls in flight at the stop, resumes the devices not yet started, keeps scheduled jobs', async () => {
-    hub = await startLocalHub({ dataDir: dir, mqttPort: 0, httpsPort: 0 });
+    hub = await start();
     for (const id of ids) await hub.createDevice(id);
     // JobClient cannot send connectTimeoutInSeconds; the REST API takes it. Offline devices then keep the
     // job's calls in flight, waiting for them to connect.
@@ -58,7 +78,7 @@ describe('jobs across a hub restart on disk', () => {
     await service.close();
     await hub.close();
 
-    hub = await startLocalHub({ dataDir: dir, mqttPort: 0, httpsPort: 0 });
+    hub = await start();
     service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
     const { jobStatus } = await service.jobClient.getJob('job-resume');
     expect(jobStatus).toMatchObject({

@@ -54,6 +54,24 @@ async function setup(count: number, options: { concurrency?: number; store?: Hub
   return { store, jobs, ...fake };
 }
 
+/** A memory backend whose appends matching `hold` wait until {@link release}: a disk write in flight. */
+class HeldBackend extends MemoryBackend {
+  hold: (lines: string) => boolean = () => false;
+  private readonly held: (() => void)[] = [];
+  override async append(lines: string) {
+    if (this.hold(lines)) await new Promise<void>((resolve) => this.held.push(resolve));
+    await super.append(lines);
+  }
+  get heldCount() {
+    return this.held.length;
+  }
+  /** Lets the held writes and every later one through. */
+  release() {
+    this.hold = () => false;
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+}
+
 /** Lets the service's promise chains (store writes, next devices) run. */
 const settle = () => jest.advanceTimersByTimeAsync(0);
 
@@ -229,6 +247,36 @@ describe('JobService', () => {
       deviceJobStatistics: { failedCount: 2, pendingCount: 1 },
     });
     expect(jobs.deviceJobRows()[0]).toMatchObject({ error: { code: 'HubStopped' } });
+  });
+
+  // A CI hang: device records still queued for the disk at stop() landed afterwards, and each job step
+  // went on to call its device on a stopped hub, parking close() behind a 300 s connect timeout.
+  it.each([
+    { step: "the job's start", writing: /"c":"jobs".*"status":"running"/ },
+    { step: "a device's running record", writing: /"c":"deviceJobs"/ },
+  ])('stopped while $step is being written: calls no device and leaves no timer', async ({ writing }) => {
+    const backend = new HeldBackend();
+    const { jobs, calls } = await setup(3, { store: await HubStore.open(backend) });
+    backend.hold = (lines) => writing.test(lines);
+    void jobs.create(method('x'));
+    await settle();
+    expect(backend.heldCount).toBeGreaterThan(0);
+    jobs.stop();
+    backend.release();
+    await jobs.idle();
+    expect(calls).toHaveLength(0);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('refuses new jobs once stopped, with 503', async () => {
+    const { jobs } = await setup(1);
+    jobs.stop();
+    await expect(jobs.create(method('late'))).rejects.toMatchObject({
+      errorName: 'ServiceUnavailable',
+      status: 503,
+    });
+    expect(jobs.list()).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('after a crash: in-flight devices fail as HubStopped, the others resume within the original time limit', async () => {

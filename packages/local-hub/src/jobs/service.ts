@@ -100,6 +100,7 @@ export class JobService {
 
   /** Stores a new job and schedules it. HubError JobAlreadyExists when the id is taken. */
   async create(request: NewJob): Promise<JsonObject> {
+    if (this.stopped) throw new HubError('ServiceUnavailable', 'The hub is shutting down.');
     if (this.repository.get(request.jobId)) {
       throw new HubError(
         'JobAlreadyExists',
@@ -204,6 +205,8 @@ export class JobService {
       job = started(job, this.actions.selectDevices(parseCondition(job.queryCondition)), this.now());
       await this.repository.put(job);
       this.logger.info({ jobId, devices: job.deviceIds?.length }, 'job started');
+      // Every await is a point where the hub may have begun to stop: go no further then.
+      if (this.stopped) return;
     }
     if (this.now().getTime() >= deadlineOf(job)) return this.timeOut(jobId);
     this.arm(jobId, deadlineOf(job), () => this.track(jobId, this.timeOut(jobId)));
@@ -228,6 +231,9 @@ export class JobService {
   private async runDevice(job: JobRecord, deviceId: string): Promise<void> {
     const record = deviceStarted(job.jobId, deviceId, this.now());
     await this.repository.putDevice(record);
+    // Stopped while the record was being written: the device was not called, and the durable `running`
+    // record makes the next start fail it as HubStopped rather than call it twice.
+    if (this.stopped) return;
     let outcome: DeviceJobRecord;
     try {
       if (job.cloudToDeviceMethod) {
@@ -275,6 +281,8 @@ export class JobService {
   /** Calls `fn` at `time` (epoch ms), once; replaces the job's previous timer. */
   private arm(jobId: string, time: number, fn: () => void): void {
     this.disarm(jobId);
+    // A timer armed after stop() would keep a closed hub's process alive until it fires.
+    if (this.stopped) return;
     const delay = time - this.now().getTime();
     const handle = this.clock.setTimeout(
       () => {

@@ -92,6 +92,20 @@ describe('MethodInvoker', () => {
     await expect(waiting).rejects.toBeInstanceOf(HubError);
     await expect(waiting).rejects.toMatchObject({ status: 503 });
   });
+
+  it('once closed, refuses new calls at once and sends nothing when a device gets ready', async () => {
+    const { invoker, sent, flags } = setup({ ready: false });
+    invoker.close();
+    await expect(invoker.invoke('d', request({ connectTimeoutInSeconds: 300 }))).rejects.toMatchObject({
+      errorName: 'ServiceUnavailable',
+      status: 503,
+    });
+    flags.ready = true;
+    invoker.deviceReady('d');
+    await expect(invoker.invoke('d', request())).rejects.toMatchObject({ status: 503 });
+    expect(sent).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });
 
 describe('parseMethodRequest', () => {

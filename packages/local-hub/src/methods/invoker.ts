@@ -38,6 +38,7 @@ export class MethodInvoker {
   private readonly waitingForDevice = new Set<Invocation>();
   private readonly awaitingResponse = new Map<string, Invocation>();
   private nextId = 1;
+  private closed = false;
 
   constructor(
     private readonly transport: MethodTransport,
@@ -45,6 +46,8 @@ export class MethodInvoker {
   ) {}
 
   invoke(deviceId: string, request: MethodRequest): Promise<MethodResult> {
+    // A call parked now would outlive the hub by up to its connect timeout.
+    if (this.closed) return Promise.reject(shuttingDown());
     if (!this.transport.exists(deviceId)) {
       return Promise.reject(
         new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`),
@@ -80,6 +83,7 @@ export class MethodInvoker {
 
   /** The device became ready (connected and subscribed to methods): send what waited for it. */
   deviceReady(deviceId: string): void {
+    if (this.closed) return;
     for (const invocation of [...this.waitingForDevice]) {
       if (invocation.deviceId !== deviceId) continue;
       this.waitingForDevice.delete(invocation);
@@ -97,9 +101,10 @@ export class MethodInvoker {
     invocation.settle(toResult(status, body));
   }
 
-  /** Fails every open call (hub shutting down). */
+  /** Fails every open call and refuses new ones (hub shutting down). */
   close(): void {
-    const error = new HubError('ServiceUnavailable', 'The hub is shutting down.');
+    this.closed = true;
+    const error = shuttingDown();
     for (const invocation of this.waitingForDevice) invocation.settle(error);
     for (const invocation of this.awaitingResponse.values()) invocation.settle(error);
     this.waitingForDevice.clear();
@@ -121,6 +126,10 @@ export class MethodInvoker {
 
 function responseKey(deviceId: string, requestId: string): string {
   return `${deviceId}\u0000${requestId}`;
+}
+
+function shuttingDown(): HubError {
+  return new HubError('ServiceUnavailable', 'The hub is shutting down.');
 }
 
 function notOnline(): HubError {

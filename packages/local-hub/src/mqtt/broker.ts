@@ -123,11 +123,12 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
 
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close();
-        broker.close(() => resolve());
-      }),
+    // Done only once the listener and every client connection are closed, not when closing starts.
+    close: async () => {
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await serverClosed;
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { settledWithin } from '../deadline';
 import type { StorageBackend } from './backend';
 
 /** The kinds of record the hub keeps. */
@@ -34,6 +35,8 @@ export class HubStore {
     COLLECTIONS.map((c) => [c, new Map()]),
   );
   private pending: { entry: JournalEntry; settle: (err?: Error) => void }[] = [];
+  /** The batch being appended now. */
+  private inFlight: { entry: JournalEntry; settle: (err?: Error) => void }[] = [];
   private writing: Promise<void> | undefined;
   private sinceCompaction = 0;
   private readonly compactAfter: number;
@@ -86,9 +89,19 @@ export class HubStore {
     while (this.writing !== undefined) await this.writing;
   }
 
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Waits for the writes issued so far, then closes the backend. With `timeoutMs`, writes still waiting
+   * for the disk by then are failed (never acknowledged) instead of holding the close for ever.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
     this.closed = true;
+    if (options.timeoutMs === undefined) await this.flush();
+    else if (!(await settledWithin(this.flush(), options.timeoutMs))) {
+      // Settling twice is harmless: should the disk answer later, its outcome is no longer reported.
+      const error = new Error('The store closed before this write was durable');
+      for (const { settle } of [...this.inFlight, ...this.pending]) settle(error);
+      this.pending = [];
+    }
     await this.backend.close();
   }
 
@@ -111,6 +124,7 @@ export class HubStore {
       while (this.pending.length > 0) {
         const batch = this.pending;
         this.pending = [];
+        this.inFlight = batch;
         try {
           await this.backend.append(batch.map(({ entry }) => `${JSON.stringify(entry)}\n`).join(''));
           this.sinceCompaction += batch.length;
