@@ -60,6 +60,10 @@ describe('startLocalHub', () => {
     try {
       const device = await hub.createDevice('gone');
       const raw = await connectRaw(hub, 'gone', deviceToken(hub, 'gone', device.primaryKey));
+      // aedes reports a connection only after its CONNACK is on the wire (and the session restored), so
+      // the client may see CONNACK first: wait for the hub's own event, here a method subscription.
+      await raw.subscribeAsync('$iothub/methods/POST/#', { qos: 0 });
+      await hub.whenDeviceSubscribedToMethods('gone');
       expect(hub.listDevices()[0]?.connectionState).toBe('Connected');
       const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
       await hub.removeDevice('gone');
