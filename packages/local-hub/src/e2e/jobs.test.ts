@@ -175,23 +175,41 @@ describe('IoT Hub jobs through azure-iothub JobClient', () => {
   });
 
   it('lists jobs through createQuery, filtered by type and status, page by page', async () => {
+    // Jobs of its own, scheduled an hour ahead (they touch no device), so other tests' jobs do not matter.
+    const later = new Date(Date.now() + 3600_000);
+    const none = "deviceId = 'nobody'";
+    await t.service.jobClient.scheduleDeviceMethod('list-method', none, { methodName: 'reboot' }, later);
+    await t.service.jobClient.scheduleTwinUpdate('list-twin', none, { tags: { a: 1 } }, later);
+    await t.service.jobClient.scheduleDeviceMethod('list-cancelled', none, { methodName: 'reboot' }, later);
+    await t.service.jobClient.cancelJob('list-cancelled');
     const all = async (type?: 'scheduleDeviceMethod' | 'scheduleUpdateTwin', status?: 'cancelled') => {
       const query = t.service.jobClient.createQuery(type, status, 2);
       const jobs: string[] = [];
+      let pages = 0;
       do {
         const { result } = await query.next(query.continuationToken ?? undefined);
         jobs.push(...(result as JobDocument[]).map((job) => job.jobId));
+        pages += 1;
       } while (query.hasMoreResults);
-      return jobs;
+      return { jobs: jobs.filter((id) => id.startsWith('list-')), pages };
     };
-    await expect(all()).resolves.toEqual(['job-reboot', 'job-window', 'job-cancel', 'job-later']);
-    await expect(all('scheduleUpdateTwin')).resolves.toEqual(['job-window']);
-    await expect(all(undefined, 'cancelled')).resolves.toEqual(['job-cancel', 'job-later']);
+    await expect(all()).resolves.toEqual({
+      jobs: ['list-method', 'list-twin', 'list-cancelled'],
+      pages: expect.any(Number),
+    });
+    expect((await all()).pages).toBeGreaterThan(1);
+    await expect(all('scheduleUpdateTwin')).resolves.toMatchObject({ jobs: ['list-twin'] });
+    await expect(all(undefined, 'cancelled')).resolves.toMatchObject({ jobs: ['list-cancelled'] });
+    await expect(all('scheduleDeviceMethod', 'cancelled')).resolves.toMatchObject({
+      jobs: ['list-cancelled'],
+    });
   });
 
   it('refuses a taken id (409), a bad condition (400 naming the position), unknown jobs (404)', async () => {
+    const later = new Date(Date.now() + 3600_000);
+    await t.service.jobClient.scheduleTwinUpdate('job-taken', "tags.site = 'x'", { tags: { a: 1 } }, later);
     await expect(
-      t.service.jobClient.scheduleTwinUpdate('job-window', "tags.site = 'x'", { tags: { a: 1 } }),
+      t.service.jobClient.scheduleTwinUpdate('job-taken', "tags.site = 'x'", { tags: { a: 1 } }),
     ).rejects.toMatchObject({ name: 'DeviceAlreadyExistsError' });
     const bad = await t.service.jobClient
       .scheduleDeviceMethod('job-bad', "tags.site = 'x' AND", { methodName: 'reboot' })
