@@ -10,8 +10,14 @@ function setup(state: { exists?: boolean; ready?: boolean } = {}) {
     isReady: () => flags.ready,
     send: (deviceId, methodName, requestId, payloadJson) =>
       sent.push({ deviceId, methodName, requestId, payloadJson }),
+    onReady: (listener) => listeners.push(listener),
   };
-  return { invoker: new MethodInvoker(transport), sent, flags };
+  const listeners: ((deviceId: string) => void)[] = [];
+  /** The transport reports that `deviceId` became ready. */
+  const ready = (deviceId: string) => {
+    for (const listener of listeners) listener(deviceId);
+  };
+  return { invoker: new MethodInvoker(transport), sent, flags, ready };
 }
 
 const request = (extra: Record<string, unknown> = {}) =>
@@ -42,14 +48,14 @@ describe('MethodInvoker', () => {
   });
 
   it('waits up to connectTimeoutInSeconds for the device, then sends', async () => {
-    const { invoker, sent, flags } = setup({ ready: false });
+    const { invoker, sent, flags, ready } = setup({ ready: false });
     const call = invoker.invoke('d', request({ connectTimeoutInSeconds: 10 }));
     jest.advanceTimersByTime(9_999);
     expect(sent).toHaveLength(0);
     flags.ready = true;
-    invoker.deviceReady('other');
+    ready('other');
     expect(sent).toHaveLength(0);
-    invoker.deviceReady('d');
+    ready('d');
     expect(sent).toHaveLength(1);
     // The connect timer no longer runs: only the response timeout does.
     jest.advanceTimersByTime(10_000);
@@ -58,11 +64,11 @@ describe('MethodInvoker', () => {
   });
 
   it('answers DeviceNotOnline when the device does not come within connectTimeoutInSeconds', async () => {
-    const { invoker, sent } = setup({ ready: false });
+    const { invoker, sent, ready } = setup({ ready: false });
     const call = invoker.invoke('d', request({ connectTimeoutInSeconds: 5 }));
     jest.advanceTimersByTime(5_000);
     await expect(call).rejects.toMatchObject({ errorName: 'DeviceNotOnline' });
-    invoker.deviceReady('d');
+    ready('d');
     expect(sent).toHaveLength(0);
   });
 
@@ -94,14 +100,14 @@ describe('MethodInvoker', () => {
   });
 
   it('once closed, refuses new calls at once and sends nothing when a device gets ready', async () => {
-    const { invoker, sent, flags } = setup({ ready: false });
+    const { invoker, sent, flags, ready } = setup({ ready: false });
     invoker.close();
     await expect(invoker.invoke('d', request({ connectTimeoutInSeconds: 300 }))).rejects.toMatchObject({
       errorName: 'ServiceUnavailable',
       status: 503,
     });
     flags.ready = true;
-    invoker.deviceReady('d');
+    ready('d');
     await expect(invoker.invoke('d', request())).rejects.toMatchObject({ status: 503 });
     expect(sent).toEqual([]);
     expect(jest.getTimerCount()).toBe(0);

@@ -13,6 +13,8 @@ export interface MethodTransport {
   exists(deviceId: string): boolean;
   /** Connected and subscribed to `$iothub/methods/POST/#`. */
   isReady(deviceId: string): boolean;
+  /** Calls `listener` each time a device becomes ready. */
+  onReady(listener: (deviceId: string) => void): void;
   send(deviceId: string, methodName: string, requestId: string, payloadJson: string): void;
 }
 
@@ -43,7 +45,9 @@ export class MethodInvoker {
   constructor(
     private readonly transport: MethodTransport,
     private readonly timers: Timers = { setTimeout, clearTimeout },
-  ) {}
+  ) {
+    transport.onReady((deviceId) => this.deviceReady(deviceId));
+  }
 
   invoke(deviceId: string, request: MethodRequest): Promise<MethodResult> {
     // A call parked now would outlive the hub by up to its connect timeout.
@@ -82,7 +86,7 @@ export class MethodInvoker {
   }
 
   /** The device became ready (connected and subscribed to methods): send what waited for it. */
-  deviceReady(deviceId: string): void {
+  private deviceReady(deviceId: string): void {
     if (this.closed) return;
     for (const invocation of [...this.waitingForDevice]) {
       if (invocation.deviceId !== deviceId) continue;

@@ -14,6 +14,7 @@ export function mqttMethodTransport(
   return {
     exists: (deviceId) => registry.get(deviceId) !== undefined,
     isReady: (deviceId) => sessions.isSubscribed(deviceId, METHODS_FILTER),
+    onReady: (listener) => void sessions.onMethodsReady(listener),
     send(deviceId, methodName, requestId, payloadJson) {
       const client = sessions.client(deviceId);
       // Gone since the readiness check: the call then ends with its response timeout, as on IoT Hub.

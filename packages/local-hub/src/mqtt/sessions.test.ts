@@ -1,5 +1,6 @@
 import type { Client } from 'aedes';
 import pino from 'pino';
+import { ConnectionStates } from '../connections/presence';
 import { MemoryBackend } from '../persistence/backend';
 import { HubStore } from '../persistence/store';
 import { DeviceSessions } from './sessions';
@@ -10,7 +11,8 @@ const client = (clean = false) => ({ clean, close: (done: () => void) => done() 
 async function setup(store?: HubStore) {
   const s = store ?? (await HubStore.open(new MemoryBackend()));
   const ready: string[] = [];
-  const sessions = new DeviceSessions(s, (id) => ready.push(id), pino({ level: 'silent' }));
+  const sessions = new DeviceSessions(s, new ConnectionStates(), pino({ level: 'silent' }));
+  sessions.onMethodsReady((id) => ready.push(id));
   return { store: s, sessions, ready };
 }
 

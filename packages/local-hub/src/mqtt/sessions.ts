@@ -1,5 +1,6 @@
 import type { Client } from 'aedes';
 import type { Logger } from 'pino';
+import type { ConnectionStates, Presence } from '../connections/presence';
 import type { HubStore } from '../persistence/store';
 import { DESIRED_FILTER, METHODS_FILTER } from './topics';
 
@@ -8,16 +9,6 @@ interface SessionRecord {
   filters: string[];
 }
 
-/** In-memory facts about a device connection, shown in twins and device documents. */
-export interface Presence {
-  connectionState: 'Connected' | 'Disconnected';
-  /** ISO time of the last connect, disconnect or publish; the epoch when never seen. */
-  lastActivityTime: string;
-  connectionStateUpdatedTime: string;
-}
-
-const NEVER = new Date(0).toISOString();
-
 /**
  * Which device is connected through which MQTT client, and what it subscribed to. Subscriptions are kept
  * in the store because the device SDK relies on the persistent session: after a reconnect it subscribes to
@@ -25,35 +16,47 @@ const NEVER = new Date(0).toISOString();
  */
 export class DeviceSessions {
   private readonly clients = new Map<string, Client>();
-  private readonly presence = new Map<string, Presence>();
+  private readonly readyListeners = new Set<(deviceId: string) => void>();
+  private readonly waiters = new Set<{ deviceId: string; filter: string; resolve: () => void }>();
 
   constructor(
     private readonly store: HubStore,
-    private readonly onMethodsReady: (deviceId: string) => void,
+    private readonly presence: ConnectionStates,
     private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Calls `listener` whenever a device becomes connected and subscribed to methods; returns an unsubscribe. */
+  onMethodsReady(listener: (deviceId: string) => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** Resolves once the device is connected and subscribed to `filter` (at once when it is now). */
+  whenSubscribed(deviceId: string, filter: string): Promise<void> {
+    if (this.isSubscribed(deviceId, filter)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.add({ deviceId, filter, resolve }));
+  }
 
   /** A device completed CONNECT. A clean session forgets earlier subscriptions (MQTT 3.1.1 §3.1.2.4). */
   connected(deviceId: string, client: Client): void {
     this.clients.set(deviceId, client);
-    this.touch(deviceId, 'Connected');
+    this.presence.changed(deviceId, 'Connected');
     if (client.clean && this.store.get('sessions', deviceId)) this.persist(deviceId, []);
-    if (this.isSubscribed(deviceId, METHODS_FILTER)) this.onMethodsReady(deviceId);
+    this.announce(deviceId, this.isSubscribed(deviceId, METHODS_FILTER));
   }
 
   /** A client went away; ignored when a newer connection of the same device already took over. */
   disconnected(deviceId: string, client: Client): void {
     if (this.clients.get(deviceId) !== client) return;
     this.clients.delete(deviceId);
-    this.touch(deviceId, 'Disconnected');
+    this.presence.changed(deviceId, 'Disconnected');
   }
 
   subscribed(deviceId: string, filters: readonly string[]): void {
     const current = this.filters(deviceId);
     const added = filters.filter((f) => !current.includes(f));
     if (added.length > 0) this.persist(deviceId, [...current, ...added]);
-    if (filters.includes(METHODS_FILTER)) this.onMethodsReady(deviceId);
+    this.announce(deviceId, filters.includes(METHODS_FILTER));
   }
 
   unsubscribed(deviceId: string, filters: readonly string[]): void {
@@ -64,8 +67,7 @@ export class DeviceSessions {
 
   /** Records activity (e.g. a publish) for `lastActivityTime`. */
   active(deviceId: string): void {
-    const presence = this.presence.get(deviceId);
-    if (presence) presence.lastActivityTime = this.now().toISOString();
+    this.presence.active(deviceId);
   }
 
   client(deviceId: string): Client | undefined {
@@ -86,13 +88,7 @@ export class DeviceSessions {
   }
 
   presenceOf(deviceId: string): Presence {
-    return (
-      this.presence.get(deviceId) ?? {
-        connectionState: 'Disconnected',
-        lastActivityTime: NEVER,
-        connectionStateUpdatedTime: NEVER,
-      }
-    );
+    return this.presence.of(deviceId);
   }
 
   /** The device was deleted or disabled: close its connection; `forget` also drops its session. */
@@ -103,7 +99,7 @@ export class DeviceSessions {
       this.disconnected(deviceId, client);
     }
     if (forget) {
-      this.presence.delete(deviceId);
+      this.presence.forget(deviceId);
       if (this.store.get('sessions', deviceId)) await this.store.delete('sessions', deviceId);
     }
   }
@@ -118,12 +114,14 @@ export class DeviceSessions {
     });
   }
 
-  private touch(deviceId: string, state: Presence['connectionState']): void {
-    const at = this.now().toISOString();
-    this.presence.set(deviceId, {
-      connectionState: state,
-      lastActivityTime: at,
-      connectionStateUpdatedTime: at,
-    });
+  /** Wakes whoever waits for this device's subscriptions; `methodsReady`: it just became ready for methods. */
+  private announce(deviceId: string, methodsReady: boolean): void {
+    for (const waiter of [...this.waiters]) {
+      if (waiter.deviceId !== deviceId || !this.isSubscribed(deviceId, waiter.filter)) continue;
+      this.waiters.delete(waiter);
+      waiter.resolve();
+    }
+    if (!methodsReady) return;
+    for (const listener of this.readyListeners) listener(deviceId);
   }
 }

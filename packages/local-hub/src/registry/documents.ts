@@ -1,4 +1,4 @@
-import type { Presence } from '../mqtt/sessions';
+import type { Presence } from '../connections/presence';
 import type { DeviceFacts } from '../twin';
 import type { DeviceRecord } from './devices';
 

@@ -3,12 +3,14 @@ import type { JobService } from '../../jobs/service';
 import type { MethodInvoker } from '../../methods/invoker';
 import type { DeviceSessions } from '../../mqtt/sessions';
 import type { DeviceRegistry } from '../../registry/devices';
+import type { ServiceTwinViews } from '../../registry/twin-views';
 import type { TwinRegistry } from '../../registry/twins';
 
 /** The hub services REST handlers work on. */
 export interface RestContext {
   registry: DeviceRegistry;
   twins: TwinRegistry;
+  twinViews: ServiceTwinViews;
   sessions: DeviceSessions;
   invoker: MethodInvoker;
   jobs: JobService;

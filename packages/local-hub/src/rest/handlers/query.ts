@@ -3,7 +3,6 @@ import { HubError } from '../../errors';
 import { executeQuery, pageResults, parseQuery, QueryContinuationError, QuerySyntaxError } from '../../query';
 import { QuerySnapshots } from '../../query/snapshots';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
-import { serviceTwinDocuments } from './twins';
 import { parseBody } from './validation';
 
 const queryBody = z.looseObject({ query: z.string() });
@@ -29,7 +28,7 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
       remembered ??
       executeQuery(
         query,
-        query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : serviceTwinDocuments(ctx),
+        query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : ctx.twinViews.all(),
       );
     const page = pageResults(results, text, {
       maxItemCount,

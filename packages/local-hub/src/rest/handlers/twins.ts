@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { toDeviceFacts } from '../../registry/documents';
 import type { ServiceTwinUpdate } from '../../registry/twins';
-import { type TwinRecord, toServiceTwinDocument } from '../../twin';
+import type { TwinRecord } from '../../twin';
 import { deviceIdOf, header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { parseBody } from './validation';
 
@@ -14,7 +13,7 @@ const twinUpdate = z.looseObject({
 export function getTwin(ctx: RestContext, request: RestRequest): RestResponse {
   const deviceId = deviceIdOf(request);
   ctx.registry.require(deviceId);
-  return twinResponse(ctx, ctx.twins.require(deviceId), deviceId);
+  return twinResponse(ctx, ctx.twins.require(deviceId));
 }
 
 /** PATCH /twins/{id}: merge tags and desired properties; If-Match (absent = `*`) → 412 on mismatch. */
@@ -23,7 +22,7 @@ export async function patchTwin(ctx: RestContext, request: RestRequest): Promise
   ctx.registry.require(deviceId);
   const update = parseBody(twinUpdate, request.body) as ServiceTwinUpdate;
   const twin = await ctx.twins.patchFromService(deviceId, update, header(request, 'if-match') ?? '*');
-  return twinResponse(ctx, twin, deviceId);
+  return twinResponse(ctx, twin);
 }
 
 /** PUT /twins/{id}: replace tags and desired properties. */
@@ -32,24 +31,9 @@ export async function putTwin(ctx: RestContext, request: RestRequest): Promise<R
   ctx.registry.require(deviceId);
   const update = parseBody(twinUpdate, request.body) as ServiceTwinUpdate;
   const twin = await ctx.twins.replaceFromService(deviceId, update, header(request, 'if-match') ?? '*');
-  return twinResponse(ctx, twin, deviceId);
+  return twinResponse(ctx, twin);
 }
 
-/** The service view of every twin, in registry order (what queries run over). */
-export function serviceTwinDocuments(ctx: RestContext) {
-  return ctx.twins.all().flatMap((twin) => {
-    const device = ctx.registry.get(twin.deviceId);
-    return device
-      ? [toServiceTwinDocument(twin, toDeviceFacts(device, ctx.sessions.presenceOf(device.deviceId)))]
-      : [];
-  });
-}
-
-function twinResponse(ctx: RestContext, twin: TwinRecord, deviceId: string): RestResponse {
-  const device = ctx.registry.require(deviceId);
-  return {
-    status: 200,
-    body: toServiceTwinDocument(twin, toDeviceFacts(device, ctx.sessions.presenceOf(deviceId))),
-    headers: { etag: `"${twin.etag}"` },
-  };
+function twinResponse(ctx: RestContext, twin: TwinRecord): RestResponse {
+  return { status: 200, body: ctx.twinViews.render(twin), headers: { etag: `"${twin.etag}"` } };
 }

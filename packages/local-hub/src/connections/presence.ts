@@ -1,0 +1,52 @@
+/**
+ * Connection state of devices, as twins and device documents show it. Transports report connects,
+ * disconnects and activity here; the registry and the REST views only read it, so neither depends on MQTT.
+ */
+
+/** What IoT Hub shows of a device's connection. */
+export interface Presence {
+  connectionState: 'Connected' | 'Disconnected';
+  /** ISO time of the last connect, disconnect or publish; the epoch when never seen. */
+  lastActivityTime: string;
+  connectionStateUpdatedTime: string;
+}
+
+const NEVER = new Date(0).toISOString();
+
+/** In-memory presence of every device seen since the hub started (IoT Hub does not persist it either). */
+export class ConnectionStates {
+  private readonly presence = new Map<string, Presence>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** The device connected or disconnected now. */
+  changed(deviceId: string, state: Presence['connectionState']): void {
+    const at = this.now().toISOString();
+    this.presence.set(deviceId, {
+      connectionState: state,
+      lastActivityTime: at,
+      connectionStateUpdatedTime: at,
+    });
+  }
+
+  /** Records activity (e.g. a publish) for `lastActivityTime`. */
+  active(deviceId: string): void {
+    const presence = this.presence.get(deviceId);
+    if (presence) presence.lastActivityTime = this.now().toISOString();
+  }
+
+  of(deviceId: string): Presence {
+    return (
+      this.presence.get(deviceId) ?? {
+        connectionState: 'Disconnected',
+        lastActivityTime: NEVER,
+        connectionStateUpdatedTime: NEVER,
+      }
+    );
+  }
+
+  /** The device was deleted: a device created later under the same id starts unseen. */
+  forget(deviceId: string): void {
+    this.presence.delete(deviceId);
+  }
+}

@@ -1,0 +1,95 @@
+import type { PolicyName } from './auth/policies';
+import type { ConnectionStates } from './connections/presence';
+import type { DeviceSessions } from './mqtt/sessions';
+import type { TelemetryCounter } from './mqtt/telemetry';
+import { METHODS_FILTER } from './mqtt/topics';
+import type { DeviceInput, DeviceRecord, DeviceRegistry, DeviceStatus } from './registry/devices';
+
+/** A device as the library API shows it, with its ready-made connection string. */
+export interface LocalHubDevice {
+  deviceId: string;
+  status: DeviceStatus;
+  primaryKey: string;
+  secondaryKey: string;
+  connectionState: 'Connected' | 'Disconnected';
+  /** Primary-key connection string pointing at this hub's MQTT port. */
+  connectionString: string;
+}
+
+/** A running local hub. */
+export interface LocalHub {
+  hostName: string;
+  mqttPort: number;
+  httpsPort: number;
+  /** PEM of the CA that signed the server certificate: what clients must trust. */
+  caPem: string;
+  /** Path of that CA on disk, or undefined in memory. */
+  caFile: string | undefined;
+  /** Path of `<dataDir>/connection.json`, or undefined in memory. */
+  connectionFile: string | undefined;
+  /** Connection string of a shared access policy, with GatewayHostName pointing at the HTTPS port. */
+  serviceConnectionString(policy?: PolicyName): string;
+  createDevice(deviceId: string, options?: DeviceInput): Promise<LocalHubDevice>;
+  /** Throws when the device does not exist. */
+  deviceConnectionString(deviceId: string): string;
+  removeDevice(deviceId: string): Promise<void>;
+  listDevices(): LocalHubDevice[];
+  /** Connected and subscribed to direct methods: a method call would reach it now. */
+  isDeviceSubscribedToMethods(deviceId: string): boolean;
+  /** Resolves once the device is connected and subscribed to direct methods. */
+  whenDeviceSubscribedToMethods(deviceId: string): Promise<void>;
+  /** Device-to-cloud messages received (for one device, or all). */
+  telemetryCount(deviceId?: string): number;
+  /**
+   * Stops accepting, closes every connection, flushes state. Work still in flight after `closeTimeoutMs`
+   * is cut short (failed, never acknowledged), so this always settles.
+   */
+  close(): Promise<void>;
+}
+
+/** What the façade is made of: the running hub's parts, wired by `startLocalHub`. */
+export interface LocalHubParts {
+  hostName: string;
+  mqttPort: number;
+  httpsPort: number;
+  caPem: string;
+  caFile: string | undefined;
+  connectionFile: string | undefined;
+  registry: DeviceRegistry;
+  sessions: DeviceSessions;
+  presence: ConnectionStates;
+  telemetry: TelemetryCounter;
+  serviceConnectionString(policy?: PolicyName): string;
+  deviceConnectionString(device: DeviceRecord): string;
+  close(): Promise<void>;
+}
+
+/** The public {@link LocalHub} over the hub's parts: nothing here but translation to the library API. */
+export function localHubFacade(parts: LocalHubParts): LocalHub {
+  const { registry, sessions, presence, telemetry } = parts;
+  const describe = (device: DeviceRecord): LocalHubDevice => ({
+    deviceId: device.deviceId,
+    status: device.status,
+    primaryKey: device.primaryKey,
+    secondaryKey: device.secondaryKey,
+    connectionState: presence.of(device.deviceId).connectionState,
+    connectionString: parts.deviceConnectionString(device),
+  });
+  return {
+    hostName: parts.hostName,
+    mqttPort: parts.mqttPort,
+    httpsPort: parts.httpsPort,
+    caPem: parts.caPem,
+    caFile: parts.caFile,
+    connectionFile: parts.connectionFile,
+    serviceConnectionString: (policy) => parts.serviceConnectionString(policy),
+    createDevice: async (deviceId, input) => describe(await registry.create(deviceId, input)),
+    deviceConnectionString: (deviceId) => parts.deviceConnectionString(registry.require(deviceId)),
+    removeDevice: (deviceId) => registry.remove(deviceId),
+    listDevices: () => registry.list().map(describe),
+    isDeviceSubscribedToMethods: (deviceId) => sessions.isSubscribed(deviceId, METHODS_FILTER),
+    whenDeviceSubscribedToMethods: (deviceId) => sessions.whenSubscribed(deviceId, METHODS_FILTER),
+    telemetryCount: (deviceId) => (deviceId === undefined ? telemetry.total() : telemetry.of(deviceId)),
+    close: () => parts.close(),
+  };
+}
