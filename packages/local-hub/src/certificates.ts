@@ -1,8 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { writeFileAtomically } from './files';
 
 /** The hub's private CA and the server certificate it signed (PEM). */
 export interface HubCertificates {
@@ -37,8 +38,8 @@ export async function loadOrCreateCertificates(
   let server = await readPair(path(FILES.cert), path(FILES.key));
   if (!ca || !isValidAt(ca.cert, now)) {
     ca = await createCa(now);
-    await writeAtomically(path(FILES.caKey), ca.key, 0o600);
-    await writeAtomically(path(FILES.ca), ca.cert, 0o644);
+    await writeFileAtomically(path(FILES.caKey), ca.key, 0o600);
+    await writeFileAtomically(path(FILES.ca), ca.cert, 0o644);
     server = undefined;
   }
   if (
@@ -48,8 +49,8 @@ export async function loadOrCreateCertificates(
   ) {
     const issued = await createServerCert(ca, sans, now);
     server = { cert: issued.serverCertPem, key: issued.serverKeyPem };
-    await writeAtomically(path(FILES.key), server.key, 0o600);
-    await writeAtomically(path(FILES.cert), server.cert, 0o644);
+    await writeFileAtomically(path(FILES.key), server.key, 0o600);
+    await writeFileAtomically(path(FILES.cert), server.cert, 0o644);
   }
   return { caPem: ca.cert, serverCertPem: server.cert, serverKeyPem: server.key, caFile: path(FILES.ca) };
 }
@@ -112,9 +113,4 @@ function isValidAt(pem: string, when: Date): boolean {
 function coversAll(pem: string, sans: readonly string[]): boolean {
   const listed = (new X509Certificate(pem).subjectAltName ?? '').split(', ');
   return sans.every((name) => listed.includes(isIP(name) ? `IP Address:${name}` : `DNS:${name}`));
-}
-
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
-  await writeFile(`${path}.tmp`, text, { mode });
-  await rename(`${path}.tmp`, path);
 }

@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomically } from './files';
 
 /** `<dataDir>/connection.json`: how scripts, CI and the CLI find a running hub. */
 export interface ConnectionFile {
@@ -31,8 +32,7 @@ export class ConnectionFileError extends Error {
 export async function writeConnectionFile(dataDir: string, content: ConnectionFile): Promise<string> {
   const path = join(dataDir, CONNECTION_FILE_NAME);
   // It holds the owner key: readable by its user only; written atomically so readers never see half of it.
-  await writeFile(`${path}.tmp`, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomically(path, `${JSON.stringify(content, null, 2)}\n`, 0o600);
   return path;
 }
 

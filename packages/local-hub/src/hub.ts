@@ -18,12 +18,12 @@ import { DeviceSessions } from './mqtt/sessions';
 import { TelemetryCounter } from './mqtt/telemetry';
 import { MemoryBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
-import { HubStore } from './persistence/store';
 import { executeQuery } from './query';
 import { type DeviceRecord, DeviceRegistry } from './registry/devices';
 import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
+import { openHubState } from './state';
 
 export type { LocalHub, LocalHubDevice } from './local-hub';
 
@@ -58,7 +58,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       (config.dataDir ? new FileBackend(join(config.dataDir, 'state')) : new MemoryBackend());
     const store = closers.add(
       'store',
-      await HubStore.open(backend, { compactAfter: config.compactAfter }),
+      await openHubState(backend, { compactAfter: config.compactAfter }),
       (opened) => opened.close({ timeoutMs: timeLeft() }),
     );
 

@@ -1,4 +1,4 @@
-import type { HubStore } from '../persistence/store';
+import type { HubState } from '../state';
 import type { DeviceJobRecord, JobRecord } from './model';
 
 /**
@@ -8,18 +8,18 @@ import type { DeviceJobRecord, JobRecord } from './model';
 export class JobRepository {
   private readonly devices = new Map<string, Map<string, DeviceJobRecord>>();
 
-  constructor(private readonly store: HubStore) {
-    for (const record of store.values<DeviceJobRecord>('deviceJobs')) this.index(record);
+  constructor(private readonly store: HubState) {
+    for (const record of store.values('deviceJobs')) this.index(record);
   }
 
   get(jobId: string): JobRecord | undefined {
-    return this.store.get<JobRecord>('jobs', jobId);
+    return this.store.get('jobs', jobId);
   }
 
   /** Every job, oldest first (store order is not creation order once ids look like numbers). */
   list(): JobRecord[] {
     return this.store
-      .values<JobRecord>('jobs')
+      .values('jobs')
       .sort((a, b) => a.createdTime.localeCompare(b.createdTime) || a.jobId.localeCompare(b.jobId));
   }
 

@@ -1,7 +1,7 @@
 import { HubError } from '../errors';
 import type { MethodResult } from '../methods/invoker';
 import { MemoryBackend } from '../persistence/backend';
-import { HubStore } from '../persistence/store';
+import { type HubState, openHubState } from '../state';
 import type { DeviceJobRecord, JobRecord } from './model';
 import { JobRepository } from './repository';
 import { parseJobRequest } from './request';
@@ -45,8 +45,8 @@ const method = (jobId: string, extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-async function setup(count: number, options: { concurrency?: number; store?: HubStore } = {}) {
-  const store = options.store ?? (await HubStore.open(new MemoryBackend()));
+async function setup(count: number, options: { concurrency?: number; store?: HubState } = {}) {
+  const store = options.store ?? (await openHubState(new MemoryBackend()));
   const fake = fakeActions(count);
   const jobs = new JobService(new JobRepository(store), fake.actions, {
     concurrency: options.concurrency ?? 2,
@@ -256,7 +256,7 @@ describe('JobService', () => {
     { step: "a device's running record", writing: /"c":"deviceJobs"/ },
   ])('stopped while $step is being written: calls no device and leaves no timer', async ({ writing }) => {
     const backend = new HeldBackend();
-    const { jobs, calls } = await setup(3, { store: await HubStore.open(backend) });
+    const { jobs, calls } = await setup(3, { store: await openHubState(backend) });
     backend.hold = (lines) => writing.test(lines);
     void jobs.create(method('x'));
     await settle();
@@ -280,7 +280,7 @@ describe('JobService', () => {
   });
 
   it('after a crash: in-flight devices fail as HubStopped, the others resume within the original time limit', async () => {
-    const store = await HubStore.open(new MemoryBackend());
+    const store = await openHubState(new MemoryBackend());
     const job: JobRecord = {
       jobId: 'crashed',
       type: 'scheduleDeviceMethod',

@@ -2,14 +2,14 @@ import type { Client } from 'aedes';
 import pino from 'pino';
 import { ConnectionStates } from '../connections/presence';
 import { MemoryBackend } from '../persistence/backend';
-import { HubStore } from '../persistence/store';
+import { type HubState, openHubState } from '../state';
 import { DeviceSessions } from './sessions';
 import { DESIRED_FILTER, METHODS_FILTER } from './topics';
 
 const client = (clean = false) => ({ clean, close: (done: () => void) => done() }) as unknown as Client;
 
-async function setup(store?: HubStore) {
-  const s = store ?? (await HubStore.open(new MemoryBackend()));
+async function setup(store?: HubState) {
+  const s = store ?? (await openHubState(new MemoryBackend()));
   const ready: string[] = [];
   const sessions = new DeviceSessions(s, new ConnectionStates(), pino({ level: 'silent' }));
   sessions.onMethodsReady((id) => ready.push(id));

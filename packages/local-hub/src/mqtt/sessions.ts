@@ -1,11 +1,11 @@
 import type { Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { ConnectionStates, Presence } from '../connections/presence';
-import type { HubStore } from '../persistence/store';
+import type { HubState } from '../state';
 import { DESIRED_FILTER, METHODS_FILTER } from './topics';
 
 /** Persisted part of a device's MQTT session: the filters it subscribed to. */
-interface SessionRecord {
+export interface SessionRecord {
   filters: string[];
 }
 
@@ -20,7 +20,7 @@ export class DeviceSessions {
   private readonly waiters = new Set<{ deviceId: string; filter: string; resolve: () => void }>();
 
   constructor(
-    private readonly store: HubStore,
+    private readonly store: HubState,
     private readonly presence: ConnectionStates,
     private readonly logger: Logger,
   ) {}
@@ -105,7 +105,7 @@ export class DeviceSessions {
   }
 
   private filters(deviceId: string): string[] {
-    return this.store.get<SessionRecord>('sessions', deviceId)?.filters ?? [];
+    return this.store.get('sessions', deviceId)?.filters ?? [];
   }
 
   private persist(deviceId: string, filters: string[]): void {

@@ -1,5 +1,6 @@
-import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../files';
 import type { StorageBackend } from './backend';
 
 const SNAPSHOT = 'state.json';
@@ -31,17 +32,7 @@ export class FileBackend implements StorageBackend {
   }
 
   async compact(snapshot: string) {
-    const target = join(this.dir, SNAPSHOT);
-    const temporary = `${target}.tmp`;
-    const fh = await open(temporary, 'w');
-    try {
-      await fh.write(snapshot);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temporary, target);
-    await syncDirectory(this.dir);
+    await writeFileAtomically(join(this.dir, SNAPSHOT), snapshot);
     const journal = this.handle();
     await journal.truncate(0);
     await journal.sync();
@@ -64,15 +55,5 @@ async function readIfExists(path: string): Promise<string | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
-  }
-}
-
-/** Makes a rename durable (directory entries are data too). */
-async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -4,6 +4,12 @@ import type { StorageBackend } from './backend';
 /** The kinds of record the hub keeps. */
 export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs';
 
+/**
+ * The document type of each collection. The store itself only needs JSON; the domain names the types
+ * (see `state.ts`), so `get`/`put` are checked without the persistence layer knowing the domain.
+ */
+export type StoreSchema = Record<CollectionName, unknown>;
+
 // A snapshot written before a collection existed simply lacks it: it loads as empty.
 const COLLECTIONS: readonly CollectionName[] = ['devices', 'twins', 'sessions', 'jobs', 'deviceJobs'];
 const SNAPSHOT_FORMAT = 1;
@@ -30,7 +36,7 @@ export interface HubStoreOptions {
  * once; the promise of a write resolves when it is durable. Writes issued while one is in flight are
  * group-committed into the next single append (one fsync for many concurrent writes).
  */
-export class HubStore {
+export class HubStore<S extends StoreSchema = StoreSchema> {
   private readonly data = new Map<CollectionName, Map<string, unknown>>(
     COLLECTIONS.map((c) => [c, new Map()]),
   );
@@ -50,8 +56,11 @@ export class HubStore {
   }
 
   /** Loads the state (ignoring a torn last journal line) and compacts it, so the journal starts clean. */
-  static async open(backend: StorageBackend, options: HubStoreOptions = {}): Promise<HubStore> {
-    const store = new HubStore(backend, options);
+  static async open<S extends StoreSchema = StoreSchema>(
+    backend: StorageBackend,
+    options: HubStoreOptions = {},
+  ): Promise<HubStore<S>> {
+    const store = new HubStore<S>(backend, options);
     try {
       const { snapshot, journal } = await backend.load();
       if (snapshot !== undefined) store.restoreSnapshot(snapshot);
@@ -65,16 +74,17 @@ export class HubStore {
     return store;
   }
 
-  get<T>(collection: CollectionName, key: string): T | undefined {
-    return this.map(collection).get(key) as T | undefined;
+  get<C extends CollectionName>(collection: C, key: string): S[C] | undefined {
+    // Every value in a collection was put through `put` with this schema, or read back from it.
+    return this.map(collection).get(key) as S[C] | undefined;
   }
 
-  values<T>(collection: CollectionName): T[] {
-    return [...this.map(collection).values()] as T[];
+  values<C extends CollectionName>(collection: C): S[C][] {
+    return [...this.map(collection).values()] as S[C][];
   }
 
   /** Stores a JSON-serialisable value; resolves once durable. */
-  put(collection: CollectionName, key: string, value: unknown): Promise<void> {
+  put<C extends CollectionName>(collection: C, key: string, value: S[C]): Promise<void> {
     this.map(collection).set(key, value);
     return this.enqueue({ c: collection, k: key, v: value });
   }

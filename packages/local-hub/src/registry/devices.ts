@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HubError } from '../errors';
-import type { HubStore } from '../persistence/store';
+import type { HubState } from '../state';
 import { isValidDeviceId } from './device-id';
 
 export type DeviceStatus = 'enabled' | 'disabled';
@@ -41,13 +41,13 @@ export class DeviceRegistry {
   private readonly creating = new Set<string>();
 
   constructor(
-    private readonly store: HubStore,
+    private readonly store: HubState,
     private readonly lifecycle: DeviceLifecycle,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   get(deviceId: string): DeviceRecord | undefined {
-    return this.store.get<DeviceRecord>('devices', deviceId);
+    return this.store.get('devices', deviceId);
   }
 
   /** The device, or HubError DeviceNotFound. */
@@ -58,7 +58,7 @@ export class DeviceRegistry {
   }
 
   list(): DeviceRecord[] {
-    return this.store.values<DeviceRecord>('devices');
+    return this.store.values('devices');
   }
 
   /** Creates a device; keys are generated when absent. HubError DeviceAlreadyExists / ArgumentInvalid. */

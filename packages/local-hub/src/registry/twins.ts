@@ -1,5 +1,5 @@
 import { HubError } from '../errors';
-import type { HubStore } from '../persistence/store';
+import type { HubState } from '../state';
 import {
   applyTwinPatch,
   createTwin,
@@ -23,17 +23,17 @@ export interface ServiceTwinUpdate {
 /** Device twins, persisted in the store's `twins` collection; A's pure rules do the merging. */
 export class TwinRegistry {
   constructor(
-    private readonly store: HubStore,
+    private readonly store: HubState,
     private readonly onDesiredChange: DesiredChangeListener,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   get(deviceId: string): TwinRecord | undefined {
-    return this.store.get<TwinRecord>('twins', deviceId);
+    return this.store.get('twins', deviceId);
   }
 
   all(): TwinRecord[] {
-    return this.store.values<TwinRecord>('twins');
+    return this.store.values('twins');
   }
 
   async create(deviceId: string): Promise<void> {

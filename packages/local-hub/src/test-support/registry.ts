@@ -1,13 +1,13 @@
 import { MemoryBackend } from '../persistence/backend';
-import { HubStore } from '../persistence/store';
 import { type DeviceLifecycle, DeviceRegistry } from '../registry/devices';
 import { TwinRegistry } from '../registry/twins';
+import { openHubState } from '../state';
 
 /** Test fixture: a registry and twins over an in-memory store, with a fixed clock. */
 export const NOW = new Date('2026-01-01T00:00:00Z');
 
 export async function setup() {
-  const store = await HubStore.open(new MemoryBackend());
+  const store = await openHubState(new MemoryBackend());
   const desired: [string, unknown, number][] = [];
   const twins = new TwinRegistry(
     store,

@@ -1,0 +1,23 @@
+import type { DeviceJobRecord, JobRecord } from './jobs/model';
+import type { SessionRecord } from './mqtt/sessions';
+import type { StorageBackend } from './persistence/backend';
+import { HubStore, type HubStoreOptions } from './persistence/store';
+import type { DeviceRecord } from './registry/devices';
+import type { TwinRecord } from './twin';
+
+/** What each collection of the hub's state holds. */
+export interface HubCollections {
+  devices: DeviceRecord;
+  twins: TwinRecord;
+  sessions: SessionRecord;
+  jobs: JobRecord;
+  deviceJobs: DeviceJobRecord;
+}
+
+/** The hub's state: the store, typed by collection. */
+export type HubState = HubStore<HubCollections>;
+
+/** Loads the hub's state from `backend`. */
+export function openHubState(backend: StorageBackend, options: HubStoreOptions = {}): Promise<HubState> {
+  return HubStore.open<HubCollections>(backend, options);
+}
