@@ -113,4 +113,20 @@ describe('startLocalHub', () => {
     expect(await dial(hub.httpsPort)).toBe('ECONNREFUSED');
     expect(await dial(hub.mqttPort)).toBe('ECONNREFUSED');
   });
+
+  it('closes connections still in their TLS handshake (a reconnecting client cannot hold it open)', async () => {
+    const hub = await startLocalHub({
+      inMemory: true,
+      mqttPort: 0,
+      httpsPort: 0,
+      slowClientTimeoutMs: 600_000,
+    });
+    const socket = connect(hub.mqttPort, '127.0.0.1');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    await hub.close();
+    await closed;
+    expect(await dial(hub.mqttPort)).toBe('ECONNREFUSED');
+  });
 });

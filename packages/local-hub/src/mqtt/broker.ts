@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -108,6 +109,13 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       });
     },
   );
+  // Every connection, from its first byte: one still in its TLS handshake is not aedes' yet, and close()
+  // must end it too (a reconnecting client would otherwise keep a closed hub's socket open).
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   // Node emits handshake failures and timeouts here but leaves the socket open: a client that never
   // starts TLS would hold it for ever.
   server.on('tlsClientError', (err, socket) => {
@@ -127,6 +135,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     close: async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
       await serverClosed;
     },
   };
