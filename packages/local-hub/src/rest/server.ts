@@ -7,14 +7,9 @@ import { HubError } from '../errors';
 import { readJsonBody } from './body';
 import { clientErrorResponse } from './client-error';
 import { sendHubError, toHubError } from './errors';
-import type { RestContext, RestRequest, RestResponse } from './handlers/context';
-import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
-import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
-import { invokeMethod } from './handlers/methods';
-import { queryTwins } from './handlers/query';
-import { getTwin, patchTwin, putTwin } from './handlers/twins';
+import type { RestContext, RestResponse } from './handlers/context';
 import { requestUrl } from './request-url';
-import { matchRoute, type RouteName } from './router';
+import { matchRoute } from './router';
 
 export interface RestServerOptions {
   hostName: string;
@@ -32,26 +27,6 @@ export interface RestServer {
   port: number;
   close(): Promise<void>;
 }
-
-type Handler = (ctx: RestContext, request: RestRequest) => RestResponse | Promise<RestResponse>;
-
-const HANDLERS: Record<RouteName, Handler> = {
-  health: () => ({ status: 200, body: { status: 'ok' } }),
-  putDevice,
-  getDevice,
-  deleteDevice,
-  listDevices,
-  bulkDevices,
-  getTwin,
-  patchTwin,
-  putTwin,
-  invokeMethod,
-  query: queryTwins,
-  putJob,
-  getJob,
-  cancelJob,
-  queryJobs,
-};
 
 // azure-iothub keeps sockets alive with no idle timeout of its own; Node's 5 s default would make a call
 // after a pause fail with "socket hang up". Node (>= 18) starts headersTimeout and requestTimeout at the
@@ -127,11 +102,12 @@ async function handle(options: RestServerOptions, req: IncomingMessage, res: Ser
   const log = options.logger.child({ method: req.method, path: req.url?.split('?')[0] });
   try {
     const url = requestUrl(req.url);
-    const route = matchRoute(req.method ?? '', url.pathname);
-    if (route.kind === 'not-found') throw new HubError('NotFound', `No route for ${url.pathname}.`);
-    if (route.kind === 'method-not-allowed') {
+    const match = matchRoute(req.method ?? '', url.pathname);
+    if (match.kind === 'not-found') throw new HubError('NotFound', `No route for ${url.pathname}.`);
+    if (match.kind === 'method-not-allowed') {
       throw new HubError('MethodNotAllowed', `${req.method} is not supported on ${url.pathname}.`);
     }
+    const { route, params } = match;
     if (route.permissions.length > 0) {
       authorizeServiceRequest(req.headers.authorization, route.permissions, {
         hostName: options.hostName,
@@ -143,9 +119,8 @@ async function handle(options: RestServerOptions, req: IncomingMessage, res: Ser
       }
     }
     const body = await readJsonBody(req);
-    const response = await HANDLERS[route.name](options.context, {
-      deviceId: route.deviceId,
-      jobId: route.jobId,
+    const response = await route.handler(options.context, {
+      params,
       body,
       headers: req.headers,
       query: url.searchParams,

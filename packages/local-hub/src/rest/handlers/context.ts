@@ -14,10 +14,9 @@ export interface RestContext {
   jobs: JobService;
 }
 
-/** A parsed request as handlers see it. */
-export interface RestRequest {
-  deviceId: string | undefined;
-  jobId: string | undefined;
+/** A parsed request as handlers see it; `params` has exactly the placeholders of the route's path. */
+export interface RestRequest<ParamName extends string = never> {
+  params: Readonly<Record<ParamName, string>>;
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
   query: URLSearchParams;
@@ -32,13 +31,8 @@ export interface RestResponse {
   headers?: Record<string, string>;
 }
 
-export function header(request: RestRequest, name: string): string | undefined {
+/** A request header's (first) value; `name` is lower case, as Node gives header names. */
+export function header(request: Pick<RestRequest, 'headers'>, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Handlers of routes with `{id}` get it; a missing one is a router bug, not user input. */
-export function deviceIdOf(request: RestRequest): string {
-  if (request.deviceId === undefined) throw new Error('route without a device id');
-  return request.deviceId;
 }

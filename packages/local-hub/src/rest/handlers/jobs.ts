@@ -6,19 +6,19 @@ import { header, type RestContext, type RestRequest, type RestResponse } from '.
 import { pageSize } from './query';
 
 /** PUT /jobs/v2/{id}: schedules a method or twin-update job (what JobClient.schedule* sends). */
-export async function putJob(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
-  const job = await ctx.jobs.create(parseJobRequest(jobIdOf(request), request.body));
+export async function putJob(ctx: RestContext, request: RestRequest<'jobId'>): Promise<RestResponse> {
+  const job = await ctx.jobs.create(parseJobRequest(request.params.jobId, request.body));
   return { status: 200, body: job };
 }
 
 /** GET /jobs/v2/{id}: the job with its live deviceJobStatistics. */
-export function getJob(ctx: RestContext, request: RestRequest): RestResponse {
-  return { status: 200, body: ctx.jobs.get(jobIdOf(request)) };
+export function getJob(ctx: RestContext, request: RestRequest<'jobId'>): RestResponse {
+  return { status: 200, body: ctx.jobs.get(request.params.jobId) };
 }
 
 /** POST /jobs/v2/{id}/cancel: devices not yet started are not run; the job is `cancelled`. */
-export async function cancelJob(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
-  return { status: 200, body: await ctx.jobs.cancel(jobIdOf(request)) };
+export async function cancelJob(ctx: RestContext, request: RestRequest<'jobId'>): Promise<RestResponse> {
+  return { status: 200, body: await ctx.jobs.cancel(request.params.jobId) };
 }
 
 /**
@@ -48,11 +48,6 @@ export function queryJobs(ctx: RestContext, request: RestRequest): RestResponse 
     if (err instanceof QueryContinuationError) throw new HubError('ArgumentInvalid', err.message);
     throw err;
   }
-}
-
-function jobIdOf(request: RestRequest): string {
-  if (request.jobId === undefined) throw new Error('route without a job id');
-  return request.jobId;
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], name: string): T | undefined {
