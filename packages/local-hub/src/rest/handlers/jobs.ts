@@ -1,7 +1,7 @@
 import { HubError } from '../../errors';
 import { JOB_STATUSES, JOB_TYPES, type JobStatus, type JobType } from '../../jobs/model';
 import { parseJobRequest } from '../../jobs/request';
-import { pageResults, QueryContinuationError } from '../../query';
+import { pageResults } from '../../query';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { pageSize } from './query';
 
@@ -30,24 +30,19 @@ export function queryJobs(ctx: RestContext, request: RestRequest): RestResponse 
   const status = oneOf<JobStatus>(request.query.get('jobStatus'), JOB_STATUSES, 'jobStatus');
   const jobs = ctx.jobs.list({ ...(type ? { type } : {}), ...(status ? { status } : {}) });
   const continuationToken = header(request, 'x-ms-continuation') || undefined;
-  try {
-    // The token is bound to the filter, as a twin query's token is bound to its text.
-    const page = pageResults(jobs, `jobs?type=${type ?? ''}&status=${status ?? ''}`, {
-      maxItemCount: pageSize(header(request, 'x-ms-max-item-count')),
-      ...(continuationToken ? { continuationToken } : {}),
-    });
-    return {
-      status: 200,
-      body: page.items,
-      headers: {
-        'x-ms-item-type': 'jobResponse',
-        ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
-      },
-    };
-  } catch (err) {
-    if (err instanceof QueryContinuationError) throw new HubError('ArgumentInvalid', err.message);
-    throw err;
-  }
+  // The token is bound to the filter, as a twin query's token is bound to its text.
+  const page = pageResults(jobs, `jobs?type=${type ?? ''}&status=${status ?? ''}`, {
+    maxItemCount: pageSize(header(request, 'x-ms-max-item-count')),
+    ...(continuationToken ? { continuationToken } : {}),
+  });
+  return {
+    status: 200,
+    body: page.items,
+    headers: {
+      'x-ms-item-type': 'jobResponse',
+      ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
+    },
+  };
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], name: string): T | undefined {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HubError } from '../../errors';
-import { executeQuery, pageResults, parseQuery, QueryContinuationError, QuerySyntaxError } from '../../query';
+import { executeQuery, pageResults, parseQuery } from '../../query';
 import { QuerySnapshots } from '../../query/snapshots';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { serviceTwinDocuments } from './twins';
@@ -21,36 +21,29 @@ export function queryTwins(ctx: RestContext, request: RestRequest): RestResponse
   const { query: text } = parseBody(queryBody, request.body);
   const maxItemCount = pageSize(header(request, 'x-ms-max-item-count'));
   const continuationToken = header(request, 'x-ms-continuation') || undefined;
-  try {
-    const query = parseQuery(text);
-    const snapshots = snapshotsOf(ctx);
-    const remembered = continuationToken ? snapshots.get(text) : undefined;
-    const results =
-      remembered ??
-      executeQuery(
-        query,
-        query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : serviceTwinDocuments(ctx),
-      );
-    const page = pageResults(results, text, {
-      maxItemCount,
-      ...(continuationToken ? { continuationToken } : {}),
-    });
-    // Later pages of this run are served from these results (see QuerySnapshots).
-    if (page.continuationToken && remembered === undefined) snapshots.set(text, results);
-    return {
-      status: 200,
-      body: page.items,
-      headers: {
-        'x-ms-item-type': query.collection === 'devices.jobs' ? 'deviceJob' : 'JSON',
-        ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
-      },
-    };
-  } catch (err) {
-    if (err instanceof QuerySyntaxError || err instanceof QueryContinuationError) {
-      throw new HubError('ArgumentInvalid', err.message);
-    }
-    throw err;
-  }
+  const query = parseQuery(text);
+  const snapshots = snapshotsOf(ctx);
+  const remembered = continuationToken ? snapshots.get(text) : undefined;
+  const results =
+    remembered ??
+    executeQuery(
+      query,
+      query.collection === 'devices.jobs' ? ctx.jobs.deviceJobRows() : serviceTwinDocuments(ctx),
+    );
+  const page = pageResults(results, text, {
+    maxItemCount,
+    ...(continuationToken ? { continuationToken } : {}),
+  });
+  // Later pages of this run are served from these results (see QuerySnapshots).
+  if (page.continuationToken && remembered === undefined) snapshots.set(text, results);
+  return {
+    status: 200,
+    body: page.items,
+    headers: {
+      'x-ms-item-type': query.collection === 'devices.jobs' ? 'deviceJob' : 'JSON',
+      ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
+    },
+  };
 }
 
 const snapshotsByHub = new WeakMap<RestContext, QuerySnapshots>();
