@@ -1,5 +1,5 @@
 import type { Permission } from '../auth/policies';
-import type { RestContext, RestRequest, RestResponse } from './handlers/context';
+import type { HandlerContext, RestRequest, RestResponse } from './handlers/context';
 
 /** The HTTP methods routes are declared with. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -11,7 +11,7 @@ export type PathParamNames<Path extends string> = Path extends `${string}{${infe
 
 /** Serves one route; `request.params` holds the placeholders of its path, percent-decoded. */
 export type RouteHandler<ParamName extends string = never> = (
-  ctx: RestContext,
+  ctx: HandlerContext,
   request: RestRequest<ParamName>,
 ) => RestResponse | Promise<RestResponse>;
 

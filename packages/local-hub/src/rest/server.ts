@@ -5,10 +5,11 @@ import type { PolicyName } from '../auth/policies';
 import { authorizeServiceRequest } from '../auth/service-auth';
 import { toHubError } from '../error-translation';
 import { HubError } from '../errors';
+import { QuerySnapshots } from '../query/snapshots';
 import { readJsonBody } from './body';
 import { clientErrorResponse } from './client-error';
 import { sendHubError } from './errors';
-import type { RestContext, RestResponse } from './handlers/context';
+import type { HandlerContext, RestContext, RestResponse } from './handlers/context';
 import { requestUrl } from './request-url';
 import { matchRoute } from './router';
 
@@ -18,6 +19,7 @@ export interface RestServerOptions {
   port: number;
   tls: { cert: string; key: string };
   policyKeys: Readonly<Record<PolicyName, string>>;
+  /** The hub's services; the server adds the state its handlers share (see HandlerContext). */
   context: RestContext;
   /** Longest a client may take for its TLS handshake, or to send a request once connected or started. */
   slowClientTimeoutMs: number;
@@ -38,6 +40,8 @@ const KEEP_ALIVE_MS = 10 * 60_000;
 /** The service-facing HTTPS API: IoT Hub's registry, twin, method and query routes. */
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const { logger, slowClientTimeoutMs: slowMs } = options;
+  // State the handlers share lives as long as this server: one hub, one set of remembered query runs.
+  const context: HandlerContext = { ...options.context, querySnapshots: new QuerySnapshots() };
   const server: Server = createServer(
     {
       cert: options.tls.cert,
@@ -51,7 +55,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       connectionsCheckingInterval: Math.min(1_000, slowMs),
     },
     (req, res) => {
-      handle(options, req, res).catch((err: unknown) => {
+      handle(options, context, req, res).catch((err: unknown) => {
         logger.error({ err }, 'request handling failed');
         res.destroy();
       });
@@ -99,7 +103,12 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   };
 }
 
-async function handle(options: RestServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  options: RestServerOptions,
+  context: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const log = options.logger.child({ method: req.method, path: req.url?.split('?')[0] });
   try {
     const url = requestUrl(req.url);
@@ -120,7 +129,7 @@ async function handle(options: RestServerOptions, req: IncomingMessage, res: Ser
       }
     }
     const body = await readJsonBody(req);
-    const response = await route.handler(options.context, {
+    const response = await route.handler(context, {
       params,
       body,
       headers: req.headers,

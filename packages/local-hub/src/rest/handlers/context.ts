@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { JobService } from '../../jobs/service';
 import type { MethodInvoker } from '../../methods/invoker';
 import type { DeviceSessions } from '../../mqtt/sessions';
+import type { QuerySnapshots } from '../../query/snapshots';
 import type { DeviceRegistry } from '../../registry/devices';
 import type { TwinRegistry } from '../../registry/twins';
 
@@ -12,6 +13,12 @@ export interface RestContext {
   sessions: DeviceSessions;
   invoker: MethodInvoker;
   jobs: JobService;
+}
+
+/** What handlers work on: the hub's services, and the state the REST server keeps for them. */
+export interface HandlerContext extends RestContext {
+  /** Recent query runs, so that the later pages of a run are served from its first page's results. */
+  querySnapshots: QuerySnapshots;
 }
 
 /** A parsed request as handlers see it; `params` has exactly the placeholders of the route's path. */

@@ -2,8 +2,8 @@ import { HubError } from '../../errors';
 import { JOB_STATUSES, JOB_TYPES, type JobStatus, type JobType } from '../../jobs/model';
 import { parseJobRequest } from '../../jobs/request';
 import { pageResults } from '../../query';
-import { header, type RestContext, type RestRequest, type RestResponse } from './context';
-import { pageSize } from './query';
+import type { RestContext, RestRequest, RestResponse } from './context';
+import { pageRequestOf, pageResponse } from './paging';
 
 /** PUT /jobs/v2/{id}: schedules a method or twin-update job (what JobClient.schedule* sends). */
 export async function putJob(ctx: RestContext, request: RestRequest<'jobId'>): Promise<RestResponse> {
@@ -29,20 +29,9 @@ export function queryJobs(ctx: RestContext, request: RestRequest): RestResponse 
   const type = oneOf<JobType>(request.query.get('jobType'), JOB_TYPES, 'jobType');
   const status = oneOf<JobStatus>(request.query.get('jobStatus'), JOB_STATUSES, 'jobStatus');
   const jobs = ctx.jobs.list({ ...(type ? { type } : {}), ...(status ? { status } : {}) });
-  const continuationToken = header(request, 'x-ms-continuation') || undefined;
   // The token is bound to the filter, as a twin query's token is bound to its text.
-  const page = pageResults(jobs, `jobs?type=${type ?? ''}&status=${status ?? ''}`, {
-    maxItemCount: pageSize(header(request, 'x-ms-max-item-count')),
-    ...(continuationToken ? { continuationToken } : {}),
-  });
-  return {
-    status: 200,
-    body: page.items,
-    headers: {
-      'x-ms-item-type': 'jobResponse',
-      ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
-    },
-  };
+  const filter = `jobs?type=${type ?? ''}&status=${status ?? ''}`;
+  return pageResponse(pageResults(jobs, filter, pageRequestOf(request)), 'jobResponse');
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], name: string): T | undefined {
