@@ -45,6 +45,32 @@ describe('twin queries and REST robustness', () => {
     ]);
   });
 
+  it.each([
+    ['0', 7],
+    ['-3', 7],
+    ['abc', 7],
+    ['2.9', 2],
+    ['100000', 7],
+  ])(
+    'takes x-ms-max-item-count %j as IoT Hub does, as a page of %i rather than an error',
+    async (count, size) => {
+      const res = await rawRequest(t.hub, 'POST', '/devices/query?api-version=2021-04-12', {
+        body: JSON.stringify({ query: "SELECT deviceId FROM devices WHERE STARTSWITH(deviceId, 'q-')" }),
+        headers: { 'x-ms-max-item-count': count },
+      });
+      expect(res.status).toBe(200);
+      expect(res.json).toHaveLength(size);
+    },
+  );
+
+  it('pages job queries by the same rule', async () => {
+    const res = await rawRequest(t.hub, 'GET', '/jobs/v2/query?api-version=2021-04-12', {
+      headers: { 'x-ms-max-item-count': 'abc' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-ms-item-type']).toBe('jobResponse');
+  });
+
   it('answers a syntax error with 400 naming the position', async () => {
     const query = t.service.registry.createQuery('SELECT * FORM devices');
     await expect(query.next()).rejects.toMatchObject({

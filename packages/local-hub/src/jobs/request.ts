@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { throwAsHubError } from '../error-translation';
 import { HubError } from '../errors';
 import { type MethodRequest, parseMethodRequest } from '../methods/request';
 import { parseQuery, type Query, QuerySyntaxError } from '../query';
 import { isValidDeviceId } from '../registry/device-id';
-import { type JsonObject, TwinPatchError, validateTwinPatch } from '../twin';
+import { type JsonObject, validateTwinPatch } from '../twin';
 import type { JobType } from './model';
 
 /** IoT Hub's default when a job names no maxExecutionTimeInSeconds (the SDK's own default too). */
@@ -52,12 +53,7 @@ export function checkJobId(jobId: string): void {
 export function parseJobRequest(jobId: string, input: unknown): NewJob {
   checkJobId(jobId);
   const result = body.safeParse(input);
-  if (!result.success) {
-    throw new HubError(
-      'ArgumentInvalid',
-      `Invalid job: ${z.prettifyError(result.error).replace(/\n/g, ' ')}`,
-    );
-  }
+  if (!result.success) throwAsHubError(result.error, 'job');
   const request = result.data;
   if (request.jobId !== undefined && String(request.jobId) !== jobId) {
     throw new HubError('ArgumentInvalid', 'The jobId in the body does not match the one in the URL.');
@@ -91,11 +87,19 @@ export function parseCondition(condition: string): Query {
   try {
     return parseQuery(`${PREFIX}${condition})`);
   } catch (err) {
-    if (!(err instanceof QuerySyntaxError)) throw err;
-    const position = Math.min(Math.max(err.position - PREFIX.length, 0), condition.length);
-    const message = err.message.replace(`at position ${err.position}`, `at position ${position}`);
-    throw new HubError('ArgumentInvalid', `Invalid queryCondition: ${message}`);
+    throwAsHubError(
+      err instanceof QuerySyntaxError ? withinCondition(err, condition) : err,
+      'queryCondition',
+    );
   }
+}
+
+/** The syntax error with its position counted from the start of the condition, not of the query. */
+function withinCondition(err: QuerySyntaxError, condition: string): QuerySyntaxError {
+  const position = Math.min(Math.max(err.position - PREFIX.length, 0), condition.length);
+  const marker = ` at position ${err.position}`;
+  const at = err.message.indexOf(marker);
+  return new QuerySyntaxError(err.message.slice(0, at), position, err.message.slice(at + marker.length));
 }
 
 function parseTwinUpdate(input: unknown): JsonObject {
@@ -115,7 +119,6 @@ function parseTwinUpdate(input: unknown): JsonObject {
         : { properties: { desired: validateTwinPatch(properties.desired, 'desired') } }),
     };
   } catch (err) {
-    if (err instanceof TwinPatchError) throw new HubError('ArgumentInvalid', err.message);
-    throw err;
+    throwAsHubError(err);
   }
 }

@@ -1,6 +1,6 @@
 import type { Client } from 'aedes';
 import type { Logger } from 'pino';
-import { HubError } from '../errors';
+import { toHubError } from '../error-translation';
 
 /**
  * Sends a QoS 0 packet to this one client. Hub replies never go through the broker: every device subscribes
@@ -14,8 +14,7 @@ export function sendToClient(client: Client, topic: string, payload: string | Bu
 
 /** The twin error body the device SDK recognises (`errorCode`), with IoT Hub's numeric code. */
 export function twinErrorBody(err: unknown): { status: number; body: string } {
-  const hubError =
-    err instanceof HubError ? err : new HubError('ServerError', 'The hub could not process the request.');
+  const hubError = toHubError(err);
   return {
     status: hubError.status,
     body: JSON.stringify({ errorCode: hubError.code, message: hubError.message }),

@@ -4,7 +4,7 @@ import { QueryContinuationError } from './errors';
 
 /**
  * Page size without `x-ms-max-item-count`, and the largest honoured. (azure-iothub's `createQuery` JSDoc
- * claims 1000 and 10000; the hub's REST handler and these values keep to the smaller 100 and 1000.)
+ * claims 1000 and 10000; the hub keeps to the smaller 100 and 1000.)
  */
 export const PAGE_SIZE = { default: 100, max: 1000 } as const;
 
@@ -30,7 +30,13 @@ export function pageResults(
   return end < results.length ? { items, continuationToken: tokenFor(end, queryText) } : { items };
 }
 
-/** Missing or non-positive sizes fall back to the default and big ones are capped, rather than failing. */
+/**
+ * The one page-size rule, for twin and job queries alike: a missing, non-numeric or non-positive size
+ * falls back to the default, a fraction is rounded down and a big one capped, rather than failing. This
+ * is IoT Hub's documented behaviour for `x-ms-max-item-count`: "The service may use a different value if
+ * the value specified is not acceptable" (REST API reference, Query - Get Twins, api-version 2021-04-12,
+ * https://learn.microsoft.com/rest/api/iothub/service/query/get-twins).
+ */
 function pageSize(requested: number | undefined): number {
   if (requested === undefined || Number.isNaN(requested) || requested < 1) return PAGE_SIZE.default;
   return Math.min(Math.floor(requested), PAGE_SIZE.max);

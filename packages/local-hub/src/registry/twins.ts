@@ -1,3 +1,4 @@
+import { throwAsHubError } from '../error-translation';
 import { HubError } from '../errors';
 import type { HubState } from '../state';
 import {
@@ -5,7 +6,6 @@ import {
   createTwin,
   type JsonObject,
   replaceTwinSection,
-  TwinPatchError,
   type TwinRecord,
   validateTwinPatch,
 } from '../twin';
@@ -133,7 +133,6 @@ function asHubError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof TwinPatchError) throw new HubError('ArgumentInvalid', err.message);
-    throw err;
+    throwAsHubError(err);
   }
 }

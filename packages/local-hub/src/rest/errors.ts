@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { HubError } from '../errors';
+import type { HubError } from '../errors';
 
 /**
  * Writes an error in IoT Hub's format: `{"Message":"ErrorCode:<Name>;<text>","ExceptionMessage":…}` and
@@ -26,11 +26,4 @@ export function hubErrorBody(error: HubError, now: Date = new Date()): string {
     Message: `ErrorCode:${error.errorName};${error.message.replace(/;/g, ',')}`,
     ExceptionMessage: `Tracking ID:${randomUUID().replace(/-/g, '')}-G:0-TimeStamp:${now.toISOString()}`,
   });
-}
-
-/** Anything thrown that is not a HubError is a bug on our side: a 500 that reveals nothing. */
-export function toHubError(err: unknown): HubError {
-  return err instanceof HubError
-    ? err
-    : new HubError('ServerError', 'The hub failed to process the request.');
 }

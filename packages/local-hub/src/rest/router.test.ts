@@ -1,30 +1,34 @@
 import { matchRoute } from './router';
 
+// Each case names the table row by its path template, and the decoded parameters it captures.
 describe('matchRoute', () => {
   it.each([
-    ['GET', '/health', 'health', undefined],
-    ['GET', '/devices', 'listDevices', undefined],
-    ['POST', '/devices', 'bulkDevices', undefined],
-    ['POST', '/devices/query', 'query', undefined],
-    ['PUT', '/devices/a%23b', 'putDevice', 'a#b'],
-    ['GET', '/devices/d', 'getDevice', 'd'],
-    ['DELETE', '/devices/d', 'deleteDevice', 'd'],
-    ['GET', '/twins/d', 'getTwin', 'd'],
-    ['PATCH', '/twins/d', 'patchTwin', 'd'],
-    ['PUT', '/twins/d', 'putTwin', 'd'],
-    ['POST', '/twins/d/methods', 'invokeMethod', 'd'],
-  ])('%s %s → %s', (method, path, name, deviceId) => {
-    expect(matchRoute(method, path)).toMatchObject({ kind: 'route', name, deviceId });
+    ['GET', '/health', '/health', {}],
+    ['GET', '/devices', '/devices', {}],
+    ['POST', '/devices', '/devices', {}],
+    ['POST', '/devices/query', '/devices/query', {}],
+    ['PUT', '/devices/a%23b', '/devices/{deviceId}', { deviceId: 'a#b' }],
+    ['GET', '/devices/d', '/devices/{deviceId}', { deviceId: 'd' }],
+    ['DELETE', '/devices/d', '/devices/{deviceId}', { deviceId: 'd' }],
+    ['GET', '/twins/d', '/twins/{deviceId}', { deviceId: 'd' }],
+    ['PATCH', '/twins/d', '/twins/{deviceId}', { deviceId: 'd' }],
+    ['PUT', '/twins/d', '/twins/{deviceId}', { deviceId: 'd' }],
+    ['POST', '/twins/d/methods', '/twins/{deviceId}/methods', { deviceId: 'd' }],
+  ])('%s %s → %s', (method, path, template, params) => {
+    expect(matchRoute(method, path)).toMatchObject({ kind: 'route', route: { method, path: template } });
+    expect(matchRoute(method, path)).toMatchObject({ params });
   });
 
   it.each([
-    ['PUT', '/jobs/v2/j%231', 'putJob', 'j#1'],
-    ['GET', '/jobs/v2/j1', 'getJob', 'j1'],
-    ['POST', '/jobs/v2/j1/cancel', 'cancelJob', 'j1'],
-    ['GET', '/jobs/v2/query', 'queryJobs', undefined],
-  ])('%s %s → %s with job id %s', (method, path, name, jobId) => {
-    expect(matchRoute(method, path)).toMatchObject({ kind: 'route', name, jobId, deviceId: undefined });
-    expect(matchRoute(method, path)).toMatchObject({ permissions: ['ServiceConnect'] });
+    ['PUT', '/jobs/v2/j%231', '/jobs/v2/{jobId}', { jobId: 'j#1' }],
+    ['GET', '/jobs/v2/j1', '/jobs/v2/{jobId}', { jobId: 'j1' }],
+    ['POST', '/jobs/v2/j1/cancel', '/jobs/v2/{jobId}/cancel', { jobId: 'j1' }],
+    ['GET', '/jobs/v2/query', '/jobs/v2/query', {}],
+  ])('%s %s → %s with %o', (method, path, template, params) => {
+    const match = matchRoute(method, path);
+    expect(match).toMatchObject({ kind: 'route', route: { method, path: template } });
+    expect(match.kind === 'route' && match.params).toEqual(params);
+    expect(match).toMatchObject({ route: { permissions: ['ServiceConnect'] } });
   });
 
   it('tells unknown paths from unsupported methods', () => {
@@ -35,7 +39,21 @@ describe('matchRoute', () => {
   });
 
   it('requires ServiceConnect for methods, so registry-only policies cannot invoke them', () => {
-    expect(matchRoute('POST', '/twins/d/methods')).toMatchObject({ permissions: ['ServiceConnect'] });
-    expect(matchRoute('GET', '/health')).toMatchObject({ permissions: [] });
+    expect(matchRoute('POST', '/twins/d/methods')).toMatchObject({
+      route: { permissions: ['ServiceConnect'] },
+    });
+    expect(matchRoute('GET', '/health')).toMatchObject({ route: { permissions: [] } });
+  });
+
+  it('answers only the paths declared with a trailing slash with one', () => {
+    expect(matchRoute('GET', '/devices/')).toMatchObject({ kind: 'route', route: { path: '/devices' } });
+    expect(matchRoute('POST', '/twins/d/methods/')).toMatchObject({ params: { deviceId: 'd' } });
+    expect(matchRoute('GET', '/devices/d/')).toEqual({ kind: 'not-found' });
+    expect(matchRoute('GET', '/health/')).toEqual({ kind: 'not-found' });
+  });
+
+  it('serves the first matching row, so a literal path shadows a placeholder only for its own method', () => {
+    expect(matchRoute('GET', '/devices/query')).toMatchObject({ params: { deviceId: 'query' } });
+    expect(matchRoute('PUT', '/jobs/v2/query')).toMatchObject({ params: { jobId: 'query' } });
   });
 });

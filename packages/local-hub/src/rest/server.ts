@@ -3,18 +3,15 @@ import { createServer, type Server } from 'node:https';
 import type { Logger } from 'pino';
 import type { PolicyName } from '../auth/policies';
 import { authorizeServiceRequest } from '../auth/service-auth';
+import { toHubError } from '../error-translation';
 import { HubError } from '../errors';
+import { QuerySnapshots } from '../query/snapshots';
 import { readJsonBody } from './body';
 import { clientErrorResponse } from './client-error';
-import { sendHubError, toHubError } from './errors';
-import type { RestContext, RestRequest, RestResponse } from './handlers/context';
-import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
-import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
-import { invokeMethod } from './handlers/methods';
-import { queryTwins } from './handlers/query';
-import { getTwin, patchTwin, putTwin } from './handlers/twins';
+import { sendHubError } from './errors';
+import type { HandlerContext, RestContext, RestResponse } from './handlers/context';
 import { requestUrl } from './request-url';
-import { matchRoute, type RouteName } from './router';
+import { matchRoute } from './router';
 
 export interface RestServerOptions {
   hostName: string;
@@ -22,6 +19,7 @@ export interface RestServerOptions {
   port: number;
   tls: { cert: string; key: string };
   policyKeys: Readonly<Record<PolicyName, string>>;
+  /** The hub's services; the server adds the state its handlers share (see HandlerContext). */
   context: RestContext;
   /** Longest a client may take for its TLS handshake, or to send a request once connected or started. */
   slowClientTimeoutMs: number;
@@ -33,26 +31,6 @@ export interface RestServer {
   close(): Promise<void>;
 }
 
-type Handler = (ctx: RestContext, request: RestRequest) => RestResponse | Promise<RestResponse>;
-
-const HANDLERS: Record<RouteName, Handler> = {
-  health: () => ({ status: 200, body: { status: 'ok' } }),
-  putDevice,
-  getDevice,
-  deleteDevice,
-  listDevices,
-  bulkDevices,
-  getTwin,
-  patchTwin,
-  putTwin,
-  invokeMethod,
-  query: queryTwins,
-  putJob,
-  getJob,
-  cancelJob,
-  queryJobs,
-};
-
 // azure-iothub keeps sockets alive with no idle timeout of its own; Node's 5 s default would make a call
 // after a pause fail with "socket hang up". Node (>= 18) starts headersTimeout and requestTimeout at the
 // first byte of a request and stops them once it is received, so neither counts keep-alive idle time nor
@@ -62,6 +40,8 @@ const KEEP_ALIVE_MS = 10 * 60_000;
 /** The service-facing HTTPS API: IoT Hub's registry, twin, method and query routes. */
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const { logger, slowClientTimeoutMs: slowMs } = options;
+  // State the handlers share lives as long as this server: one hub, one set of remembered query runs.
+  const context: HandlerContext = { ...options.context, querySnapshots: new QuerySnapshots() };
   const server: Server = createServer(
     {
       cert: options.tls.cert,
@@ -75,7 +55,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       connectionsCheckingInterval: Math.min(1_000, slowMs),
     },
     (req, res) => {
-      handle(options, req, res).catch((err: unknown) => {
+      handle(options, context, req, res).catch((err: unknown) => {
         logger.error({ err }, 'request handling failed');
         res.destroy();
       });
@@ -123,15 +103,21 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   };
 }
 
-async function handle(options: RestServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  options: RestServerOptions,
+  context: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const log = options.logger.child({ method: req.method, path: req.url?.split('?')[0] });
   try {
     const url = requestUrl(req.url);
-    const route = matchRoute(req.method ?? '', url.pathname);
-    if (route.kind === 'not-found') throw new HubError('NotFound', `No route for ${url.pathname}.`);
-    if (route.kind === 'method-not-allowed') {
+    const match = matchRoute(req.method ?? '', url.pathname);
+    if (match.kind === 'not-found') throw new HubError('NotFound', `No route for ${url.pathname}.`);
+    if (match.kind === 'method-not-allowed') {
       throw new HubError('MethodNotAllowed', `${req.method} is not supported on ${url.pathname}.`);
     }
+    const { route, params } = match;
     if (route.permissions.length > 0) {
       authorizeServiceRequest(req.headers.authorization, route.permissions, {
         hostName: options.hostName,
@@ -143,9 +129,8 @@ async function handle(options: RestServerOptions, req: IncomingMessage, res: Ser
       }
     }
     const body = await readJsonBody(req);
-    const response = await HANDLERS[route.name](options.context, {
-      deviceId: route.deviceId,
-      jobId: route.jobId,
+    const response = await route.handler(context, {
+      params,
       body,
       headers: req.headers,
       query: url.searchParams,

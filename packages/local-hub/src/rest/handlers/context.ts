@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { JobService } from '../../jobs/service';
 import type { MethodInvoker } from '../../methods/invoker';
 import type { DeviceSessions } from '../../mqtt/sessions';
+import type { QuerySnapshots } from '../../query/snapshots';
 import type { DeviceRegistry } from '../../registry/devices';
 import type { ServiceTwinViews } from '../../registry/twin-views';
 import type { TwinRegistry } from '../../registry/twins';
@@ -16,10 +17,15 @@ export interface RestContext {
   jobs: JobService;
 }
 
-/** A parsed request as handlers see it. */
-export interface RestRequest {
-  deviceId: string | undefined;
-  jobId: string | undefined;
+/** What handlers work on: the hub's services, and the state the REST server keeps for them. */
+export interface HandlerContext extends RestContext {
+  /** Recent query runs, so that the later pages of a run are served from its first page's results. */
+  querySnapshots: QuerySnapshots;
+}
+
+/** A parsed request as handlers see it; `params` has exactly the placeholders of the route's path. */
+export interface RestRequest<ParamName extends string = never> {
+  params: Readonly<Record<ParamName, string>>;
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
   query: URLSearchParams;
@@ -34,13 +40,8 @@ export interface RestResponse {
   headers?: Record<string, string>;
 }
 
-export function header(request: RestRequest, name: string): string | undefined {
+/** A request header's (first) value; `name` is lower case, as Node gives header names. */
+export function header(request: Pick<RestRequest, 'headers'>, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Handlers of routes with `{id}` get it; a missing one is a router bug, not user input. */
-export function deviceIdOf(request: RestRequest): string {
-  if (request.deviceId === undefined) throw new Error('route without a device id');
-  return request.deviceId;
 }

@@ -3,7 +3,7 @@ import { HubError, type HubErrorName } from '../../errors';
 import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
-import { deviceIdOf, header, type RestContext, type RestRequest, type RestResponse } from './context';
+import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { parseBody } from './validation';
 
 // The writable fields of a device, shared by the device document and the bulk entry.
@@ -65,8 +65,8 @@ function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): Device
 }
 
 /** PUT /devices/{id}: creates without If-Match (409 if it exists), updates with If-Match (etag or `*`). */
-export async function putDevice(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
-  const deviceId = deviceIdOf(request);
+export async function putDevice(ctx: RestContext, request: RestRequest<'deviceId'>): Promise<RestResponse> {
+  const { deviceId } = request.params;
   const body = parseBody(deviceBody, request.body);
   if (body.deviceId !== deviceId) {
     throw new HubError('ArgumentInvalid', 'The deviceId in the body does not match the one in the URL.');
@@ -124,13 +124,16 @@ export async function bulkDevices(ctx: RestContext, request: RestRequest): Promi
     : { status: 400, body: result, headers: { 'iothub-errorcode': BULK_FAILURE } };
 }
 
-export function getDevice(ctx: RestContext, request: RestRequest): RestResponse {
-  const device = ctx.registry.require(deviceIdOf(request));
+export function getDevice(ctx: RestContext, request: RestRequest<'deviceId'>): RestResponse {
+  const device = ctx.registry.require(request.params.deviceId);
   return { status: 200, body: toDeviceDocument(device, ctx.sessions.presenceOf(device.deviceId)) };
 }
 
-export async function deleteDevice(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
-  await ctx.registry.remove(deviceIdOf(request), header(request, 'if-match') ?? '*');
+export async function deleteDevice(
+  ctx: RestContext,
+  request: RestRequest<'deviceId'>,
+): Promise<RestResponse> {
+  await ctx.registry.remove(request.params.deviceId, header(request, 'if-match') ?? '*');
   return { status: 204 };
 }
 

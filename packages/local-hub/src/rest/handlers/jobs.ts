@@ -1,24 +1,24 @@
 import { HubError } from '../../errors';
 import { JOB_STATUSES, JOB_TYPES, type JobStatus, type JobType } from '../../jobs/model';
 import { parseJobRequest } from '../../jobs/request';
-import { pageResults, QueryContinuationError } from '../../query';
-import { header, type RestContext, type RestRequest, type RestResponse } from './context';
-import { pageSize } from './query';
+import { pageResults } from '../../query';
+import type { RestContext, RestRequest, RestResponse } from './context';
+import { pageRequestOf, pageResponse } from './paging';
 
 /** PUT /jobs/v2/{id}: schedules a method or twin-update job (what JobClient.schedule* sends). */
-export async function putJob(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
-  const job = await ctx.jobs.create(parseJobRequest(jobIdOf(request), request.body));
+export async function putJob(ctx: RestContext, request: RestRequest<'jobId'>): Promise<RestResponse> {
+  const job = await ctx.jobs.create(parseJobRequest(request.params.jobId, request.body));
   return { status: 200, body: job };
 }
 
 /** GET /jobs/v2/{id}: the job with its live deviceJobStatistics. */
-export function getJob(ctx: RestContext, request: RestRequest): RestResponse {
-  return { status: 200, body: ctx.jobs.get(jobIdOf(request)) };
+export function getJob(ctx: RestContext, request: RestRequest<'jobId'>): RestResponse {
+  return { status: 200, body: ctx.jobs.get(request.params.jobId) };
 }
 
 /** POST /jobs/v2/{id}/cancel: devices not yet started are not run; the job is `cancelled`. */
-export async function cancelJob(ctx: RestContext, request: RestRequest): Promise<RestResponse> {
-  return { status: 200, body: await ctx.jobs.cancel(jobIdOf(request)) };
+export async function cancelJob(ctx: RestContext, request: RestRequest<'jobId'>): Promise<RestResponse> {
+  return { status: 200, body: await ctx.jobs.cancel(request.params.jobId) };
 }
 
 /**
@@ -29,30 +29,9 @@ export function queryJobs(ctx: RestContext, request: RestRequest): RestResponse 
   const type = oneOf<JobType>(request.query.get('jobType'), JOB_TYPES, 'jobType');
   const status = oneOf<JobStatus>(request.query.get('jobStatus'), JOB_STATUSES, 'jobStatus');
   const jobs = ctx.jobs.list({ ...(type ? { type } : {}), ...(status ? { status } : {}) });
-  const continuationToken = header(request, 'x-ms-continuation') || undefined;
-  try {
-    // The token is bound to the filter, as a twin query's token is bound to its text.
-    const page = pageResults(jobs, `jobs?type=${type ?? ''}&status=${status ?? ''}`, {
-      maxItemCount: pageSize(header(request, 'x-ms-max-item-count')),
-      ...(continuationToken ? { continuationToken } : {}),
-    });
-    return {
-      status: 200,
-      body: page.items,
-      headers: {
-        'x-ms-item-type': 'jobResponse',
-        ...(page.continuationToken ? { 'x-ms-continuation': page.continuationToken } : {}),
-      },
-    };
-  } catch (err) {
-    if (err instanceof QueryContinuationError) throw new HubError('ArgumentInvalid', err.message);
-    throw err;
-  }
-}
-
-function jobIdOf(request: RestRequest): string {
-  if (request.jobId === undefined) throw new Error('route without a job id');
-  return request.jobId;
+  // The token is bound to the filter, as a twin query's token is bound to its text.
+  const filter = `jobs?type=${type ?? ''}&status=${status ?? ''}`;
+  return pageResponse(pageResults(jobs, filter, pageRequestOf(request)), 'jobResponse');
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], name: string): T | undefined {

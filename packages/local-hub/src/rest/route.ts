@@ -1,0 +1,68 @@
+import type { Permission } from '../auth/policies';
+import type { HandlerContext, RestRequest, RestResponse } from './handlers/context';
+
+/** The HTTP methods routes are declared with. */
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+/** The `{name}` placeholders of a path template: `'/twins/{deviceId}/methods'` → `'deviceId'`. */
+export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | PathParamNames<Rest>
+  : never;
+
+/** Serves one route; `request.params` holds the placeholders of its path, percent-decoded. */
+export type RouteHandler<ParamName extends string = never> = (
+  ctx: HandlerContext,
+  request: RestRequest<ParamName>,
+) => RestResponse | Promise<RestResponse>;
+
+/** One row of the route table as it is written: everything about the route, in one place. */
+export interface RouteDeclaration<Path extends string> {
+  method: HttpMethod;
+  /** Literal segments and `{name}` placeholders, each a whole segment: `/jobs/v2/{jobId}/cancel`. */
+  path: Path;
+  /** Any one of these grants access; empty means no authentication (and no api-version). */
+  permissions: readonly Permission[];
+  /** Answer the path with a trailing `/` too. */
+  trailingSlash?: true;
+  /** Gets exactly the placeholders of `path` as `request.params`, checked at compile time. */
+  handler: RouteHandler<PathParamNames<Path>>;
+}
+
+/** A declared route, ready for matching. */
+export interface Route {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly permissions: readonly Permission[];
+  /** Matches the whole path; group i captures `paramNames[i]`, still percent-encoded. */
+  readonly pattern: RegExp;
+  readonly paramNames: readonly string[];
+  readonly handler: RouteHandler<string>;
+}
+
+const PLACEHOLDER = /^\{(\w+)\}$/;
+
+/** Declares a route of the table; throws on a placeholder that is not a whole path segment. */
+export function route<Path extends string>(declaration: RouteDeclaration<Path>): Route {
+  const paramNames: string[] = [];
+  const source = declaration.path
+    .split('/')
+    .map((segment) => {
+      const name = PLACEHOLDER.exec(segment)?.[1];
+      if (name !== undefined) {
+        paramNames.push(name);
+        return '([^/]+)';
+      }
+      if (/[{}]/.test(segment)) throw new Error(`${declaration.path}: a placeholder must be a whole segment`);
+      return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return {
+    method: declaration.method,
+    path: declaration.path,
+    permissions: declaration.permissions,
+    pattern: new RegExp(`^${source}${declaration.trailingSlash ? '/?' : ''}$`),
+    paramNames,
+    // Safe: the router fills `params` with exactly the placeholders parsed from this same path.
+    handler: declaration.handler as RouteHandler<string>,
+  };
+}
