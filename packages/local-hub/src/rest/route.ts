@@ -22,9 +22,9 @@ export interface RouteDeclaration<Path extends string> {
   path: Path;
   /** Any one of these grants access; empty means no authentication (and no api-version). */
   permissions: readonly Permission[];
-  /** Answer the path with a trailing `/` too. */
+  /** Also match the path with a trailing `/` (only the routes that always did: it is not a default). */
   trailingSlash?: true;
-  /** Gets exactly the placeholders of `path` as `request.params`, checked at compile time. */
+  /** Gets the placeholders of `path` as `request.params`: reading one the path lacks does not compile. */
   handler: RouteHandler<PathParamNames<Path>>;
 }
 
