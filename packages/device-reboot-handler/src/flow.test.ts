@@ -69,12 +69,22 @@ describe('advance (report-then-respond)', () => {
     });
   });
 
-  it('answers 500 with the action message and discards the record when the action throws', () => {
-    expect(advance(mode, { step: 'reboot' }, failed('watchdog refused'))).toEqual({
-      respond: { result: 'reboot-failed', error: 'watchdog refused' },
-      next: { step: 'discard' },
+  it('reports failed, then answers 500 with the action message and discards the record when the action throws', () => {
+    const error = new Error('watchdog refused');
+    expect(advance(mode, { step: 'reboot' }, { ok: false, error })).toEqual({
+      next: { step: 'report-failure', error },
     });
+    for (const outcome of [ok, failed('twin down')]) {
+      expect(advance(mode, { step: 'report-failure', error }, outcome)).toEqual({
+        respond: { result: 'reboot-failed', error: 'watchdog refused' },
+        next: { step: 'discard' },
+      });
+    }
     expect(advance(mode, { step: 'discard' }, failed('gone'))).toEqual({});
+  });
+
+  it('never announces rebooting (one twin round trip on the fast path)', () => {
+    expect(advance(mode, FIRST_STEP, ok).next).toEqual({ step: 'reboot' });
   });
 
   it('still reports when the record update fails, and still answers 200 when clearing fails', () => {
@@ -98,12 +108,18 @@ describe('advance (report-then-respond)', () => {
 describe('advance (respond-then-reboot)', () => {
   const mode = 'respond-then-reboot';
 
-  it('answers 202 once the record is persisted, and nothing after that', () => {
+  it('answers 202 once the record is persisted, reports rebooting, and answers nothing after that', () => {
     expect(advance(mode, FIRST_STEP, ok)).toMatchObject({
       respond: { result: 'accepted' },
-      next: { step: 'reboot' },
+      next: { step: 'announce' },
     });
-    expect(advance(mode, { step: 'reboot' }, failed('x'))).toEqual({ next: { step: 'discard' } });
+    // The accepted reboot goes ahead whether the `rebooting` report landed or not.
+    expect(advance(mode, { step: 'announce' }, ok)).toEqual({ next: { step: 'reboot' } });
+    expect(advance(mode, { step: 'announce' }, failed('x'))).toEqual({ next: { step: 'reboot' } });
+    expect(advance(mode, { step: 'reboot' }, failed('x'))).toMatchObject({
+      next: { step: 'report-failure' },
+    });
+    expect(advance(mode, { step: 'report-failure', error: 'x' }, ok)).toEqual({ next: { step: 'discard' } });
     expect(advance(mode, { step: 'report', rebootTime: at }, failed('x'))).toEqual({ reportOwed: at });
     expect(advance(mode, { step: 'clear', rebootTime: at }, ok)).toEqual({});
   });
@@ -123,7 +139,7 @@ describe('any sequence of step outcomes', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<ResponseMode>(...RESPONSE_MODES),
-        fc.array(outcome, { minLength: 6, maxLength: 6 }),
+        fc.array(outcome, { minLength: 7, maxLength: 7 }),
         (mode, outcomes) => {
           let step: FlowStep | undefined = FIRST_STEP;
           const answers: Transition['respond'][] = [];

@@ -38,6 +38,13 @@ export type FlowStep =
   | { step: 'persist' }
   /** Run the reboot action. */
   | { step: 'reboot' }
+  /**
+   * respond-then-reboot only: report `rebooting` in the twin (after the record is durable, before the
+   * action), so the service sees progress. Its failure does not stop the accepted reboot.
+   */
+  | { step: 'announce' }
+  /** The action failed: report `failed` in the twin, so a waiting service stops at once. */
+  | { step: 'report-failure'; error: unknown }
   /** Update the record with the reboot time, so a crash from here on reports this exact time. */
   | { step: 'record'; rebootTime: Date }
   /** Write the reboot report to the twin (with retries). */
@@ -78,21 +85,26 @@ export function advance(mode: ResponseMode, current: FlowStep, outcome: StepOutc
           },
         };
       }
+      // report-then-respond keeps its one-round-trip fast path: no `rebooting` report, the answer says it all.
       return answerLate
         ? { next: { step: 'reboot' } }
         : {
             respond: {
               result: 'accepted',
-              message: 'Reboot accepted; the reboot time will be reported in the twin.',
+              message: 'Reboot accepted; the reboot state and time will be reported in the twin.',
             },
-            next: { step: 'reboot' },
+            next: { step: 'announce' },
           };
+    case 'announce':
+      return { next: { step: 'reboot' } };
     case 'reboot':
-      if (!outcome.ok) {
-        const respond: RebootResponse = { result: 'reboot-failed', error: errorMessage(outcome.error) };
-        return answerLate ? { respond, next: { step: 'discard' } } : { next: { step: 'discard' } };
-      }
+      if (!outcome.ok) return { next: { step: 'report-failure', error: outcome.error } };
       return { next: { step: 'record', rebootTime: outcome.at } };
+    case 'report-failure': {
+      // Reported first, then answered, as in the success path; whether the report landed or not.
+      const respond: RebootResponse = { result: 'reboot-failed', error: errorMessage(current.error) };
+      return answerLate ? { respond, next: { step: 'discard' } } : { next: { step: 'discard' } };
+    }
     case 'record':
       // A failed update leaves the `rebooting` record; the report below is still worth trying.
       return { next: { step: 'report', rebootTime: current.rebootTime } };

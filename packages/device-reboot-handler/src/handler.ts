@@ -23,7 +23,7 @@ import { claimMethod } from './method-slot';
 import { type ReportingOptions, type ResolvedReportingOptions, resolveReportingOptions } from './options';
 import { withTimeout } from './retry';
 import { withStoreLock } from './store-lock';
-import { createTwinReporter, type ReportReboot } from './twin-report';
+import { createTwinReporter, type ReportReboot, type TwinRebootState } from './twin-report';
 
 /** What the reboot action receives. */
 export interface RebootActionRequest {
@@ -119,7 +119,7 @@ export function attachRebootHandler(
     const log = logger.child({ requestId: pending.requestId });
     occupy(async () => {
       try {
-        await report(new Date(pending.rebootTime), log);
+        await report(rebootedState(pending), log);
       } catch (err) {
         log.warn(
           { err: loggable(err) },
@@ -152,6 +152,15 @@ export function attachRebootHandler(
 /** A completed reboot whose twin report is still owed, as stored. */
 type OwedReport = Extract<PendingReboot, { phase: 'rebooted' }>;
 
+function rebootedState(owed: OwedReport): TwinRebootState {
+  return {
+    status: 'rebooted',
+    rebootTime: new Date(owed.rebootTime),
+    startedAt: new Date(owed.acceptedAt),
+    correlationId: owed.correlationId,
+  };
+}
+
 interface FlowDeps extends ResolvedReportingOptions {
   mode: ResponseMode;
   report: ReportReboot;
@@ -177,21 +186,38 @@ async function runFlow(
 ): Promise<OwedReport | undefined> {
   const { store, clock, mode, report } = deps;
   const acceptedAt = clock.now().toISOString();
-  const record = { version: 1, requestId: request.requestId, acceptedAt } as const;
+  const { correlationId } = payload;
+  const record = {
+    version: 1,
+    requestId: request.requestId,
+    acceptedAt,
+    ...(correlationId === undefined ? {} : { correlationId }),
+  } as const;
+  const startedAt = new Date(acceptedAt);
 
   const run = async (current: FlowStep): Promise<void> => {
     switch (current.step) {
       case 'persist':
         return store.save({ ...record, phase: 'rebooting' });
+      case 'announce':
+        return report({ status: 'rebooting', correlationId, startedAt }, log);
       case 'reboot':
-        log.info({ reason: payload.reason, delaySeconds: payload.delaySeconds }, 'Rebooting device');
+        log.info(
+          { reason: payload.reason, delaySeconds: payload.delaySeconds, correlationId },
+          'Rebooting device',
+        );
         await deps.reboot({ requestId: request.requestId, payload });
         return;
+      case 'report-failure':
+        return report(
+          { status: 'failed', correlationId, startedAt, reason: errorMessage(current.error) },
+          log,
+        );
       case 'record':
         log.info({ rebootTime: current.rebootTime.toISOString() }, 'Device rebooted');
         return store.save({ ...record, phase: 'rebooted', rebootTime: current.rebootTime.toISOString() });
       case 'report':
-        return report(current.rebootTime, log);
+        return report({ status: 'rebooted', rebootTime: current.rebootTime, correlationId, startedAt }, log);
       case 'clear':
         return store.clear();
       case 'discard':
