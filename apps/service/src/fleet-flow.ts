@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import {
+  type ConfirmationRule,
   type FleetProgress,
   PollTimeoutError,
   pollQueryUntil,
   quoteDeviceId,
-  type RebootObserved,
+  type RebootConfirmation,
   readAllPages,
-  rebootReportedAfter,
-  rebootWrittenAfter,
+  rebootConfirmed,
   type TwinQuerySource,
+  withCorrelationId,
 } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
 import { type MethodParams, methodParams, pollBounds } from './bounds';
@@ -65,7 +66,7 @@ export async function rebootFleet(
   clients: Clients,
   settings: FleetFlowSettings,
   hooks: Hooks,
-): Promise<{ requestedAt: Date; jobId?: string; outcomes: DeviceOutcome[] }> {
+): Promise<{ requestedAt: Date; jobId?: string; correlationId?: string; outcomes: DeviceOutcome[] }> {
   const deviceIds = await resolveTargets(clients, settings, hooks);
   if (deviceIds.length === 0) {
     throw new CliError('no device matches the target', {
@@ -74,6 +75,9 @@ export async function rebootFleet(
     });
   }
   const requestedAt = new Date();
+  // One id for the whole request (a job sends one payload to all): each device echoes it in its twin.
+  const { payload, correlationId } = withCorrelationId(settings.payload);
+  settings = { ...settings, payload };
   hooks.say(
     `Rebooting ${deviceIds.length} device(s) with ${settings.strategy === 'job' ? 'an IoT Hub job' : `up to ${settings.concurrency} calls in flight`}`,
   );
@@ -83,16 +87,28 @@ export async function rebootFleet(
       : { jobId: undefined, outcomes: await invokeEach(clients, settings, deviceIds, hooks) };
 
   const answered = invoked.outcomes.filter((o) => o.outcome === 'rebooted').map((o) => o.deviceId);
-  const confirmed =
-    answered.length === 0 ? new Map() : await confirm(clients, settings, answered, requestedAt, hooks);
+  const confirmed: Map<string, Seen> =
+    answered.length === 0
+      ? new Map()
+      : await confirm(clients, settings, answered, { requestedAt, correlationId }, hooks);
   const outcomes = invoked.outcomes.map((o): DeviceOutcome => {
     if (o.outcome !== 'rebooted') return o;
     const seen = confirmed.get(o.deviceId);
+    if (seen?.failed !== undefined) return { ...o, outcome: 'reboot-failed', error: seen.failed };
     return seen?.rebootTime
-      ? { ...o, lastRebootTime: seen.rebootTime }
+      ? {
+          ...o,
+          lastRebootTime: seen.rebootTime,
+          ...(seen.confirmedBy ? { confirmedBy: seen.confirmedBy } : {}),
+        }
       : { ...o, outcome: 'not-reported', error: seen?.reason ?? 'no reboot reported within the bound' };
   });
-  return { requestedAt, ...(invoked.jobId ? { jobId: invoked.jobId } : {}), outcomes };
+  return {
+    requestedAt,
+    ...(invoked.jobId ? { jobId: invoked.jobId } : {}),
+    ...(correlationId ? { correlationId } : {}),
+    outcomes,
+  };
 }
 
 /** The device ids of the target: the given list, or what the condition selects now (paged). */
@@ -291,34 +307,57 @@ async function jobDeviceOutcomes(
   });
 }
 
-/** Confirms through paged twin queries; devices not confirmed within the bound carry the reason. */
+/** What the twin query said about one device. */
+interface Seen {
+  rebootTime?: string;
+  confirmedBy?: ConfirmationRule;
+  /** The device reported this request failed, with this reason. */
+  failed?: string;
+  /** Why it is not confirmed yet. */
+  reason?: string;
+}
+
+/**
+ * Confirms through paged twin queries (by correlation id, then the clock rules); a device that reports
+ * `failed` is done at once. Devices not confirmed within the bound carry the reason.
+ */
 async function confirm(
   clients: Clients,
   settings: FleetFlowSettings,
   deviceIds: string[],
-  requestedAt: Date,
+  request: { requestedAt: Date; correlationId: string | undefined },
   hooks: Hooks,
-): Promise<Map<string, { rebootTime?: string; reason?: string }>> {
-  const seen = new Map<string, { rebootTime?: string; reason?: string }>();
-  const record = (progress: FleetProgress<RebootObserved>) => {
-    for (const d of progress.done) seen.set(d.deviceId, { rebootTime: d.value.rebootTime.toISOString() });
+): Promise<Map<string, Seen>> {
+  const seen = new Map<string, Seen>();
+  const record = (progress: FleetProgress<RebootConfirmation>) => {
+    for (const { deviceId, value } of progress.done) {
+      seen.set(
+        deviceId,
+        value.outcome === 'failed'
+          ? { failed: value.reason }
+          : { rebootTime: value.rebootTime.toISOString(), confirmedBy: value.confirmedBy },
+      );
+    }
     for (const p of progress.pending) seen.set(p.deviceId, { reason: p.reason });
   };
   try {
     const result = await pollQueryUntil({
       registry: clients.registry,
       deviceIds,
-      predicate: (settings.confirmBy === 'hub-clock' ? rebootWrittenAfter : rebootReportedAfter)({
-        requestedAt,
+      predicate: rebootConfirmed({
+        requestedAt: request.requestedAt,
         clockSkewMs: settings.clockSkewMs,
+        ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+        fallback: settings.confirmBy === 'auto' ? ['hub-clock', 'device-clock'] : [settings.confirmBy],
       }),
-      ...pollBounds<FleetProgress<RebootObserved>>(settings, hooks),
+      ...pollBounds<FleetProgress<RebootConfirmation>>(settings, hooks),
       onAttempt: (report) => {
         if (report.outcome === 'transient-error')
           return hooks.progress.update(`confirming: hub error, retrying`);
         record(report.observation);
+        const failed = report.observation.done.filter((d) => d.value.outcome === 'failed').length;
         hooks.progress.update(
-          `confirming (query ${report.attempt}/${settings.maxPolls}): ${report.observation.done.length} rebooted, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
+          `confirming (query ${report.attempt}/${settings.maxPolls}): ${report.observation.done.length - failed} rebooted, ${failed} failed, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
         );
       },
     });
@@ -326,7 +365,7 @@ async function confirm(
   } catch (err) {
     if (!(err instanceof PollTimeoutError))
       throw pollFailure(err, `${deviceIds.length} devices`, clients.hostName);
-    if (err.lastObservation) record(err.lastObservation as FleetProgress<RebootObserved>);
+    if (err.lastObservation) record(err.lastObservation as FleetProgress<RebootConfirmation>);
   } finally {
     hooks.progress.done();
   }

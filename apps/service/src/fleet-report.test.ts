@@ -58,4 +58,16 @@ describe('fleetReport', () => {
     expect(table).toMatch(/method-timed-out\s+1/);
     expect(table).toMatch(/b\s+method-timed-out\s+no answer in 5 s/);
   });
+
+  it('counts devices that reported a failed reboot, with their reason', () => {
+    const report = fleetReport(
+      [
+        { deviceId: 'a', outcome: 'rebooted', confirmedBy: 'correlation-id' },
+        { deviceId: 'b', outcome: 'reboot-failed', error: 'relay stuck' },
+      ],
+      { strategy: 'fan-out', requestedAt: at, correlationId: 'reboot-1' },
+    );
+    expect(report).toMatchObject({ correlationId: 'reboot-1', counts: { 'reboot-failed': 1, failed: 1 } });
+    expect(summaryTable(report)).toMatch(/b\s+reboot-failed\s+relay stuck/);
+  });
 });

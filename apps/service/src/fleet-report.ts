@@ -1,3 +1,4 @@
+import type { ConfirmationRule } from '@iothub-reboot/twin-poller';
 import type { OutcomeCode } from './exit-codes';
 
 /** How the reboot of one device of a fleet ended. */
@@ -7,6 +8,8 @@ export interface DeviceOutcome {
   /** The device's method status, when it answered. */
   status?: number;
   lastRebootTime?: string;
+  /** Which rule confirmed the reboot: the echoed correlation id, or a clock. */
+  confirmedBy?: ConfirmationRule;
   error?: string;
 }
 
@@ -16,6 +19,8 @@ export interface FleetReport {
   outcome: 'all-rebooted' | 'partial' | 'none-rebooted';
   strategy: 'fan-out' | 'job';
   jobId?: string;
+  /** The correlation id every device was asked to echo. */
+  correlationId?: string;
   requestedAt: string;
   counts: { total: number; rebooted: number; failed: number } & Partial<Record<OutcomeCode, number>>;
   devices: DeviceOutcome[];
@@ -27,7 +32,7 @@ export const FLEET_EXIT = { allRebooted: 0, partial: 10, noneRebooted: 11 } as c
 /** Builds the report (devices in id order) from the per-device outcomes. */
 export function fleetReport(
   outcomes: readonly DeviceOutcome[],
-  context: { strategy: 'fan-out' | 'job'; requestedAt: Date; jobId?: string },
+  context: { strategy: 'fan-out' | 'job'; requestedAt: Date; jobId?: string; correlationId?: string },
 ): FleetReport {
   const devices = [...outcomes].sort((a, b) =>
     a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0,
@@ -44,6 +49,7 @@ export function fleetReport(
     outcome,
     strategy: context.strategy,
     ...(context.jobId ? { jobId: context.jobId } : {}),
+    ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     requestedAt: context.requestedAt.toISOString(),
     counts,
     devices,
@@ -69,6 +75,7 @@ export function summaryTable(report: FleetReport): string {
     'device-not-found',
     'method-timed-out',
     'device-error',
+    'reboot-failed',
     'not-reported',
     'unexpected',
   ];

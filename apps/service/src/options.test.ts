@@ -20,7 +20,7 @@ describe('parseServiceOptions', () => {
       pollIntervalMs: 5000,
       maxPolls: 10,
       clockSkewMs: 5000,
-      confirmBy: 'hub-clock',
+      confirmBy: 'auto',
       json: false,
       logLevel: 'warn',
     });

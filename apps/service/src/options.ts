@@ -26,8 +26,12 @@ export interface ServiceSettings {
   maxPolls: number;
   /** Allowance for the device's clock running behind the service's. */
   clockSkewMs: number;
-  /** Whose clock says a reported reboot is new: the hub's write time (default) or the device's report. */
-  confirmBy: 'hub-clock' | 'device-clock';
+  /**
+   * For devices that do not echo the request's correlation id, whose clock says a reported reboot is
+   * new: `auto` (default: the hub's write time, or the device's report for a twin without `$metadata`),
+   * `hub-clock` or `device-clock`.
+   */
+  confirmBy: 'auto' | 'hub-clock' | 'device-clock';
   json: boolean;
   logLevel: string;
 }
@@ -56,8 +60,10 @@ Options (environment variable in brackets):
   --poll-interval <s>        seconds between twin reads (default 5)
   --max-polls <n>            twin reads before giving up (default 10)
   --clock-skew <s>           accept reboot times up to this much before the request (default 5)
-  --confirm-by <clock>       hub-clock (default): when the hub wrote the report, immune to device clocks
-                             that are off; device-clock: the reported reboot time itself
+  --confirm-by <clock>       for devices that do not echo the request's correlation id: auto (default):
+                             the hub clock, or the device clock when the twin has no $metadata;
+                             hub-clock: when the hub wrote the report, immune to device clocks that are
+                             off; device-clock: the reported reboot time itself
   --json                     print one JSON result object instead of prose
   --log-level <level>        trace|debug|info|warn|error (default warn) [LOG_LEVEL]`;
 
@@ -140,8 +146,9 @@ const WHOLE = (min: number, max: number) => ({ min, max, integer: true });
 type Values = ReturnType<typeof parse>['values'];
 
 function confirmBy(text: string | undefined): ServiceSettings['confirmBy'] {
-  if (text === undefined || text === 'hub-clock' || text === 'device-clock') return text ?? 'hub-clock';
-  throw usageError(`--confirm-by must be hub-clock or device-clock, got "${text}"`);
+  if (text === undefined || text === 'auto' || text === 'hub-clock' || text === 'device-clock')
+    return text ?? 'auto';
+  throw usageError(`--confirm-by must be auto, hub-clock or device-clock, got "${text}"`);
 }
 
 function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {

@@ -52,7 +52,7 @@ export async function runService(
     );
     const lastRebootTime = confirmed.lastRebootTime.toISOString();
     say(
-      `Last reboot time: ${lastRebootTime} (confirmed after ${confirmed.polls} twin read${confirmed.polls === 1 ? '' : 's'})`,
+      `Last reboot time: ${lastRebootTime} (confirmed by ${confirmed.confirmedBy} after ${confirmed.polls} twin read${confirmed.polls === 1 ? '' : 's'})`,
     );
     if (settings.json) {
       io.stdout.write(
@@ -64,6 +64,8 @@ export async function runService(
           method: confirmed.method,
           lastRebootTime,
           reportedAs: confirmed.source,
+          confirmedBy: confirmed.confirmedBy,
+          ...(confirmed.correlationId ? { correlationId: confirmed.correlationId } : {}),
           polls: confirmed.polls,
           elapsedMs: Math.round(confirmed.elapsedMs),
         })}\n`,
@@ -104,11 +106,12 @@ async function runFleet(
         () => undefined,
       ),
     );
-    const { requestedAt, jobId, outcomes } = await flow;
+    const { requestedAt, jobId, correlationId, outcomes } = await flow;
     const report = fleetReport(outcomes, {
       strategy: settings.strategy,
       requestedAt,
       ...(jobId ? { jobId } : {}),
+      ...(correlationId ? { correlationId } : {}),
     });
     io.stdout.write(settings.json ? `${JSON.stringify(report)}\n` : `${summaryTable(report)}\n`);
     return fleetExitCode(report);

@@ -42,6 +42,13 @@ describe('remote reboot, end to end', () => {
       methodName: 'rebootDevice',
       method: { status: 200, payload: { result: 'rebooted' } },
       polls: 1, // reported before the answer: the first read sees it
+      // The app put a generated correlation id in the payload; the device echoed it in its twin.
+      confirmedBy: 'correlation-id',
+      correlationId: expect.stringMatching(/^reboot-[0-9a-f-]{36}$/),
+    });
+    const twin = await e2e.twinOf('dev-report');
+    expect(twin.properties.reported.iothubDM).toMatchObject({
+      reboot: { status: 'rebooted', correlationId: result.correlationId },
     });
     expect(Date.parse(result.lastRebootTime as string)).toBeGreaterThan(
       Date.parse(result.requestedAt as string),
@@ -78,7 +85,11 @@ describe('remote reboot, end to end', () => {
       '30',
     ]);
     expectExitCode(code, 0, app);
-    expect(jsonResult(stdout)).toMatchObject({ ok: true, method: { status: 200 } });
+    expect(jsonResult(stdout)).toMatchObject({
+      ok: true,
+      method: { status: 200 },
+      confirmedBy: 'correlation-id',
+    });
     await device.stop();
   });
 
