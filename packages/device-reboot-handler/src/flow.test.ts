@@ -6,6 +6,8 @@ import {
   decodePayload,
   FIRST_STEP,
   type FlowStep,
+  firstStep,
+  flowMode,
   RESPONSE_MODES,
   type ResponseMode,
   resolvePendingRecord,
@@ -122,6 +124,27 @@ describe('advance (respond-then-reboot)', () => {
     expect(advance(mode, { step: 'report-failure', error: 'x' }, ok)).toEqual({ next: { step: 'discard' } });
     expect(advance(mode, { step: 'report', rebootTime: at }, failed('x'))).toEqual({ reportOwed: at });
     expect(advance(mode, { step: 'clear', rebootTime: at }, ok)).toEqual({});
+  });
+
+  it('a scheduled reboot: 202 naming the time, rebooting, wait, then reboot; a cancelled wait is a failure', () => {
+    const until = new Date(at.getTime() + 60_000);
+    expect(flowMode('report-then-respond', until)).toBe('respond-then-reboot');
+    expect(flowMode('report-then-respond', undefined)).toBe('report-then-respond');
+    const persisted = advance(mode, firstStep(until), ok);
+    expect(persisted).toMatchObject({
+      respond: {
+        result: 'accepted',
+        message: expect.stringContaining(`scheduled for ${until.toISOString()}`),
+      },
+      next: { step: 'announce', scheduledFor: until },
+    });
+    expect(advance(mode, { step: 'announce', scheduledFor: until }, failed('x'))).toEqual({
+      next: { step: 'wait', until },
+    });
+    expect(advance(mode, { step: 'wait', until }, ok)).toEqual({ next: { step: 'reboot' } });
+    expect(advance(mode, { step: 'wait', until }, failed('detached'))).toMatchObject({
+      next: { step: 'report-failure' },
+    });
   });
 
   it('answers 500 when the record cannot be persisted (nothing was accepted)', () => {

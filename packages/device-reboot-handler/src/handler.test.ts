@@ -85,7 +85,7 @@ describe('report-then-respond (default)', () => {
   });
 
   it.each([
-    ['a Buffer holding JSON', Buffer.from('{"delaySeconds":5}'), { delaySeconds: 5 }],
+    ['a Buffer holding JSON', Buffer.from('{"reason":"buffer"}'), { reason: 'buffer' }],
     ['a double-encoded JSON string', '{"method_number":"42"}', { method_number: '42' }],
     ['no payload', undefined, {}],
     ['null', null, {}],
@@ -484,6 +484,70 @@ describe('respond-then-reboot', () => {
       { status: 'failed', correlationId: 'c-f', reason: 'no' },
     ]);
     await expect(store.load()).resolves.toBeUndefined();
+  });
+});
+
+describe('a scheduled reboot (delaySeconds)', () => {
+  it('answers 202 at once in either mode, reports rebooting with the planned time, reboots at that time', async () => {
+    const { client, store, actions, reboot } = setup();
+    const response = client.invoke({ delaySeconds: 60, correlationId: 'c-later' });
+    await flush();
+    expect(response.sends).toEqual([
+      {
+        status: 202,
+        payload: {
+          result: 'accepted',
+          message: `Reboot scheduled for ${iso(60_000)}; the reboot state and time will be reported in the twin.`,
+        },
+      },
+    ]);
+    expect(client.reportedStates()).toEqual([
+      {
+        status: 'rebooting',
+        correlationId: 'c-later',
+        startedAt: iso(0),
+        scheduledFor: iso(60_000),
+        reason: null,
+      },
+    ]);
+    await expect(store.load()).resolves.toMatchObject({ phase: 'rebooting', scheduledFor: iso(60_000) });
+    await jest.advanceTimersByTimeAsync(59_999);
+    expect(reboot).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(reboot).toHaveBeenCalledTimes(1);
+    actions[0]?.resolve();
+    await flush();
+    expect(client.reportedStates()[1]).toMatchObject({
+      status: 'rebooted',
+      lastReboot: iso(60_000),
+      scheduledFor: null,
+    });
+    expect(response.sends).toHaveLength(1);
+  });
+
+  it('a request during the wait gets 409', async () => {
+    const { client } = setup({ mode: 'respond-then-reboot' });
+    client.invoke({ delaySeconds: 30 });
+    await flush();
+    const second = client.invoke({});
+    await flush();
+    expect(second.sends.map((s) => s.status)).toEqual([409]);
+  });
+
+  it('detach cancels a reboot still waiting for its time and reports it failed', async () => {
+    const { client, store, reboot, handler } = setup();
+    client.invoke({ delaySeconds: 600, correlationId: 'c-cancel' });
+    await flush();
+    await jest.advanceTimersByTimeAsync(1_000);
+    await handler.detach();
+    expect(reboot).not.toHaveBeenCalled();
+    expect(client.reportedStates()[1]).toMatchObject({
+      status: 'failed',
+      correlationId: 'c-cancel',
+      reason: 'the handler was detached before the scheduled reboot',
+    });
+    await expect(store.load()).resolves.toBeUndefined();
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
 
