@@ -16,6 +16,7 @@ import {
 import { Client } from 'azure-iot-device';
 import { Mqtt, MqttWs } from 'azure-iot-device-mqtt';
 import type { Logger } from 'pino';
+import { runRebootCommand } from './reboot-command';
 
 /** Exit code when the hub refuses the device's credentials (wrong key, unknown or disabled device). */
 export const EXIT_UNAUTHORIZED = 3;
@@ -32,6 +33,8 @@ export interface SimulatedDeviceOptions {
   methodName: string;
   mode: ResponseMode;
   stateDir: string;
+  /** A real restart to run instead of the simulated reboot (see {@link realRestart}). */
+  rebootCommand?: string;
   logger: Logger;
   /** Aborted on shutdown: stops reconnecting and cuts a simulated reboot short. */
   signal: AbortSignal;
@@ -65,9 +68,12 @@ export async function startSimulatedDevice(options: SimulatedDeviceOptions): Pro
 
   let handler: RebootHandler | undefined;
   let keeper: ConnectionKeeper | undefined;
+  const restart = { underWay: false };
   const close = async () => {
     await keeper?.stop();
-    await handler?.detach();
+    // A real restart under way never completes in this process: waiting for it would hold the shutdown
+    // the restart itself asked for. Its durable record makes the next start report it.
+    if (!restart.underWay) await handler?.detach();
     await client.close();
   };
   try {
@@ -81,11 +87,14 @@ export async function startSimulatedDevice(options: SimulatedDeviceOptions): Pro
     throw err;
   }
   handler = attachRebootHandler(client, {
-    reboot: async ({ payload }: RebootActionRequest) => {
-      const seconds = (payload.delaySeconds ?? 0) + options.rebootSeconds;
-      // Aborted by shutdown: the reboot fails (answered 500) instead of holding the process up.
-      await sleep(seconds * 1000, undefined, { signal });
-    },
+    reboot:
+      options.rebootCommand === undefined
+        ? async (_request: RebootActionRequest) => {
+            // delaySeconds was waited for by the handler. Aborted by shutdown: the reboot fails instead
+            // of holding the process up.
+            await sleep(options.rebootSeconds * 1000, undefined, { signal });
+          }
+        : realRestart(options.rebootCommand, restart, log),
     methodName: options.methodName,
     mode: options.mode,
     store,
@@ -100,6 +109,26 @@ export async function startSimulatedDevice(options: SimulatedDeviceOptions): Pro
   });
   log.info({ method: options.methodName, mode: options.mode }, 'Waiting for commands');
   return { deviceId, close };
+}
+
+/**
+ * The reboot action of `--reboot-command`. The handler has made the `rebooting` record durable and
+ * reported `rebooting` before this runs. A command that fails rejects (reported `failed`); one that exits
+ * 0 has started the restart, so the action never settles: the restart ends this process, and the next
+ * start reports the reboot once from the record.
+ */
+function realRestart(command: string, restart: { underWay: boolean }, log: Logger) {
+  return async (_request: RebootActionRequest): Promise<void> => {
+    restart.underWay = true;
+    try {
+      await runRebootCommand(command);
+    } catch (err) {
+      restart.underWay = false;
+      throw err;
+    }
+    log.warn('Reboot command succeeded; waiting for the restart to end this process');
+    await new Promise<never>(() => undefined);
+  };
 }
 
 /** Refused credentials end the start with a CliError (exit 3); anything else is passed on. */

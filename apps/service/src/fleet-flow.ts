@@ -14,7 +14,7 @@ import {
   withCorrelationId,
 } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
-import { type MethodParams, methodParams, pollBounds } from './bounds';
+import { type MethodParams, methodParams, pollBounds, totalPolls } from './bounds';
 import { EXIT } from './exit-codes';
 import type { DeviceOutcome } from './fleet-report';
 import { invokeFailure, pollFailure } from './outcome';
@@ -357,7 +357,7 @@ async function confirm(
         record(report.observation);
         const failed = report.observation.done.filter((d) => d.value.outcome === 'failed').length;
         hooks.progress.update(
-          `confirming (query ${report.attempt}/${settings.maxPolls}): ${report.observation.done.length - failed} rebooted, ${failed} failed, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
+          `confirming (query ${report.attempt}/${totalPolls(settings)}): ${report.observation.done.length - failed} rebooted, ${failed} failed, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
         );
       },
     });

@@ -21,6 +21,7 @@ describe('parseServiceOptions', () => {
       maxPolls: 10,
       clockSkewMs: 5000,
       confirmBy: 'auto',
+      delaySeconds: 0,
       json: false,
       logLevel: 'warn',
     });
@@ -28,6 +29,18 @@ describe('parseServiceOptions', () => {
 
   it('sends the payload as a JSON string with --payload-as-string, as the seed Python service does', () => {
     expect(parseServiceOptions(['--payload-as-string'], ENV)?.payload).toBe(DEFAULT_PAYLOAD);
+  });
+
+  it('schedules the reboot with --delay, in the payload (also double-encoded) and in the poll budget', () => {
+    expect(parseServiceOptions(['--delay', '30'], ENV)).toMatchObject({
+      payload: { method_number: '42', delaySeconds: 30 },
+      delaySeconds: 30,
+    });
+    expect(parseServiceOptions(['--delay', '30', '--payload-as-string'], ENV)?.payload).toBe(
+      '{"method_number":"42","delaySeconds":30}',
+    );
+    expect(() => parseServiceOptions(['--delay', '3601'], ENV)).toThrow(/--delay/);
+    expect(() => parseServiceOptions(['--delay', '5', '--payload', '[1]'], ENV)).toThrow(/object payload/);
   });
 
   it('reads flags over the environment', () => {
@@ -48,6 +61,7 @@ describe('parseServiceOptions', () => {
     expect(settings).toMatchObject({
       target: { kind: 'device', deviceId: 'd2' },
       payload: { delaySeconds: 3 },
+      delaySeconds: 3,
       pollIntervalMs: 500,
       maxPolls: 3,
       json: true,

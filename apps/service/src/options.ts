@@ -18,6 +18,8 @@ export interface ServiceSettings {
   concurrency: number;
   /** What is sent as the method payload: parsed JSON, or (seed style) the JSON text as a string. */
   payload: unknown;
+  /** `--delay`: a scheduled reboot, this many seconds after the request (in the payload as `delaySeconds`). */
+  delaySeconds: number;
   methodName: string;
   caFile?: string;
   responseTimeoutSeconds: number;
@@ -53,6 +55,9 @@ Options (environment variable in brackets):
   --concurrency <n>          fleets: method calls in flight at once (default 32)
   --payload <json>           method payload (default ${DEFAULT_PAYLOAD}, the tutorial's)
   --payload-as-string        send the payload as a JSON string, as the tutorial's Python service does
+  --delay <s>                schedule the reboot this many seconds ahead, 0-3600 (delaySeconds in the
+                             payload; the device answers 202 and reports rebooting with the planned time;
+                             --max-polls then counts from the planned time)
   --method-name <name>       direct method (default ${REBOOT_METHOD_NAME})
   --ca <file>                PEM of a private CA to trust, e.g. the local hub's [IOTHUB_CA_FILE]
   --response-timeout <s>     seconds the device has to answer, 5-300 (default 60)
@@ -89,12 +94,27 @@ export function parseServiceOptions(
     throw usageError(`--payload is not valid JSON: ${truncate(payloadText)}`);
   }
   const caFile = values.ca ?? env.IOTHUB_CA_FILE;
+  const delay = numberFlag('--delay', values.delay, 0, WHOLE(0, 3600));
+  const isObject = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+  if (values.delay !== undefined) {
+    if (!isObject) throw usageError('--delay needs a JSON object payload to carry delaySeconds');
+    payload = { ...(payload as object), delaySeconds: delay };
+  }
+  // A delay written into --payload directly counts as well, for the poll budget.
+  const given = isObject ? (payload as { delaySeconds?: unknown }).delaySeconds : undefined;
+  const delaySeconds = typeof given === 'number' && Number.isInteger(given) && given > 0 ? given : 0;
   return {
     connectionString,
     target,
     strategy: values.job ? 'job' : 'fan-out',
     concurrency: numberFlag('--concurrency', values.concurrency, 32, WHOLE(1, 1000)),
-    payload: values['payload-as-string'] ? payloadText : payload,
+    // As a string, the text as given (the seed's exact bytes) unless --delay had to change it.
+    payload: values['payload-as-string']
+      ? values.delay === undefined
+        ? payloadText
+        : JSON.stringify(payload)
+      : payload,
+    delaySeconds,
     methodName: values['method-name'] ?? REBOOT_METHOD_NAME,
     ...(caFile ? { caFile } : {}),
     responseTimeoutSeconds: numberFlag('--response-timeout', values['response-timeout'], 60, WHOLE(5, 300)),
@@ -127,6 +147,7 @@ function parse(argv: readonly string[]) {
       concurrency: { type: 'string' },
       payload: { type: 'string' },
       'payload-as-string': { type: 'boolean' },
+      delay: { type: 'string' },
       'method-name': { type: 'string' },
       ca: { type: 'string' },
       'response-timeout': { type: 'string' },

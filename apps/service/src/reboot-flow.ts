@@ -7,7 +7,7 @@ import {
   withCorrelationId,
 } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
-import { type MethodParams, methodParams, pollBounds, type WaitSettings } from './bounds';
+import { type MethodParams, methodParams, pollBounds, totalPolls, type WaitSettings } from './bounds';
 import { EXIT } from './exit-codes';
 import { invokeFailure, pollFailure } from './outcome';
 import type { Progress } from './progress';
@@ -88,7 +88,7 @@ export async function rebootAndConfirm(
   }
 
   hooks.say(
-    `Waiting for the twin to report a reboot after ${requestedAt.toISOString()} (every ${settings.pollIntervalMs / 1000} s, at most ${settings.maxPolls} polls)`,
+    `Waiting for the twin to report a reboot after ${requestedAt.toISOString()} (every ${settings.pollIntervalMs / 1000} s, at most ${totalPolls(settings)} polls)`,
   );
   try {
     const polled = await pollTwinUntilRebooted(clients.registry, deviceId, {
@@ -104,7 +104,7 @@ export async function rebootAndConfirm(
             : report.outcome === 'not-yet'
               ? report.reason
               : 'reboot reported';
-        hooks.progress.update(`poll ${report.attempt}/${settings.maxPolls}: ${state}`);
+        hooks.progress.update(`poll ${report.attempt}/${totalPolls(settings)}: ${state}`);
       },
     });
     return {
