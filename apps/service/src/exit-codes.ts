@@ -12,6 +12,8 @@ export const EXIT = {
   hubUnreachable: 9,
   /** The device reported in its twin that this request's reboot failed (`iothubDM.reboot.status`). */
   rebootFailed: 12,
+  /** Fleets: a wave had more failures than `--max-failures`; the later waves were not started. */
+  rolloutStopped: 13,
 } as const;
 
 /** Machine-readable names of the outcomes, used in `--json` output. */
@@ -26,4 +28,5 @@ export type OutcomeCode =
   | 'device-error'
   | 'not-reported'
   | 'reboot-failed'
+  | 'skipped'
   | 'hub-unreachable';

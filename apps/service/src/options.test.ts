@@ -22,6 +22,7 @@ describe('parseServiceOptions', () => {
       clockSkewMs: 5000,
       confirmBy: 'auto',
       delaySeconds: 0,
+      dryRun: false,
       json: false,
       logLevel: 'warn',
     });
@@ -41,6 +42,27 @@ describe('parseServiceOptions', () => {
     );
     expect(() => parseServiceOptions(['--delay', '3601'], ENV)).toThrow(/--delay/);
     expect(() => parseServiceOptions(['--delay', '5', '--payload', '[1]'], ENV)).toThrow(/object payload/);
+  });
+
+  it('takes rollout waves, a failure limit and a dry run for fleets only', () => {
+    expect(
+      parseServiceOptions(
+        ['--devices', 'a,b', '--waves', '1%,100%', '--max-failures', '10%', '--dry-run'],
+        ENV,
+      ),
+    ).toMatchObject({
+      waves: [
+        { kind: 'percent', value: 1 },
+        { kind: 'percent', value: 100 },
+      ],
+      maxFailures: { kind: 'percent', value: 10 },
+      dryRun: true,
+    });
+    expect(() => parseServiceOptions(['--waves', '1,2'], ENV)).toThrow(/--waves is for fleets/);
+    expect(() => parseServiceOptions(['--devices', 'a', '--waves', '10%,5%'], ENV)).toThrow(CliError);
+    expect(() => parseServiceOptions(['--devices', 'a', '--max-failures', 'many'], ENV)).toThrow(
+      /--max-failures must be/,
+    );
   });
 
   it('reads flags over the environment', () => {

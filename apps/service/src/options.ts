@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
+import {
+  type FailureLimit,
+  parseFailureLimit,
+  parseWaves,
+  RolloutSpecError,
+  type WaveBound,
+} from './rollout';
 
 /** Which devices to reboot: one (the tutorial), a list, or every device a twin query condition selects. */
 export type RebootTarget =
@@ -16,6 +23,12 @@ export interface ServiceSettings {
   strategy: 'fan-out' | 'job';
   /** Fleets, fan-out: method calls in flight at once. */
   concurrency: number;
+  /** Fleets: reboot in waves, each confirmed before the next (cumulative bounds); none: one wave. */
+  waves?: WaveBound[];
+  /** Fleets: a wave with more failures than this stops the rollout. */
+  maxFailures?: FailureLimit;
+  /** Fleets: print which devices each wave would take, touch nothing. */
+  dryRun: boolean;
   /** What is sent as the method payload: parsed JSON, or (seed style) the JSON text as a string. */
   payload: unknown;
   /** `--delay`: a scheduled reboot, this many seconds after the request (in the payload as `delaySeconds`). */
@@ -53,6 +66,12 @@ Options (environment variable in brackets):
   --where <condition>        reboot every device this twin query condition selects, e.g. "tags.site = 'site-1'"
   --job                      fleets: schedule an IoT Hub job instead of invoking each device from here
   --concurrency <n>          fleets: method calls in flight at once (default 32)
+  --waves <list>             fleets: reboot in waves, each confirmed through the twin before the next;
+                             cumulative shares or counts, e.g. 1%,10%,100% or 5,50,100% (the rest, if
+                             any, is a last wave)
+  --max-failures <n|p%>      fleets: stop the rollout (exit 13, no further device touched) after a wave
+                             with more failures than this
+  --dry-run                  fleets: print which devices each wave would take, and touch nothing
   --payload <json>           method payload (default ${DEFAULT_PAYLOAD}, the tutorial's)
   --payload-as-string        send the payload as a JSON string, as the tutorial's Python service does
   --delay <s>                schedule the reboot this many seconds ahead, 0-3600 (delaySeconds in the
@@ -94,6 +113,7 @@ export function parseServiceOptions(
     throw usageError(`--payload is not valid JSON: ${truncate(payloadText)}`);
   }
   const caFile = values.ca ?? env.IOTHUB_CA_FILE;
+  const rollout = rolloutSettings(values, target);
   const delay = numberFlag('--delay', values.delay, 0, WHOLE(0, 3600));
   const isObject = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
   if (values.delay !== undefined) {
@@ -108,6 +128,7 @@ export function parseServiceOptions(
     target,
     strategy: values.job ? 'job' : 'fan-out',
     concurrency: numberFlag('--concurrency', values.concurrency, 32, WHOLE(1, 1000)),
+    ...rollout,
     // As a string, the text as given (the seed's exact bytes) unless --delay had to change it.
     payload: values['payload-as-string']
       ? values.delay === undefined
@@ -145,6 +166,9 @@ function parse(argv: readonly string[]) {
       where: { type: 'string' },
       job: { type: 'boolean' },
       concurrency: { type: 'string' },
+      waves: { type: 'string' },
+      'max-failures': { type: 'string' },
+      'dry-run': { type: 'boolean' },
       payload: { type: 'string' },
       'payload-as-string': { type: 'boolean' },
       delay: { type: 'string' },
@@ -196,6 +220,28 @@ function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
     throw usageError('no device: set IOTHUB_DEVICE_ID or pass --device-id, --devices or --where');
   if (values.job) throw usageError('--job is for fleets: use it with --devices or --where');
   return { kind: 'device', deviceId };
+}
+
+function rolloutSettings(
+  values: Values,
+  target: RebootTarget,
+): Pick<ServiceSettings, 'waves' | 'maxFailures' | 'dryRun'> {
+  const given = (['waves', 'max-failures', 'dry-run'] as const).filter((flag) => values[flag] !== undefined);
+  if (target.kind === 'device' && given.length > 0) {
+    throw usageError(`--${given[0]} is for fleets: use it with --devices or --where`);
+  }
+  try {
+    return {
+      ...(values.waves === undefined ? {} : { waves: parseWaves(values.waves) }),
+      ...(values['max-failures'] === undefined
+        ? {}
+        : { maxFailures: parseFailureLimit(values['max-failures']) }),
+      dryRun: values['dry-run'] ?? false,
+    };
+  } catch (err) {
+    if (err instanceof RolloutSpecError) throw usageError(err.message);
+    throw err;
+  }
 }
 
 function truncate(text: string): string {
