@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
 import { attachRebootHandler, type ResponseMode } from '@iothub-reboot/device-reboot-handler';
-import { pollTwinUntilRebooted } from '@iothub-reboot/twin-poller';
+import { pollTwinUntilRebooted, withCorrelationId } from '@iothub-reboot/twin-poller';
 import { type BenchContext, invokeOk } from './context';
 import { createIdentities, openDevices } from './devices';
 import { type Summary, summarize } from './stats';
@@ -24,9 +24,10 @@ export interface ConfirmationResult {
 }
 
 /**
- * invoke → report → poller confirms, for both response modes. In `report-then-respond` the report precedes
- * the answer, so one read should do; in `respond-then-reboot` the reboot takes a random 0–2 intervals, so
- * the change lands anywhere between two reads.
+ * invoke → report → poller confirms (by the request's correlation id), for both response modes. In
+ * `report-then-respond` the report precedes the answer (one twin update), so one read should do; in
+ * `respond-then-reboot` the device also reports `rebooting` before the reboot, and the reboot takes a
+ * random 0–2 intervals, so the change lands anywhere between two reads.
  */
 export async function rebootConfirmation(
   ctx: BenchContext,
@@ -74,19 +75,25 @@ async function confirmOnce(ctx: BenchContext, deviceId: string, mode: ResponseMo
     },
   };
   const requestedAt = new Date();
+  const { payload, correlationId } = withCorrelationId({ delaySeconds: 0 });
   await invokeOk(
     ctx.service,
     deviceId,
     REBOOT_METHOD_NAME,
-    { delaySeconds: 0 },
+    payload,
     mode === 'report-then-respond' ? 200 : 202,
   );
-  const { attempts } = await pollTwinUntilRebooted(source, deviceId, {
+  const { attempts, value } = await pollTwinUntilRebooted(source, deviceId, {
     requestedAt,
     clockSkewMs: 0,
     intervalMs,
     timeoutMs: 30_000,
+    ...(correlationId ? { correlationId } : {}),
   });
+  // The handler echoes the id: any other rule confirming means the run measured something else.
+  if (value.confirmedBy !== 'correlation-id') {
+    throw new Error(`confirmed by ${value.confirmedBy}, not by the correlation id`);
+  }
   const changedAt = Date.parse(reportedLastUpdated(lastTwin));
   return {
     reads: attempts,

@@ -80,6 +80,13 @@ function confirmationLines(conf: ConfirmationResult): string[] {
         ms(m.detectionDelayMs.p99),
         ms(m.detectionDelayMs.max),
       ]),
+      row([
+        `${m.mode}: invoke → confirmed ms`,
+        ms(m.confirmMs.median),
+        ms(m.confirmMs.p90),
+        ms(m.confirmMs.p99),
+        ms(m.confirmMs.max),
+      ]),
     ]),
   ];
 }

@@ -52,6 +52,22 @@ describe('parseDeviceOptions', () => {
     });
   });
 
+  it('takes a real restart command, which implies respond-then-reboot', () => {
+    expect(
+      parseDeviceOptions(['--reboot-command', 'systemctl reboot'], { IOTHUB_DEVICE_CONNECTION_STRING: CS }),
+    ).toMatchObject({ kind: 'single', rebootCommand: 'systemctl reboot', mode: 'respond-then-reboot' });
+  });
+
+  it.each([
+    [['--reboot-command', ' '], /needs a command/],
+    [['--reboot-command', 'reboot', '--mode', 'report-then-respond'], /use --mode respond-then-reboot/],
+    [['--reboot-command', 'reboot', '--count', '3'], /not a simulated fleet/],
+  ])('refuses %j', (argv, message) => {
+    expect(() =>
+      parseDeviceOptions(argv, { IOTHUB_DEVICE_CONNECTION_STRING: CS, IOTHUB_CONNECTION_STRING: CS }),
+    ).toThrow(message);
+  });
+
   it('switches to a simulated fleet with --count', () => {
     const settings = parseDeviceOptions(
       ['--count', '1000', '--gateway-host-name', '127.0.0.1:8883', '--sites', '7'],

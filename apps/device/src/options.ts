@@ -20,6 +20,8 @@ interface CommonSettings {
 export interface SingleDeviceSettings extends CommonSettings {
   kind: 'single';
   connectionString: string;
+  /** A real restart (`systemctl reboot`, a script) instead of the simulated one; implies respond-then-reboot. */
+  rebootCommand?: string;
 }
 
 /** A simulated fleet in one process: identities created through the registry when missing. */
@@ -49,6 +51,9 @@ Options (environment variable in brackets):
   --method-name <name>      direct method to answer (default ${REBOOT_METHOD_NAME})
   --mode <m>                report-then-respond (default) | respond-then-reboot
   --state-dir <dir>         where a pending reboot is recorded (default .device-state)
+  --reboot-command <cmd>    run this real restart (e.g. "systemctl reboot") instead of simulating one;
+                            implies --mode respond-then-reboot; exit 0 means the restart is under way,
+                            anything else is reported as a failed reboot
   --log-level <level>       trace|debug|info|warn|error (default info; warn for fleets) [LOG_LEVEL]
 
 Simulated fleet (N devices in this process, each a real SDK client with its own identity):
@@ -77,7 +82,18 @@ export function parseDeviceOptions(
         'no device connection string: set IOTHUB_DEVICE_CONNECTION_STRING or pass --connection-string',
       );
     }
-    return { kind: 'single', connectionString, ...common };
+    const rebootCommand = values['reboot-command'];
+    if (rebootCommand === undefined) return { kind: 'single', connectionString, ...common };
+    if (rebootCommand.trim() === '') throw usageError('--reboot-command needs a command');
+    if (values.mode === 'report-then-respond') {
+      throw usageError(
+        '--reboot-command restarts the device before it could answer: use --mode respond-then-reboot (the default with it)',
+      );
+    }
+    return { kind: 'single', connectionString, ...common, mode: 'respond-then-reboot', rebootCommand };
+  }
+  if (values['reboot-command'] !== undefined) {
+    throw usageError('--reboot-command restarts the machine: it is for one device, not a simulated fleet');
   }
   const serviceConnectionString = values['service-connection-string'] ?? env.IOTHUB_CONNECTION_STRING;
   if (!serviceConnectionString) {
@@ -144,6 +160,7 @@ function parse(argv: readonly string[]) {
       'method-name': { type: 'string' },
       mode: { type: 'string' },
       'state-dir': { type: 'string' },
+      'reboot-command': { type: 'string' },
       'log-level': { type: 'string' },
       count: { type: 'string' },
       'id-prefix': { type: 'string' },

@@ -12,6 +12,8 @@ export interface WaitSettings {
   connectTimeoutSeconds: number;
   pollIntervalMs: number;
   maxPolls: number;
+  /** A scheduled reboot's delay: the polls it spans are added, so `maxPolls` counts from the planned time. */
+  delaySeconds?: number;
 }
 
 /** The direct-method call as `invokeDeviceMethod` and `scheduleDeviceMethod` take it. */
@@ -32,17 +34,24 @@ export function methodParams(settings: WaitSettings): MethodParams {
   };
 }
 
+/** `--max-polls`, plus the polls a scheduled reboot's delay spans. */
+export function totalPolls(settings: WaitSettings): number {
+  const delayMs = (settings.delaySeconds ?? 0) * 1000;
+  return settings.maxPolls + Math.ceil(delayMs / Math.max(1, settings.pollIntervalMs));
+}
+
 /** The poller's bounds: `--max-polls` reads `--poll-interval` apart, each read itself bounded. */
 export function pollBounds<T>(
   settings: WaitSettings,
   hooks: { signal: AbortSignal; logger: Logger },
 ): PollControl<T> {
+  const maxAttempts = totalPolls(settings);
   return {
     intervalMs: settings.pollIntervalMs,
-    maxAttempts: settings.maxPolls,
+    maxAttempts,
     readTimeoutMs: READ_TIMEOUT_MS,
     // maxAttempts is the binding limit; the deadline only stops reads that keep timing out.
-    timeoutMs: settings.maxPolls * (settings.pollIntervalMs + READ_TIMEOUT_MS),
+    timeoutMs: maxAttempts * (settings.pollIntervalMs + READ_TIMEOUT_MS),
     signal: hooks.signal,
     logger: hooks.logger,
   };

@@ -10,6 +10,10 @@ export const EXIT = {
   deviceError: 7,
   notReported: 8,
   hubUnreachable: 9,
+  /** The device reported in its twin that this request's reboot failed (`iothubDM.reboot.status`). */
+  rebootFailed: 12,
+  /** Fleets: a wave had more failures than `--max-failures`; the later waves were not started. */
+  rolloutStopped: 13,
 } as const;
 
 /** Machine-readable names of the outcomes, used in `--json` output. */
@@ -23,4 +27,6 @@ export type OutcomeCode =
   | 'method-timed-out'
   | 'device-error'
   | 'not-reported'
+  | 'reboot-failed'
+  | 'skipped'
   | 'hub-unreachable';

@@ -2,23 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import {
+  type ConfirmationRule,
   type FleetProgress,
   PollTimeoutError,
   pollQueryUntil,
   quoteDeviceId,
-  type RebootObserved,
+  type RebootConfirmation,
   readAllPages,
-  rebootReportedAfter,
-  rebootWrittenAfter,
+  rebootConfirmed,
   type TwinQuerySource,
+  withCorrelationId,
 } from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
-import { type MethodParams, methodParams, pollBounds } from './bounds';
+import { type MethodParams, methodParams, pollBounds, totalPolls } from './bounds';
 import { EXIT } from './exit-codes';
 import type { DeviceOutcome } from './fleet-report';
 import { invokeFailure, pollFailure } from './outcome';
 import type { Progress } from './progress';
 import type { MethodInvoker, RebootFlowSettings } from './reboot-flow';
+import { describeLimit, exceedsLimit, type FailureLimit, planWaves, type WaveBound } from './rollout';
 
 /** What the fleet flow needs from `azure-iothub`'s JobClient. */
 export interface JobScheduler {
@@ -37,6 +39,10 @@ export interface FleetFlowSettings extends Omit<RebootFlowSettings, 'deviceId'> 
   target: { kind: 'devices'; deviceIds: string[] } | { kind: 'where'; condition: string };
   strategy: 'fan-out' | 'job';
   concurrency: number;
+  /** Cumulative wave bounds; none: one wave. */
+  waves?: WaveBound[];
+  /** A wave with more failures stops the rollout. */
+  maxFailures?: FailureLimit;
 }
 
 interface Clients {
@@ -56,16 +62,43 @@ interface Hooks {
 const QUERY_PAGE = 1000;
 const TERMINAL_JOB_STATES = new Set(['completed', 'failed', 'cancelled']);
 
+/** One wave of a rollout, as the report shows it. */
+export interface WaveSummary {
+  wave: number;
+  devices: number;
+  /** `done`: asked and confirmed; `skipped`: not started, the rollout stopped before it. */
+  status: 'done' | 'skipped';
+  rebooted: number;
+  failed: number;
+  correlationId?: string;
+  jobId?: string;
+  requestedAt?: string;
+}
+
+/** What a fleet run did. */
+export interface FleetRun {
+  requestedAt: Date;
+  jobId?: string;
+  correlationId?: string;
+  outcomes: DeviceOutcome[];
+  /** Present when the run had more than one wave. */
+  waves?: WaveSummary[];
+  /** Set when a wave crossed `--max-failures`: the waves after it were not started. */
+  stopped?: { afterWave: number; failures: number; devices: number; limit: string };
+}
+
 /**
- * Reboots a fleet: resolves the target set, asks every device to reboot (from here with bounded
- * concurrency, or through an IoT Hub job), then confirms through the twin query — one query per page per
- * round, never one twin read per device. Resolves with every device's outcome.
+ * Reboots a fleet: resolves the target set, cuts it into waves (`--waves`; one wave by default), and per
+ * wave asks every device to reboot (from here with bounded concurrency, or through one IoT Hub job) and
+ * confirms through the twin query (one query per page per round, never one twin read per device) before
+ * the next wave starts. A wave with more failures than `--max-failures` stops the rollout: later waves are
+ * never touched. Resolves with every device's outcome and wave.
  */
 export async function rebootFleet(
   clients: Clients,
   settings: FleetFlowSettings,
   hooks: Hooks,
-): Promise<{ requestedAt: Date; jobId?: string; outcomes: DeviceOutcome[] }> {
+): Promise<FleetRun> {
   const deviceIds = await resolveTargets(clients, settings, hooks);
   if (deviceIds.length === 0) {
     throw new CliError('no device matches the target', {
@@ -73,26 +106,144 @@ export async function rebootFleet(
       code: 'device-not-found',
     });
   }
+  const plan = planWaves(deviceIds, settings.waves);
+  const outcomes: DeviceOutcome[] = [];
+  const waves: WaveSummary[] = [];
+  let stopped: FleetRun['stopped'];
+  let first: { requestedAt: Date; jobId?: string; correlationId?: string } | undefined;
+  for (const [index, ids] of plan.entries()) {
+    const wave = index + 1;
+    if (stopped !== undefined || hooks.signal.aborted) {
+      outcomes.push(
+        ...ids.map(
+          (deviceId): DeviceOutcome => ({
+            deviceId,
+            outcome: 'skipped',
+            wave,
+            error: hooks.signal.aborted
+              ? 'not started: the run was stopped'
+              : `not started: the rollout stopped after wave ${stopped?.afterWave}`,
+          }),
+        ),
+      );
+      waves.push({ wave, devices: ids.length, status: 'skipped', rebooted: 0, failed: 0 });
+      continue;
+    }
+    if (plan.length > 1) hooks.say(`Wave ${wave}/${plan.length}: ${ids.length} device(s)`);
+    const run = await rebootWave(
+      clients,
+      settings,
+      ids,
+      hooks,
+      plan.length > 1 ? `wave ${wave}/${plan.length}: ` : '',
+      plan.length === 1,
+    );
+    first ??= run;
+    const failed = run.outcomes.filter((o) => o.outcome !== 'rebooted').length;
+    outcomes.push(...run.outcomes.map((o) => (plan.length > 1 ? { ...o, wave } : o)));
+    waves.push({
+      wave,
+      devices: ids.length,
+      status: 'done',
+      rebooted: ids.length - failed,
+      failed,
+      requestedAt: run.requestedAt.toISOString(),
+      ...(run.correlationId ? { correlationId: run.correlationId } : {}),
+      ...(run.jobId ? { jobId: run.jobId } : {}),
+    });
+    if (plan.length > 1)
+      hooks.say(`Wave ${wave}/${plan.length}: ${ids.length - failed} rebooted, ${failed} failed`);
+    if (exceedsLimit(failed, ids.length, settings.maxFailures) && index < plan.length - 1) {
+      const limit = describeLimit(settings.maxFailures as FailureLimit);
+      stopped = { afterWave: wave, failures: failed, devices: ids.length, limit };
+      hooks.say(
+        `Stopping the rollout: wave ${wave} had ${failed} failure(s), more than --max-failures ${limit}`,
+      );
+    }
+  }
+  const head = first as { requestedAt: Date; jobId?: string; correlationId?: string };
+  return {
+    requestedAt: head.requestedAt,
+    ...(plan.length === 1 && head.jobId ? { jobId: head.jobId } : {}),
+    ...(plan.length === 1 && head.correlationId ? { correlationId: head.correlationId } : {}),
+    outcomes,
+    ...(plan.length > 1 ? { waves } : {}),
+    ...(stopped ? { stopped } : {}),
+  };
+}
+
+/** The waves `--dry-run` prints: the target resolved and cut, nothing invoked. */
+export async function planFleet(
+  clients: Clients,
+  settings: FleetFlowSettings,
+  hooks: Hooks,
+): Promise<string[][]> {
+  const deviceIds = await resolveTargets(clients, settings, hooks);
+  if (deviceIds.length === 0) {
+    throw new CliError('no device matches the target', {
+      exitCode: EXIT.deviceNotFound,
+      code: 'device-not-found',
+    });
+  }
+  return planWaves(deviceIds, settings.waves);
+}
+
+/**
+ * One wave: invoke, then confirm. A fresh correlation id per wave (a job sends one payload to all its
+ * devices; each echoes it in its twin). `whole` says the wave is the whole target, so a job may use the
+ * `--where` condition itself instead of listing the ids.
+ */
+async function rebootWave(
+  clients: Clients,
+  base: FleetFlowSettings,
+  deviceIds: string[],
+  hooks: Hooks,
+  label: string,
+  whole: boolean,
+): Promise<{ requestedAt: Date; jobId?: string; correlationId?: string; outcomes: DeviceOutcome[] }> {
   const requestedAt = new Date();
+  const { payload, correlationId } = withCorrelationId(base.payload);
+  const settings = { ...base, payload };
+  const progress: Progress = {
+    update: (line) => hooks.progress.update(`${label}${line}`),
+    done: () => hooks.progress.done(),
+  };
+  const waveHooks = { ...hooks, progress };
   hooks.say(
     `Rebooting ${deviceIds.length} device(s) with ${settings.strategy === 'job' ? 'an IoT Hub job' : `up to ${settings.concurrency} calls in flight`}`,
   );
+  const condition =
+    whole && settings.target.kind === 'where'
+      ? settings.target.condition
+      : `deviceId IN [${deviceIds.map(quoteDeviceId).join(', ')}]`;
   const invoked =
     settings.strategy === 'job'
-      ? await invokeByJob(clients, settings, deviceIds, hooks)
-      : { jobId: undefined, outcomes: await invokeEach(clients, settings, deviceIds, hooks) };
+      ? await invokeByJob(clients, settings, deviceIds, condition, waveHooks)
+      : { jobId: undefined, outcomes: await invokeEach(clients, settings, deviceIds, waveHooks) };
 
   const answered = invoked.outcomes.filter((o) => o.outcome === 'rebooted').map((o) => o.deviceId);
-  const confirmed =
-    answered.length === 0 ? new Map() : await confirm(clients, settings, answered, requestedAt, hooks);
+  const confirmed: Map<string, Seen> =
+    answered.length === 0
+      ? new Map()
+      : await confirm(clients, settings, answered, { requestedAt, correlationId }, waveHooks);
   const outcomes = invoked.outcomes.map((o): DeviceOutcome => {
     if (o.outcome !== 'rebooted') return o;
     const seen = confirmed.get(o.deviceId);
+    if (seen?.failed !== undefined) return { ...o, outcome: 'reboot-failed', error: seen.failed };
     return seen?.rebootTime
-      ? { ...o, lastRebootTime: seen.rebootTime }
+      ? {
+          ...o,
+          lastRebootTime: seen.rebootTime,
+          ...(seen.confirmedBy ? { confirmedBy: seen.confirmedBy } : {}),
+        }
       : { ...o, outcome: 'not-reported', error: seen?.reason ?? 'no reboot reported within the bound' };
   });
-  return { requestedAt, ...(invoked.jobId ? { jobId: invoked.jobId } : {}), outcomes };
+  return {
+    requestedAt,
+    ...(invoked.jobId ? { jobId: invoked.jobId } : {}),
+    ...(correlationId ? { correlationId } : {}),
+    outcomes,
+  };
 }
 
 /** The device ids of the target: the given list, or what the condition selects now (paged). */
@@ -175,13 +326,10 @@ async function invokeByJob(
   clients: Clients,
   settings: FleetFlowSettings,
   deviceIds: string[],
+  condition: string,
   hooks: Hooks,
 ): Promise<{ jobId: string; outcomes: DeviceOutcome[] }> {
   const jobId = `reboot-${randomUUID()}`;
-  const condition =
-    settings.target.kind === 'where'
-      ? settings.target.condition
-      : `deviceId IN [${deviceIds.map(quoteDeviceId).join(', ')}]`;
   try {
     await clients.jobClient.scheduleDeviceMethod(jobId, condition, methodParams(settings), new Date());
   } catch (err) {
@@ -291,34 +439,57 @@ async function jobDeviceOutcomes(
   });
 }
 
-/** Confirms through paged twin queries; devices not confirmed within the bound carry the reason. */
+/** What the twin query said about one device. */
+interface Seen {
+  rebootTime?: string;
+  confirmedBy?: ConfirmationRule;
+  /** The device reported this request failed, with this reason. */
+  failed?: string;
+  /** Why it is not confirmed yet. */
+  reason?: string;
+}
+
+/**
+ * Confirms through paged twin queries (by correlation id, then the clock rules); a device that reports
+ * `failed` is done at once. Devices not confirmed within the bound carry the reason.
+ */
 async function confirm(
   clients: Clients,
   settings: FleetFlowSettings,
   deviceIds: string[],
-  requestedAt: Date,
+  request: { requestedAt: Date; correlationId: string | undefined },
   hooks: Hooks,
-): Promise<Map<string, { rebootTime?: string; reason?: string }>> {
-  const seen = new Map<string, { rebootTime?: string; reason?: string }>();
-  const record = (progress: FleetProgress<RebootObserved>) => {
-    for (const d of progress.done) seen.set(d.deviceId, { rebootTime: d.value.rebootTime.toISOString() });
+): Promise<Map<string, Seen>> {
+  const seen = new Map<string, Seen>();
+  const record = (progress: FleetProgress<RebootConfirmation>) => {
+    for (const { deviceId, value } of progress.done) {
+      seen.set(
+        deviceId,
+        value.outcome === 'failed'
+          ? { failed: value.reason }
+          : { rebootTime: value.rebootTime.toISOString(), confirmedBy: value.confirmedBy },
+      );
+    }
     for (const p of progress.pending) seen.set(p.deviceId, { reason: p.reason });
   };
   try {
     const result = await pollQueryUntil({
       registry: clients.registry,
       deviceIds,
-      predicate: (settings.confirmBy === 'hub-clock' ? rebootWrittenAfter : rebootReportedAfter)({
-        requestedAt,
+      predicate: rebootConfirmed({
+        requestedAt: request.requestedAt,
         clockSkewMs: settings.clockSkewMs,
+        ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+        fallback: settings.confirmBy === 'auto' ? ['hub-clock', 'device-clock'] : [settings.confirmBy],
       }),
-      ...pollBounds<FleetProgress<RebootObserved>>(settings, hooks),
+      ...pollBounds<FleetProgress<RebootConfirmation>>(settings, hooks),
       onAttempt: (report) => {
         if (report.outcome === 'transient-error')
           return hooks.progress.update(`confirming: hub error, retrying`);
         record(report.observation);
+        const failed = report.observation.done.filter((d) => d.value.outcome === 'failed').length;
         hooks.progress.update(
-          `confirming (query ${report.attempt}/${settings.maxPolls}): ${report.observation.done.length} rebooted, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
+          `confirming (query ${report.attempt}/${totalPolls(settings)}): ${report.observation.done.length - failed} rebooted, ${failed} failed, ${report.observation.pending.length} waiting, of ${deviceIds.length}`,
         );
       },
     });
@@ -326,7 +497,7 @@ async function confirm(
   } catch (err) {
     if (!(err instanceof PollTimeoutError))
       throw pollFailure(err, `${deviceIds.length} devices`, clients.hostName);
-    if (err.lastObservation) record(err.lastObservation as FleetProgress<RebootObserved>);
+    if (err.lastObservation) record(err.lastObservation as FleetProgress<RebootConfirmation>);
   } finally {
     hooks.progress.done();
   }

@@ -58,4 +58,43 @@ describe('fleetReport', () => {
     expect(table).toMatch(/method-timed-out\s+1/);
     expect(table).toMatch(/b\s+method-timed-out\s+no answer in 5 s/);
   });
+
+  it('shows the waves of a stopped rollout, exits 13, and does not count skipped devices as failures', () => {
+    const report = fleetReport(
+      [
+        { deviceId: 'a', outcome: 'rebooted', wave: 1 },
+        { deviceId: 'b', outcome: 'reboot-failed', wave: 2, error: 'relay stuck' },
+        { deviceId: 'c', outcome: 'skipped', wave: 3, error: 'not started' },
+      ],
+      {
+        strategy: 'fan-out',
+        requestedAt: at,
+        waves: [
+          { wave: 1, devices: 1, status: 'done', rebooted: 1, failed: 0 },
+          { wave: 2, devices: 1, status: 'done', rebooted: 0, failed: 1 },
+          { wave: 3, devices: 1, status: 'skipped', rebooted: 0, failed: 0 },
+        ],
+        stopped: { afterWave: 2, failures: 1, devices: 1, limit: '0' },
+      },
+    );
+    expect(report.counts).toMatchObject({ total: 3, rebooted: 1, failed: 1, skipped: 1 });
+    expect(fleetExitCode(report)).toBe(13);
+    const table = summaryTable(report);
+    expect(table).toMatch(/Rollout stopped after wave 2: 1 of 1 failed, more than --max-failures 0/);
+    expect(table).toMatch(/\s+3\s+1\s+0\s+0\s+not started/);
+    expect(table).toMatch(/b\s+2\s+reboot-failed\s+relay stuck/);
+    expect(table).not.toMatch(/^\s+c\s/m);
+  });
+
+  it('counts devices that reported a failed reboot, with their reason', () => {
+    const report = fleetReport(
+      [
+        { deviceId: 'a', outcome: 'rebooted', confirmedBy: 'correlation-id' },
+        { deviceId: 'b', outcome: 'reboot-failed', error: 'relay stuck' },
+      ],
+      { strategy: 'fan-out', requestedAt: at, correlationId: 'reboot-1' },
+    );
+    expect(report).toMatchObject({ correlationId: 'reboot-1', counts: { 'reboot-failed': 1, failed: 1 } });
+    expect(summaryTable(report)).toMatch(/b\s+reboot-failed\s+relay stuck/);
+  });
 });

@@ -20,7 +20,9 @@ describe('parseServiceOptions', () => {
       pollIntervalMs: 5000,
       maxPolls: 10,
       clockSkewMs: 5000,
-      confirmBy: 'hub-clock',
+      confirmBy: 'auto',
+      delaySeconds: 0,
+      dryRun: false,
       json: false,
       logLevel: 'warn',
     });
@@ -28,6 +30,39 @@ describe('parseServiceOptions', () => {
 
   it('sends the payload as a JSON string with --payload-as-string, as the seed Python service does', () => {
     expect(parseServiceOptions(['--payload-as-string'], ENV)?.payload).toBe(DEFAULT_PAYLOAD);
+  });
+
+  it('schedules the reboot with --delay, in the payload (also double-encoded) and in the poll budget', () => {
+    expect(parseServiceOptions(['--delay', '30'], ENV)).toMatchObject({
+      payload: { method_number: '42', delaySeconds: 30 },
+      delaySeconds: 30,
+    });
+    expect(parseServiceOptions(['--delay', '30', '--payload-as-string'], ENV)?.payload).toBe(
+      '{"method_number":"42","delaySeconds":30}',
+    );
+    expect(() => parseServiceOptions(['--delay', '3601'], ENV)).toThrow(/--delay/);
+    expect(() => parseServiceOptions(['--delay', '5', '--payload', '[1]'], ENV)).toThrow(/object payload/);
+  });
+
+  it('takes rollout waves, a failure limit and a dry run for fleets only', () => {
+    expect(
+      parseServiceOptions(
+        ['--devices', 'a,b', '--waves', '1%,100%', '--max-failures', '10%', '--dry-run'],
+        ENV,
+      ),
+    ).toMatchObject({
+      waves: [
+        { kind: 'percent', value: 1 },
+        { kind: 'percent', value: 100 },
+      ],
+      maxFailures: { kind: 'percent', value: 10 },
+      dryRun: true,
+    });
+    expect(() => parseServiceOptions(['--waves', '1,2'], ENV)).toThrow(/--waves is for fleets/);
+    expect(() => parseServiceOptions(['--devices', 'a', '--waves', '10%,5%'], ENV)).toThrow(CliError);
+    expect(() => parseServiceOptions(['--devices', 'a', '--max-failures', 'many'], ENV)).toThrow(
+      /--max-failures must be/,
+    );
   });
 
   it('reads flags over the environment', () => {
@@ -48,6 +83,7 @@ describe('parseServiceOptions', () => {
     expect(settings).toMatchObject({
       target: { kind: 'device', deviceId: 'd2' },
       payload: { delaySeconds: 3 },
+      delaySeconds: 3,
       pollIntervalMs: 500,
       maxPolls: 3,
       json: true,

@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
+import {
+  type FailureLimit,
+  parseFailureLimit,
+  parseWaves,
+  RolloutSpecError,
+  type WaveBound,
+} from './rollout';
 
 /** Which devices to reboot: one (the tutorial), a list, or every device a twin query condition selects. */
 export type RebootTarget =
@@ -16,8 +23,16 @@ export interface ServiceSettings {
   strategy: 'fan-out' | 'job';
   /** Fleets, fan-out: method calls in flight at once. */
   concurrency: number;
+  /** Fleets: reboot in waves, each confirmed before the next (cumulative bounds); none: one wave. */
+  waves?: WaveBound[];
+  /** Fleets: a wave with more failures than this stops the rollout. */
+  maxFailures?: FailureLimit;
+  /** Fleets: print which devices each wave would take, touch nothing. */
+  dryRun: boolean;
   /** What is sent as the method payload: parsed JSON, or (seed style) the JSON text as a string. */
   payload: unknown;
+  /** `--delay`: a scheduled reboot, this many seconds after the request (in the payload as `delaySeconds`). */
+  delaySeconds: number;
   methodName: string;
   caFile?: string;
   responseTimeoutSeconds: number;
@@ -26,8 +41,12 @@ export interface ServiceSettings {
   maxPolls: number;
   /** Allowance for the device's clock running behind the service's. */
   clockSkewMs: number;
-  /** Whose clock says a reported reboot is new: the hub's write time (default) or the device's report. */
-  confirmBy: 'hub-clock' | 'device-clock';
+  /**
+   * For devices that do not echo the request's correlation id, whose clock says a reported reboot is
+   * new: `auto` (default: the hub's write time, or the device's report for a twin without `$metadata`),
+   * `hub-clock` or `device-clock`.
+   */
+  confirmBy: 'auto' | 'hub-clock' | 'device-clock';
   json: boolean;
   logLevel: string;
 }
@@ -47,8 +66,17 @@ Options (environment variable in brackets):
   --where <condition>        reboot every device this twin query condition selects, e.g. "tags.site = 'site-1'"
   --job                      fleets: schedule an IoT Hub job instead of invoking each device from here
   --concurrency <n>          fleets: method calls in flight at once (default 32)
+  --waves <list>             fleets: reboot in waves, each confirmed through the twin before the next;
+                             cumulative shares or counts, e.g. 1%,10%,100% or 5,50,100% (the rest, if
+                             any, is a last wave)
+  --max-failures <n|p%>      fleets: stop the rollout (exit 13, no further device touched) after a wave
+                             with more failures than this
+  --dry-run                  fleets: print which devices each wave would take, and touch nothing
   --payload <json>           method payload (default ${DEFAULT_PAYLOAD}, the tutorial's)
   --payload-as-string        send the payload as a JSON string, as the tutorial's Python service does
+  --delay <s>                schedule the reboot this many seconds ahead, 0-3600 (delaySeconds in the
+                             payload; the device answers 202 and reports rebooting with the planned time;
+                             --max-polls then counts from the planned time)
   --method-name <name>       direct method (default ${REBOOT_METHOD_NAME})
   --ca <file>                PEM of a private CA to trust, e.g. the local hub's [IOTHUB_CA_FILE]
   --response-timeout <s>     seconds the device has to answer, 5-300 (default 60)
@@ -56,8 +84,10 @@ Options (environment variable in brackets):
   --poll-interval <s>        seconds between twin reads (default 5)
   --max-polls <n>            twin reads before giving up (default 10)
   --clock-skew <s>           accept reboot times up to this much before the request (default 5)
-  --confirm-by <clock>       hub-clock (default): when the hub wrote the report, immune to device clocks
-                             that are off; device-clock: the reported reboot time itself
+  --confirm-by <clock>       for devices that do not echo the request's correlation id: auto (default):
+                             the hub clock, or the device clock when the twin has no $metadata;
+                             hub-clock: when the hub wrote the report, immune to device clocks that are
+                             off; device-clock: the reported reboot time itself
   --json                     print one JSON result object instead of prose
   --log-level <level>        trace|debug|info|warn|error (default warn) [LOG_LEVEL]`;
 
@@ -83,12 +113,29 @@ export function parseServiceOptions(
     throw usageError(`--payload is not valid JSON: ${truncate(payloadText)}`);
   }
   const caFile = values.ca ?? env.IOTHUB_CA_FILE;
+  const rollout = rolloutSettings(values, target);
+  const delay = numberFlag('--delay', values.delay, 0, WHOLE(0, 3600));
+  const isObject = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+  if (values.delay !== undefined) {
+    if (!isObject) throw usageError('--delay needs a JSON object payload to carry delaySeconds');
+    payload = { ...(payload as object), delaySeconds: delay };
+  }
+  // A delay written into --payload directly counts as well, for the poll budget.
+  const given = isObject ? (payload as { delaySeconds?: unknown }).delaySeconds : undefined;
+  const delaySeconds = typeof given === 'number' && Number.isInteger(given) && given > 0 ? given : 0;
   return {
     connectionString,
     target,
     strategy: values.job ? 'job' : 'fan-out',
     concurrency: numberFlag('--concurrency', values.concurrency, 32, WHOLE(1, 1000)),
-    payload: values['payload-as-string'] ? payloadText : payload,
+    ...rollout,
+    // As a string, the text as given (the seed's exact bytes) unless --delay had to change it.
+    payload: values['payload-as-string']
+      ? values.delay === undefined
+        ? payloadText
+        : JSON.stringify(payload)
+      : payload,
+    delaySeconds,
     methodName: values['method-name'] ?? REBOOT_METHOD_NAME,
     ...(caFile ? { caFile } : {}),
     responseTimeoutSeconds: numberFlag('--response-timeout', values['response-timeout'], 60, WHOLE(5, 300)),
@@ -119,8 +166,12 @@ function parse(argv: readonly string[]) {
       where: { type: 'string' },
       job: { type: 'boolean' },
       concurrency: { type: 'string' },
+      waves: { type: 'string' },
+      'max-failures': { type: 'string' },
+      'dry-run': { type: 'boolean' },
       payload: { type: 'string' },
       'payload-as-string': { type: 'boolean' },
+      delay: { type: 'string' },
       'method-name': { type: 'string' },
       ca: { type: 'string' },
       'response-timeout': { type: 'string' },
@@ -140,8 +191,9 @@ const WHOLE = (min: number, max: number) => ({ min, max, integer: true });
 type Values = ReturnType<typeof parse>['values'];
 
 function confirmBy(text: string | undefined): ServiceSettings['confirmBy'] {
-  if (text === undefined || text === 'hub-clock' || text === 'device-clock') return text ?? 'hub-clock';
-  throw usageError(`--confirm-by must be hub-clock or device-clock, got "${text}"`);
+  if (text === undefined || text === 'auto' || text === 'hub-clock' || text === 'device-clock')
+    return text ?? 'auto';
+  throw usageError(`--confirm-by must be auto, hub-clock or device-clock, got "${text}"`);
 }
 
 function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
@@ -168,6 +220,28 @@ function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
     throw usageError('no device: set IOTHUB_DEVICE_ID or pass --device-id, --devices or --where');
   if (values.job) throw usageError('--job is for fleets: use it with --devices or --where');
   return { kind: 'device', deviceId };
+}
+
+function rolloutSettings(
+  values: Values,
+  target: RebootTarget,
+): Pick<ServiceSettings, 'waves' | 'maxFailures' | 'dryRun'> {
+  const given = (['waves', 'max-failures', 'dry-run'] as const).filter((flag) => values[flag] !== undefined);
+  if (target.kind === 'device' && given.length > 0) {
+    throw usageError(`--${given[0]} is for fleets: use it with --devices or --where`);
+  }
+  try {
+    return {
+      ...(values.waves === undefined ? {} : { waves: parseWaves(values.waves) }),
+      ...(values['max-failures'] === undefined
+        ? {}
+        : { maxFailures: parseFailureLimit(values['max-failures']) }),
+      dryRun: values['dry-run'] ?? false,
+    };
+  } catch (err) {
+    if (err instanceof RolloutSpecError) throw usageError(err.message);
+    throw err;
+  }
 }
 
 function truncate(text: string): string {

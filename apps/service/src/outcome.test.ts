@@ -1,4 +1,9 @@
-import { CapturedError, PollFatalError, PollTimeoutError } from '@iothub-reboot/twin-poller';
+import {
+  CapturedError,
+  PollFatalError,
+  PollTimeoutError,
+  RebootFailedError,
+} from '@iothub-reboot/twin-poller';
 import { EXIT } from './exit-codes';
 import { invokeFailure, pollFailure } from './outcome';
 
@@ -46,6 +51,21 @@ describe('pollFailure', () => {
     expect(pollFailure(timeout, 'dev1', 'hub')).toMatchObject({
       exitCode: EXIT.notReported,
       code: 'not-reported',
+    });
+  });
+
+  it('maps a reboot the device reported as failed to its own code and exit 12', () => {
+    const failed = new RebootFailedError({
+      deviceId: 'dev1',
+      reason: 'relay stuck',
+      correlationId: 'c-1',
+      attempts: 2,
+      elapsedMs: 10,
+    });
+    expect(pollFailure(failed, 'dev1', 'hub')).toMatchObject({
+      exitCode: 12,
+      code: 'reboot-failed',
+      message: expect.stringMatching(/reported in its twin that the reboot failed: relay stuck/),
     });
   });
 

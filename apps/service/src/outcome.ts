@@ -1,5 +1,10 @@
 import { CliError } from '@iothub-reboot/app-kit';
-import { PollAbortedError, PollFatalError, PollTimeoutError } from '@iothub-reboot/twin-poller';
+import {
+  PollAbortedError,
+  PollFatalError,
+  PollTimeoutError,
+  RebootFailedError,
+} from '@iothub-reboot/twin-poller';
 import { EXIT, type OutcomeCode } from './exit-codes';
 
 const fail = (code: OutcomeCode, exitCode: number, message: string, cause: unknown) =>
@@ -62,6 +67,14 @@ export function invokeFailure(error: unknown, deviceId: string, hubHost: string)
 
 /** Maps a failed twin poll to the app's one-line message and exit code. */
 export function pollFailure(error: unknown, deviceId: string, hubHost: string): CliError {
+  if (error instanceof RebootFailedError) {
+    return fail(
+      'reboot-failed',
+      EXIT.rebootFailed,
+      `device ${deviceId} reported in its twin that the reboot failed: ${error.reason}`,
+      error,
+    );
+  }
   if (error instanceof PollTimeoutError) {
     return fail(
       'not-reported',

@@ -1,8 +1,13 @@
 import { CliError } from '@iothub-reboot/app-kit';
 import { safeParseRebootResponse } from '@iothub-reboot/contracts';
-import { pollTwinUntilRebooted, type TwinSource } from '@iothub-reboot/twin-poller';
+import {
+  type ConfirmationRule,
+  pollTwinUntilRebooted,
+  type TwinSource,
+  withCorrelationId,
+} from '@iothub-reboot/twin-poller';
 import type { Logger } from 'pino';
-import { type MethodParams, methodParams, pollBounds, type WaitSettings } from './bounds';
+import { type MethodParams, methodParams, pollBounds, totalPolls, type WaitSettings } from './bounds';
 import { EXIT } from './exit-codes';
 import { invokeFailure, pollFailure } from './outcome';
 import type { Progress } from './progress';
@@ -16,7 +21,8 @@ export interface MethodInvoker {
 export interface RebootFlowSettings extends WaitSettings {
   deviceId: string;
   clockSkewMs: number;
-  confirmBy: 'hub-clock' | 'device-clock';
+  /** For devices that do not echo the correlation id: `auto` is the hub clock, else the device clock. */
+  confirmBy: 'auto' | 'hub-clock' | 'device-clock';
 }
 
 /** A confirmed remote reboot. */
@@ -25,6 +31,10 @@ export interface RebootConfirmed {
   method: { status: number; payload: unknown };
   lastRebootTime: Date;
   source: string;
+  /** The rule that confirmed the reboot: the echoed correlation id, or a clock. */
+  confirmedBy: ConfirmationRule;
+  /** The correlation id sent with the request (absent when the payload cannot carry one). */
+  correlationId?: string;
   polls: number;
   elapsedMs: number;
 }
@@ -46,16 +56,16 @@ export async function rebootAndConfirm(
 ): Promise<RebootConfirmed> {
   const { deviceId } = settings;
   const requestedAt = new Date();
-  hooks.say(
-    `Invoking ${settings.methodName} on ${deviceId} with payload ${JSON.stringify(settings.payload)}`,
-  );
+  // The device echoes the id in its twin: the exact confirmation, whatever the clocks say.
+  const { payload, correlationId } = withCorrelationId(settings.payload);
+  hooks.say(`Invoking ${settings.methodName} on ${deviceId} with payload ${JSON.stringify(payload)}`);
   hooks.progress.update(
     `waiting for ${deviceId} to answer (up to ${settings.connectTimeoutSeconds} s to connect, ${settings.responseTimeoutSeconds} s to answer)`,
   );
   let result: unknown;
   try {
     ({ result } = await withDeadline(
-      clients.client.invokeDeviceMethod(deviceId, methodParams(settings)),
+      clients.client.invokeDeviceMethod(deviceId, methodParams({ ...settings, payload })),
       (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) * 1000 + INVOKE_MARGIN_MS,
       hooks.signal,
     ));
@@ -78,13 +88,14 @@ export async function rebootAndConfirm(
   }
 
   hooks.say(
-    `Waiting for the twin to report a reboot after ${requestedAt.toISOString()} (every ${settings.pollIntervalMs / 1000} s, at most ${settings.maxPolls} polls)`,
+    `Waiting for the twin to report a reboot after ${requestedAt.toISOString()} (every ${settings.pollIntervalMs / 1000} s, at most ${totalPolls(settings)} polls)`,
   );
   try {
     const polled = await pollTwinUntilRebooted(clients.registry, deviceId, {
       requestedAt,
       clockSkewMs: settings.clockSkewMs,
       confirmBy: settings.confirmBy,
+      ...(correlationId === undefined ? {} : { correlationId }),
       ...pollBounds(settings, hooks),
       onAttempt: (report) => {
         const state =
@@ -93,7 +104,7 @@ export async function rebootAndConfirm(
             : report.outcome === 'not-yet'
               ? report.reason
               : 'reboot reported';
-        hooks.progress.update(`poll ${report.attempt}/${settings.maxPolls}: ${state}`);
+        hooks.progress.update(`poll ${report.attempt}/${totalPolls(settings)}: ${state}`);
       },
     });
     return {
@@ -101,6 +112,8 @@ export async function rebootAndConfirm(
       method,
       lastRebootTime: polled.value.rebootTime,
       source: polled.value.source,
+      confirmedBy: polled.value.confirmedBy,
+      ...(correlationId === undefined ? {} : { correlationId }),
       polls: polled.attempts,
       elapsedMs: polled.elapsedMs,
     };

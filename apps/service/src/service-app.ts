@@ -6,7 +6,7 @@ import {
   type ServiceClients,
 } from '@iothub-reboot/service-connection';
 import type { Logger } from 'pino';
-import { type FleetFlowSettings, rebootFleet } from './fleet-flow';
+import { type FleetFlowSettings, planFleet, rebootFleet } from './fleet-flow';
 import { fleetExitCode, fleetReport, summaryTable } from './fleet-report';
 import type { ServiceSettings } from './options';
 import { createProgress } from './progress';
@@ -52,7 +52,7 @@ export async function runService(
     );
     const lastRebootTime = confirmed.lastRebootTime.toISOString();
     say(
-      `Last reboot time: ${lastRebootTime} (confirmed after ${confirmed.polls} twin read${confirmed.polls === 1 ? '' : 's'})`,
+      `Last reboot time: ${lastRebootTime} (confirmed by ${confirmed.confirmedBy} after ${confirmed.polls} twin read${confirmed.polls === 1 ? '' : 's'})`,
     );
     if (settings.json) {
       io.stdout.write(
@@ -64,6 +64,8 @@ export async function runService(
           method: confirmed.method,
           lastRebootTime,
           reportedAs: confirmed.source,
+          confirmedBy: confirmed.confirmedBy,
+          ...(confirmed.correlationId ? { correlationId: confirmed.correlationId } : {}),
           polls: confirmed.polls,
           elapsedMs: Math.round(confirmed.elapsedMs),
         })}\n`,
@@ -91,6 +93,16 @@ async function runFleet(
 ): Promise<number> {
   const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
   try {
+    if (settings.dryRun) {
+      const waves = await planFleet(clients, settings, {
+        progress: createProgress(io.stderr),
+        say,
+        logger,
+        signal: context.signal,
+      });
+      io.stdout.write(settings.json ? `${JSON.stringify(dryRunReport(waves))}\n` : `${dryRunText(waves)}\n`);
+      return 0;
+    }
     const flow = rebootFleet(clients, settings, {
       progress: createProgress(io.stderr),
       say,
@@ -104,11 +116,14 @@ async function runFleet(
         () => undefined,
       ),
     );
-    const { requestedAt, jobId, outcomes } = await flow;
+    const { requestedAt, jobId, correlationId, outcomes, waves, stopped } = await flow;
     const report = fleetReport(outcomes, {
       strategy: settings.strategy,
       requestedAt,
       ...(jobId ? { jobId } : {}),
+      ...(correlationId ? { correlationId } : {}),
+      ...(waves ? { waves } : {}),
+      ...(stopped ? { stopped } : {}),
     });
     io.stdout.write(settings.json ? `${JSON.stringify(report)}\n` : `${summaryTable(report)}\n`);
     return fleetExitCode(report);
@@ -119,6 +134,26 @@ async function runFleet(
     );
     return err.exitCode;
   }
+}
+
+/** `--dry-run --json`: the waves and their devices. */
+function dryRunReport(waves: string[][]) {
+  return {
+    ok: true,
+    outcome: 'dry-run',
+    total: waves.reduce((n, w) => n + w.length, 0),
+    waves: waves.map((devices, i) => ({ wave: i + 1, devices })),
+  };
+}
+
+/** `--dry-run`: one line per wave, then its devices. */
+function dryRunText(waves: string[][]): string {
+  const total = waves.reduce((n, w) => n + w.length, 0);
+  const lines = [`Dry run: ${total} device(s) in ${waves.length} wave(s); nothing was sent`];
+  for (const [i, devices] of waves.entries()) {
+    lines.push(`Wave ${i + 1}: ${devices.length} device(s): ${devices.join(', ')}`);
+  }
+  return lines.join('\n');
 }
 
 function connect(connectionString: string, ca: string | undefined) {

@@ -28,9 +28,23 @@ export {
   safeParseRebootResponse,
 } from './reboot-response';
 export {
+  buildRebootStateReport,
+  CorrelationIdSchema,
+  REBOOT_STATUSES,
+  RebootedSectionSchema,
+  type RebootStateInput,
+  type RebootStatePatch,
+  type RebootStateRead,
+  RebootStateSectionSchema,
+  type RebootStatus,
+  readRebootState,
+  readRebootStateFromTwin,
+} from './reboot-state';
+export {
   buildRebootReport,
   type LastReboot,
   type RebootReport,
+  type RebootReportExtras,
   RebootReportSchema,
   readLastReboot,
   readLastRebootFromTwin,

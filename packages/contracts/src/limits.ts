@@ -8,6 +8,10 @@ export const LIMITS = {
   reasonLength: 256,
   /** Longest accepted `delaySeconds` for a reboot (one hour). */
   maxDelaySeconds: 3600,
+  /** Longest correlation id a request may carry (the device echoes it in the twin). */
+  correlationIdLength: 128,
+  /** Longest failure reason a device reports under `iothubDM.reboot.reason`. */
+  failureReasonLength: 256,
 } as const;
 
 /**

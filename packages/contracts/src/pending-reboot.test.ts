@@ -15,6 +15,12 @@ describe('pending reboot record', () => {
     expect(safeParsePendingReboot(rebooted)).toEqual({ success: true, data: rebooted });
   });
 
+  it('accepts a correlation id and a planned time, and records without them (older devices)', () => {
+    const withId = { ...rebooting, correlationId: 'c-1', scheduledFor: '2026-11-28T04:01:00.000Z' };
+    expect(safeParsePendingReboot(withId)).toEqual({ success: true, data: withId });
+    expect(safeParsePendingReboot({ ...rebooting, correlationId: 'no spaces' }).success).toBe(false);
+  });
+
   it.each([
     ['a rebooted record without its time', { ...rebooting, phase: 'rebooted' }],
     ['an unknown version', { ...rebooting, version: 2 }],

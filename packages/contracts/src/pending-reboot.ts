@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError, type ParseResult } from './errors';
+import { CorrelationIdSchema } from './reboot-state';
 
 const CONTRACT = 'pending reboot record';
 const isoUtc = z.iso.datetime();
@@ -9,6 +10,8 @@ const requestId = z.string().min(1).max(256);
  * The record a device persists around a reboot so that its report survives a restart.
  * `rebooting`: written before the reboot action runs (a restart may end the process here).
  * `rebooted`: the action completed at `rebootTime`; only the twin report is still owed.
+ * `correlationId` (optional, so records written before it existed still parse) is the request's, echoed in
+ * the twin report; `scheduledFor` is when a delayed reboot is planned.
  */
 export const PendingRebootSchema = z.discriminatedUnion('phase', [
   z.strictObject({
@@ -16,12 +19,16 @@ export const PendingRebootSchema = z.discriminatedUnion('phase', [
     phase: z.literal('rebooting'),
     requestId,
     acceptedAt: isoUtc,
+    correlationId: CorrelationIdSchema.optional(),
+    scheduledFor: isoUtc.optional(),
   }),
   z.strictObject({
     version: z.literal(1),
     phase: z.literal('rebooted'),
     requestId,
     acceptedAt: isoUtc,
+    correlationId: CorrelationIdSchema.optional(),
+    scheduledFor: isoUtc.optional(),
     rebootTime: isoUtc,
   }),
 ]);

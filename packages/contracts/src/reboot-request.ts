@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ContractError, type ParseResult } from './errors';
 import { jsonByteLength, LIMITS } from './limits';
+import { CorrelationIdSchema } from './reboot-state';
 
 /** The direct method name used by the seed tutorial (Microsoft's Node/C#/Java samples use `reboot`). */
 export const REBOOT_METHOD_NAME = 'rebootDevice';
@@ -18,6 +19,8 @@ export const RebootRequestSchema = z.looseObject({
   reason: z.string().max(LIMITS.reasonLength).optional(),
   /** The seed tutorial's correlation field. */
   method_number: z.union([z.string(), z.number()]).optional(),
+  /** Chosen by the service; the device echoes it in `iothubDM.reboot.correlationId` so the service can confirm exactly this reboot. */
+  correlationId: CorrelationIdSchema.optional(),
 });
 
 /** A parsed reboot request. */

@@ -11,12 +11,36 @@ import {
 describe('reboot report', () => {
   const when = new Date('2026-11-28T04:05:06.789Z');
 
-  it('carries the same instant in both conventions, as ISO 8601 UTC', () => {
+  it('carries the same instant in both conventions, as ISO 8601 UTC, with the state rebooted', () => {
     expect(buildRebootReport(when)).toEqual({
       rebootTime: '2026-11-28T04:05:06.789Z',
-      iothubDM: { reboot: { lastReboot: '2026-11-28T04:05:06.789Z' } },
+      iothubDM: {
+        reboot: {
+          status: 'rebooted',
+          lastReboot: '2026-11-28T04:05:06.789Z',
+          // null deletes in IoT Hub's merge patch: nothing of an earlier state survives
+          correlationId: null,
+          startedAt: null,
+          scheduledFor: null,
+          reason: null,
+        },
+      },
     });
     expect(RebootReportSchema.parse(buildRebootReport(when))).toBeTruthy();
+  });
+
+  it('echoes the correlation id and the start of the reboot', () => {
+    const startedAt = new Date('2026-11-28T04:05:00.000Z');
+    expect(buildRebootReport(when, { correlationId: 'c-1', startedAt }).iothubDM.reboot).toMatchObject({
+      status: 'rebooted',
+      correlationId: 'c-1',
+      startedAt: '2026-11-28T04:05:00.000Z',
+    });
+  });
+
+  it('refuses a correlation id outside the contract', () => {
+    expect(() => buildRebootReport(when, { correlationId: 'has space' })).toThrow(ContractError);
+    expect(() => buildRebootReport(when, { correlationId: 'x'.repeat(129) })).toThrow(ContractError);
   });
 
   it('refuses an invalid date', () => {

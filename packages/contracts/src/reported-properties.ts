@@ -1,29 +1,43 @@
 import { z } from 'zod';
 import { ContractError } from './errors';
 import { jsonByteLength, LIMITS } from './limits';
+import { RebootedSectionSchema, rebootedSection } from './reboot-state';
 
 const isoUtc = z.iso.datetime();
 
 /**
  * The reported-properties patch a device writes after a reboot. Both conventions carry the same
  * instant: `rebootTime` (the seed tutorial's service reads it) and `iothubDM.reboot.lastReboot`
- * (Microsoft's Node and C# samples).
+ * (Microsoft's Node and C# samples), next to the reboot state `status: 'rebooted'` with the request's
+ * correlation id (see `RebootStateSectionSchema`).
  */
 export const RebootReportSchema = z.strictObject({
   rebootTime: isoUtc,
-  iothubDM: z.strictObject({ reboot: z.strictObject({ lastReboot: isoUtc }) }),
+  iothubDM: z.strictObject({ reboot: RebootedSectionSchema }),
 });
 
 /** The reported-properties patch for a reboot. */
 export type RebootReport = z.infer<typeof RebootReportSchema>;
 
-/** Builds the reported-properties patch for a reboot that completed at `rebootTime`. */
-export function buildRebootReport(rebootTime: Date): RebootReport {
-  if (Number.isNaN(rebootTime.getTime())) {
+/** What a `rebooted` report carries besides the reboot time. */
+export interface RebootReportExtras {
+  /** The request's correlation id, echoed so the service can confirm exactly this reboot. */
+  correlationId?: string;
+  /** When the reboot started (the request was accepted). */
+  startedAt?: Date;
+}
+
+/**
+ * Builds the reported-properties patch for a reboot that completed at `rebootTime`: state `rebooted`,
+ * and fields of an earlier state that no longer apply (`reason`, `scheduledFor`) set to `null`, which
+ * IoT Hub deletes. Throws {@link ContractError} on an invalid date or correlation id.
+ */
+export function buildRebootReport(rebootTime: Date, extras: RebootReportExtras = {}): RebootReport {
+  if (!(rebootTime instanceof Date) || Number.isNaN(rebootTime.getTime())) {
     throw new ContractError('reboot report', 'rebootTime is not a valid date');
   }
   const iso = rebootTime.toISOString();
-  const report = { rebootTime: iso, iothubDM: { reboot: { lastReboot: iso } } };
+  const report = { rebootTime: iso, iothubDM: { reboot: rebootedSection(iso, extras) } };
   // Cannot fail for a valid date; kept so the patch is checked against IoT Hub's limit by construction.
   if ((jsonByteLength(report) ?? 0) > LIMITS.reportedPropertiesBytes) {
     throw new ContractError('reboot report', 'patch exceeds the reported-properties limit');

@@ -6,6 +6,8 @@ import {
   decodePayload,
   FIRST_STEP,
   type FlowStep,
+  firstStep,
+  flowMode,
   RESPONSE_MODES,
   type ResponseMode,
   resolvePendingRecord,
@@ -69,12 +71,22 @@ describe('advance (report-then-respond)', () => {
     });
   });
 
-  it('answers 500 with the action message and discards the record when the action throws', () => {
-    expect(advance(mode, { step: 'reboot' }, failed('watchdog refused'))).toEqual({
-      respond: { result: 'reboot-failed', error: 'watchdog refused' },
-      next: { step: 'discard' },
+  it('reports failed, then answers 500 with the action message and discards the record when the action throws', () => {
+    const error = new Error('watchdog refused');
+    expect(advance(mode, { step: 'reboot' }, { ok: false, error })).toEqual({
+      next: { step: 'report-failure', error },
     });
+    for (const outcome of [ok, failed('twin down')]) {
+      expect(advance(mode, { step: 'report-failure', error }, outcome)).toEqual({
+        respond: { result: 'reboot-failed', error: 'watchdog refused' },
+        next: { step: 'discard' },
+      });
+    }
     expect(advance(mode, { step: 'discard' }, failed('gone'))).toEqual({});
+  });
+
+  it('never announces rebooting (one twin round trip on the fast path)', () => {
+    expect(advance(mode, FIRST_STEP, ok).next).toEqual({ step: 'reboot' });
   });
 
   it('still reports when the record update fails, and still answers 200 when clearing fails', () => {
@@ -98,14 +110,41 @@ describe('advance (report-then-respond)', () => {
 describe('advance (respond-then-reboot)', () => {
   const mode = 'respond-then-reboot';
 
-  it('answers 202 once the record is persisted, and nothing after that', () => {
+  it('answers 202 once the record is persisted, reports rebooting, and answers nothing after that', () => {
     expect(advance(mode, FIRST_STEP, ok)).toMatchObject({
       respond: { result: 'accepted' },
-      next: { step: 'reboot' },
+      next: { step: 'announce' },
     });
-    expect(advance(mode, { step: 'reboot' }, failed('x'))).toEqual({ next: { step: 'discard' } });
+    // The accepted reboot goes ahead whether the `rebooting` report landed or not.
+    expect(advance(mode, { step: 'announce' }, ok)).toEqual({ next: { step: 'reboot' } });
+    expect(advance(mode, { step: 'announce' }, failed('x'))).toEqual({ next: { step: 'reboot' } });
+    expect(advance(mode, { step: 'reboot' }, failed('x'))).toMatchObject({
+      next: { step: 'report-failure' },
+    });
+    expect(advance(mode, { step: 'report-failure', error: 'x' }, ok)).toEqual({ next: { step: 'discard' } });
     expect(advance(mode, { step: 'report', rebootTime: at }, failed('x'))).toEqual({ reportOwed: at });
     expect(advance(mode, { step: 'clear', rebootTime: at }, ok)).toEqual({});
+  });
+
+  it('a scheduled reboot: 202 naming the time, rebooting, wait, then reboot; a cancelled wait is a failure', () => {
+    const until = new Date(at.getTime() + 60_000);
+    expect(flowMode('report-then-respond', until)).toBe('respond-then-reboot');
+    expect(flowMode('report-then-respond', undefined)).toBe('report-then-respond');
+    const persisted = advance(mode, firstStep(until), ok);
+    expect(persisted).toMatchObject({
+      respond: {
+        result: 'accepted',
+        message: expect.stringContaining(`scheduled for ${until.toISOString()}`),
+      },
+      next: { step: 'announce', scheduledFor: until },
+    });
+    expect(advance(mode, { step: 'announce', scheduledFor: until }, failed('x'))).toEqual({
+      next: { step: 'wait', until },
+    });
+    expect(advance(mode, { step: 'wait', until }, ok)).toEqual({ next: { step: 'reboot' } });
+    expect(advance(mode, { step: 'wait', until }, failed('detached'))).toMatchObject({
+      next: { step: 'report-failure' },
+    });
   });
 
   it('answers 500 when the record cannot be persisted (nothing was accepted)', () => {
@@ -123,7 +162,7 @@ describe('any sequence of step outcomes', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<ResponseMode>(...RESPONSE_MODES),
-        fc.array(outcome, { minLength: 6, maxLength: 6 }),
+        fc.array(outcome, { minLength: 7, maxLength: 7 }),
         (mode, outcomes) => {
           let step: FlowStep | undefined = FIRST_STEP;
           const answers: Transition['respond'][] = [];

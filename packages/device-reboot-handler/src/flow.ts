@@ -34,10 +34,22 @@ export function admitRequest(busy: boolean, parsed: ParseResult<RebootRequest>):
 
 /** Where an accepted request stands. */
 export type FlowStep =
-  /** Write the `rebooting` record (before anything irreversible happens). */
-  | { step: 'persist' }
+  /**
+   * Write the `rebooting` record (before anything irreversible happens). `scheduledFor`: the request
+   * asked for a delay (`delaySeconds`); such a request is always answered 202 at once, whatever the mode.
+   */
+  | { step: 'persist'; scheduledFor?: Date }
   /** Run the reboot action. */
   | { step: 'reboot' }
+  /**
+   * respond-then-reboot only: report `rebooting` in the twin (after the record is durable, before the
+   * action), so the service sees progress. Its failure does not stop the accepted reboot.
+   */
+  | { step: 'announce'; scheduledFor?: Date }
+  /** A scheduled reboot: wait until its planned time (cut short, and failed, by detach). */
+  | { step: 'wait'; until: Date }
+  /** The action failed: report `failed` in the twin, so a waiting service stops at once. */
+  | { step: 'report-failure'; error: unknown }
   /** Update the record with the reboot time, so a crash from here on reports this exact time. */
   | { step: 'record'; rebootTime: Date }
   /** Write the reboot report to the twin (with retries). */
@@ -61,12 +73,24 @@ export interface Transition {
   reportOwed?: Date;
 }
 
-/** The first step of every accepted request. */
+/** The first step of every accepted request that is not scheduled for later. */
 export const FIRST_STEP: FlowStep = { step: 'persist' };
+
+/** The first step of an accepted request, scheduled for `scheduledFor` when it asked for a delay. */
+export function firstStep(scheduledFor: Date | undefined): FlowStep {
+  return scheduledFor === undefined ? FIRST_STEP : { step: 'persist', scheduledFor };
+}
+
+/** The mode a request runs in: a scheduled one is answered 202 at once, whatever the handler's mode. */
+export function flowMode(mode: ResponseMode, scheduledFor: Date | undefined): ResponseMode {
+  return scheduledFor === undefined ? mode : 'respond-then-reboot';
+}
 
 /** The transition after `current` ended with `outcome`. Exactly one answer is produced per flow. */
 export function advance(mode: ResponseMode, current: FlowStep, outcome: StepOutcome): Transition {
   // In respond-then-reboot the 202 went out after `persist`; later outcomes are only logged and reported.
+  // A scheduled reboot is answered 202 in either mode (the caller cannot wait up to an hour for it):
+  // the handler runs it with `flowMode`.
   const answerLate = mode === 'report-then-respond';
   switch (current.step) {
     case 'persist':
@@ -78,21 +102,40 @@ export function advance(mode: ResponseMode, current: FlowStep, outcome: StepOutc
           },
         };
       }
-      return answerLate
+      // report-then-respond keeps its one-round-trip fast path: no `rebooting` report, the answer says it all.
+      if (answerLate) return { next: { step: 'reboot' } };
+      return {
+        respond: {
+          result: 'accepted',
+          message:
+            current.scheduledFor === undefined
+              ? 'Reboot accepted; the reboot state and time will be reported in the twin.'
+              : `Reboot scheduled for ${current.scheduledFor.toISOString()}; the reboot state and time will be reported in the twin.`,
+        },
+        next:
+          current.scheduledFor === undefined
+            ? { step: 'announce' }
+            : { step: 'announce', scheduledFor: current.scheduledFor },
+      };
+    case 'announce':
+      return {
+        next:
+          current.scheduledFor === undefined
+            ? { step: 'reboot' }
+            : { step: 'wait', until: current.scheduledFor },
+      };
+    case 'wait':
+      return outcome.ok
         ? { next: { step: 'reboot' } }
-        : {
-            respond: {
-              result: 'accepted',
-              message: 'Reboot accepted; the reboot time will be reported in the twin.',
-            },
-            next: { step: 'reboot' },
-          };
+        : { next: { step: 'report-failure', error: outcome.error } };
     case 'reboot':
-      if (!outcome.ok) {
-        const respond: RebootResponse = { result: 'reboot-failed', error: errorMessage(outcome.error) };
-        return answerLate ? { respond, next: { step: 'discard' } } : { next: { step: 'discard' } };
-      }
+      if (!outcome.ok) return { next: { step: 'report-failure', error: outcome.error } };
       return { next: { step: 'record', rebootTime: outcome.at } };
+    case 'report-failure': {
+      // Reported first, then answered, as in the success path; whether the report landed or not.
+      const respond: RebootResponse = { result: 'reboot-failed', error: errorMessage(current.error) };
+      return answerLate ? { respond, next: { step: 'discard' } } : { next: { step: 'discard' } };
+    }
     case 'record':
       // A failed update leaves the `rebooting` record; the report below is still worth trying.
       return { next: { step: 'report', rebootTime: current.rebootTime } };

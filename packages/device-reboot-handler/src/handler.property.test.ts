@@ -43,6 +43,7 @@ describe('any sequence of requests and injected failures', () => {
           let running = 0;
           let maxRunning = 0;
           let rebootsDone = 0;
+          let rebootsFailed = 0;
           const handler = attachRebootHandler(client, {
             mode,
             store,
@@ -73,6 +74,7 @@ describe('any sequence of requests and injected failures', () => {
                 break;
               case 'finish': {
                 const action = pending.shift();
+                if (step.fails && action) rebootsFailed += 1;
                 if (step.fails) action?.reject(new Error('reboot refused'));
                 else action?.resolve();
                 break;
@@ -95,12 +97,14 @@ describe('any sequence of requests and injected failures', () => {
             }
             await jest.advanceTimersByTimeAsync(0);
           }
-          // Let everything still running complete.
-          for (let action = pending.shift(); action; action = pending.shift()) {
-            action.resolve();
+          // Let everything still running complete (in respond-then-reboot an action starts only after
+          // the `rebooting` report, which may still be retrying).
+          for (;;) {
             await jest.runAllTimersAsync();
+            const action = pending.shift();
+            if (!action) break;
+            action.resolve();
           }
-          await jest.runAllTimersAsync();
           await handler.detach();
           await Promise.all(startups);
 
@@ -110,6 +114,10 @@ describe('any sequence of requests and injected failures', () => {
           // record mistaken for one that a restart interrupted.
           expect(new Set(client.reportedTimes()).size).toBeLessThanOrEqual(rebootsDone);
           expect(client.reportedTimes()).not.toContain(processStartedAt.toISOString());
+          // A `failed` state only for an action that failed; `rebooting` only in respond-then-reboot.
+          const states = client.reportedStates().map((state) => state.status);
+          expect(states.filter((s) => s === 'failed').length).toBeLessThanOrEqual(rebootsFailed);
+          if (mode === 'report-then-respond') expect(states).not.toContain('rebooting');
         },
       ),
       { numRuns: 150 },

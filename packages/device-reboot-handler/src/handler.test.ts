@@ -85,7 +85,7 @@ describe('report-then-respond (default)', () => {
   });
 
   it.each([
-    ['a Buffer holding JSON', Buffer.from('{"delaySeconds":5}'), { delaySeconds: 5 }],
+    ['a Buffer holding JSON', Buffer.from('{"reason":"buffer"}'), { reason: 'buffer' }],
     ['a double-encoded JSON string', '{"method_number":"42"}', { method_number: '42' }],
     ['no payload', undefined, {}],
     ['null', null, {}],
@@ -146,9 +146,9 @@ describe('report-then-respond (default)', () => {
     expect(during.sends.map((s) => s.status)).toEqual([409]);
   });
 
-  it('answers 500 with the action message (no stack, no secret), reports nothing and drops the record', async () => {
+  it('reports failed, answers 500 with the action message (no stack, no secret) and drops the record', async () => {
     const { client, store, actions, lines } = setup();
-    const response = client.invoke({});
+    const response = client.invoke({ correlationId: 'c-500' });
     await flush();
     actions[0]?.reject(new Error('relay stuck; HostName=h;SharedAccessKey=c2VjcmV0'));
     await flush();
@@ -158,7 +158,16 @@ describe('report-then-respond (default)', () => {
         payload: { result: 'reboot-failed', error: 'relay stuck; HostName=h;SharedAccessKey=***' },
       },
     ]);
-    expect(client.updateCalls).toBe(0);
+    expect(client.reportedTimes()).toEqual([]);
+    expect(client.reportedStates()).toEqual([
+      {
+        status: 'failed',
+        correlationId: 'c-500',
+        startedAt: iso(0),
+        scheduledFor: null,
+        reason: 'relay stuck; HostName=h;SharedAccessKey=***',
+      },
+    ]);
     await expect(store.load()).resolves.toBeUndefined();
     expect(lines.some((l) => l.msg === 'Reboot step failed')).toBe(true);
     expect(JSON.stringify(lines)).not.toContain('c2VjcmV0');
@@ -199,7 +208,7 @@ describe('report-then-respond (default)', () => {
   it('answers 500 report-failed, keeps the record, and reports when the client reconnects', async () => {
     const { client, store, actions } = setup();
     client.updateBehaviours.push(new Error('offline'), new Error('offline'), new Error('offline'));
-    const response = client.invoke({}, { requestId: 'r-9' });
+    const response = client.invoke({ correlationId: 'c-owed' }, { requestId: 'r-9' });
     await flush();
     actions[0]?.resolve();
     await jest.runAllTimersAsync();
@@ -209,11 +218,16 @@ describe('report-then-respond (default)', () => {
         payload: { result: 'report-failed', rebootTime: iso(0), error: expect.stringContaining('offline') },
       },
     ]);
-    await expect(store.load()).resolves.toMatchObject({ phase: 'rebooted', rebootTime: iso(0) });
+    await expect(store.load()).resolves.toMatchObject({
+      phase: 'rebooted',
+      rebootTime: iso(0),
+      correlationId: 'c-owed',
+    });
 
     client.emit('connect');
     await flush();
     expect(client.reportedTimes()).toEqual([iso(0)]);
+    expect(client.reportedStates()).toMatchObject([{ status: 'rebooted', correlationId: 'c-owed' }]);
     await expect(store.load()).resolves.toBeUndefined();
     client.emit('connect');
     await flush();
@@ -392,6 +406,61 @@ describe('respond-then-reboot', () => {
     expect(order.slice(0, 3)).toEqual(['save rebooting', 'send 202', 'reboot']);
   });
 
+  it('reports rebooting (after the durable record, before the action), then rebooted, with the correlation id', async () => {
+    const order: string[] = [];
+    const inner = createMemoryRebootStore();
+    const store: PendingRebootStore = {
+      ...inner,
+      save: async (record: PendingReboot) => {
+        order.push(`save ${record.phase}`);
+        await inner.save(record);
+      },
+    };
+    const { client, actions } = setup({ mode: 'respond-then-reboot' }, store);
+    const update = client.getTwin.bind(client);
+    jest.spyOn(client, 'getTwin').mockImplementation(async () => {
+      const twin = await update();
+      const original = twin.properties.reported.update;
+      twin.properties.reported.update = (patch, done) => {
+        order.push(
+          `report ${(patch as { iothubDM: { reboot: { status: string } } }).iothubDM.reboot.status}`,
+        );
+        original?.(patch, done);
+      };
+      return twin;
+    });
+    const response = client.invoke({ correlationId: 'c-202' }, { requestId: 'r-9' });
+    await flush();
+    expect(response.sends.map((s) => s.status)).toEqual([202]);
+    expect(client.reportedStates()).toEqual([
+      { status: 'rebooting', correlationId: 'c-202', startedAt: iso(0), scheduledFor: null, reason: null },
+    ]);
+    await expect(store.load()).resolves.toMatchObject({ phase: 'rebooting', correlationId: 'c-202' });
+    await jest.advanceTimersByTimeAsync(3_000);
+    actions[0]?.resolve();
+    await flush();
+    expect(order).toEqual(['save rebooting', 'report rebooting', 'save rebooted', 'report rebooted']);
+    expect(client.reportedStates()[1]).toEqual({
+      status: 'rebooted',
+      lastReboot: iso(3_000),
+      correlationId: 'c-202',
+      startedAt: iso(0),
+      scheduledFor: null,
+      reason: null,
+    });
+  });
+
+  it('still reboots when the rebooting report cannot be delivered', async () => {
+    const { client, actions } = setup({ mode: 'respond-then-reboot' });
+    client.updateBehaviours.push(...Array<Error>(retry.maxAttempts).fill(new Error('throttled')));
+    client.invoke({});
+    await jest.runAllTimersAsync();
+    expect(actions).toHaveLength(1);
+    actions[0]?.resolve();
+    await flush();
+    expect(client.reportedStates().map((s) => s.status)).toEqual(['rebooted']);
+  });
+
   it('still reboots and reports when the 202 cannot be sent', async () => {
     const { client, actions } = setup({ mode: 'respond-then-reboot' });
     const response = client.invoke({}, { send: new Error('connection lost') });
@@ -399,18 +468,86 @@ describe('respond-then-reboot', () => {
     actions[0]?.resolve();
     await flush();
     expect(response.sends).toHaveLength(1);
-    expect(client.reported).toHaveLength(1);
+    expect(client.reportedStates().map((s) => s.status)).toEqual(['rebooting', 'rebooted']);
   });
 
-  it('reports nothing and sends nothing more when the action fails after the 202', async () => {
+  it('reports failed (and no reboot time), sending nothing more, when the action fails after the 202', async () => {
     const { client, store, actions } = setup({ mode: 'respond-then-reboot' });
-    const response = client.invoke({});
+    const response = client.invoke({ correlationId: 'c-f' });
     await flush();
     actions[0]?.reject(new Error('no'));
     await flush();
     expect(response.sends.map((s) => s.status)).toEqual([202]);
-    expect(client.updateCalls).toBe(0);
+    expect(client.reportedTimes()).toEqual([]);
+    expect(client.reportedStates()).toMatchObject([
+      { status: 'rebooting', correlationId: 'c-f' },
+      { status: 'failed', correlationId: 'c-f', reason: 'no' },
+    ]);
     await expect(store.load()).resolves.toBeUndefined();
+  });
+});
+
+describe('a scheduled reboot (delaySeconds)', () => {
+  it('answers 202 at once in either mode, reports rebooting with the planned time, reboots at that time', async () => {
+    const { client, store, actions, reboot } = setup();
+    const response = client.invoke({ delaySeconds: 60, correlationId: 'c-later' });
+    await flush();
+    expect(response.sends).toEqual([
+      {
+        status: 202,
+        payload: {
+          result: 'accepted',
+          message: `Reboot scheduled for ${iso(60_000)}; the reboot state and time will be reported in the twin.`,
+        },
+      },
+    ]);
+    expect(client.reportedStates()).toEqual([
+      {
+        status: 'rebooting',
+        correlationId: 'c-later',
+        startedAt: iso(0),
+        scheduledFor: iso(60_000),
+        reason: null,
+      },
+    ]);
+    await expect(store.load()).resolves.toMatchObject({ phase: 'rebooting', scheduledFor: iso(60_000) });
+    await jest.advanceTimersByTimeAsync(59_999);
+    expect(reboot).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(reboot).toHaveBeenCalledTimes(1);
+    actions[0]?.resolve();
+    await flush();
+    expect(client.reportedStates()[1]).toMatchObject({
+      status: 'rebooted',
+      lastReboot: iso(60_000),
+      scheduledFor: null,
+    });
+    expect(response.sends).toHaveLength(1);
+  });
+
+  it('a request during the wait gets 409', async () => {
+    const { client } = setup({ mode: 'respond-then-reboot' });
+    client.invoke({ delaySeconds: 30 });
+    await flush();
+    const second = client.invoke({});
+    await flush();
+    expect(second.sends.map((s) => s.status)).toEqual([409]);
+  });
+
+  it('detach cancels a reboot still waiting for its time and reports it failed', async () => {
+    const { client, store, reboot, handler } = setup();
+    client.invoke({ delaySeconds: 600, correlationId: 'c-cancel' });
+    await flush();
+    await jest.advanceTimersByTimeAsync(1_000);
+    await handler.detach();
+    expect(reboot).not.toHaveBeenCalled();
+    expect(client.reportedStates()[1]).toMatchObject({
+      status: 'failed',
+      correlationId: 'c-cancel',
+      reason: 'the handler was detached before the scheduled reboot',
+    });
+    await expect(store.load()).resolves.toBeUndefined();
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
 

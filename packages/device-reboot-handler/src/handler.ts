@@ -8,13 +8,15 @@ import {
 } from '@iothub-reboot/contracts';
 import type { Logger } from 'pino';
 import type { MethodRequest, MethodResponse, RebootHandlerClient } from './client';
+import type { Clock } from './clock';
 import { errorMessage, loggable, RebootHandlerError } from './errors';
 import {
   admitRequest,
   advance,
   decodePayload,
-  FIRST_STEP,
   type FlowStep,
+  firstStep,
+  flowMode,
   RESPONSE_MODES,
   type ResponseMode,
   type StepOutcome,
@@ -23,12 +25,15 @@ import { claimMethod } from './method-slot';
 import { type ReportingOptions, type ResolvedReportingOptions, resolveReportingOptions } from './options';
 import { withTimeout } from './retry';
 import { withStoreLock } from './store-lock';
-import { createTwinReporter, type ReportReboot } from './twin-report';
+import { createTwinReporter, type ReportReboot, type TwinRebootState } from './twin-report';
 
 /** What the reboot action receives. */
 export interface RebootActionRequest {
   requestId: string;
-  /** The parsed payload (e.g. `delaySeconds` and `reason`; honouring them is the action's job). */
+  /**
+   * The parsed payload (`reason`, `correlationId`, …). `delaySeconds` has already been waited for: the
+   * action runs at the planned time.
+   */
   payload: RebootRequest;
 }
 
@@ -46,7 +51,8 @@ export interface RebootHandlerOptions extends ReportingOptions {
 export interface RebootHandler {
   /**
    * Stops taking new requests (they are left unanswered, like a method with no handler) and resolves
-   * once the running request, if any, has completed and answered.
+   * once the running request, if any, has completed and answered. A scheduled reboot still waiting for
+   * its time is cancelled and reported `failed`.
    */
   detach(): Promise<void>;
 }
@@ -73,6 +79,7 @@ export function attachRebootHandler(
   const report = createTwinReporter(client, resolved);
 
   let busy = false;
+  const cancel = new AbortController();
   // The reboot whose report failed during a request; the store keeps it across restarts as well.
   let owed: OwedReport | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -99,7 +106,7 @@ export function attachRebootHandler(
       }
       occupy(async () => {
         owed = await runFlow(
-          { ...resolved, mode, report, reboot: options.reboot },
+          { ...resolved, mode, report, reboot: options.reboot, cancelled: cancel.signal },
           { request, payload: admission.request, owed },
           respond,
           log,
@@ -119,7 +126,7 @@ export function attachRebootHandler(
     const log = logger.child({ requestId: pending.requestId });
     occupy(async () => {
       try {
-        await report(new Date(pending.rebootTime), log);
+        await report(rebootedState(pending), log);
       } catch (err) {
         log.warn(
           { err: loggable(err) },
@@ -143,6 +150,7 @@ export function attachRebootHandler(
         detached = true;
         release();
         client.removeListener('connect', onConnect);
+        cancel.abort();
       }
       await running;
     },
@@ -152,8 +160,19 @@ export function attachRebootHandler(
 /** A completed reboot whose twin report is still owed, as stored. */
 type OwedReport = Extract<PendingReboot, { phase: 'rebooted' }>;
 
+function rebootedState(owed: OwedReport): TwinRebootState {
+  return {
+    status: 'rebooted',
+    rebootTime: new Date(owed.rebootTime),
+    startedAt: new Date(owed.acceptedAt),
+    correlationId: owed.correlationId,
+  };
+}
+
 interface FlowDeps extends ResolvedReportingOptions {
   mode: ResponseMode;
+  /** Fired by detach: a scheduled reboot that has not started is cancelled (and reported failed). */
+  cancelled: AbortSignal;
   report: ReportReboot;
   reboot: RebootHandlerOptions['reboot'];
 }
@@ -175,23 +194,47 @@ async function runFlow(
   respond: (response: RebootResponse) => Promise<void>,
   log: Logger,
 ): Promise<OwedReport | undefined> {
-  const { store, clock, mode, report } = deps;
-  const acceptedAt = clock.now().toISOString();
-  const record = { version: 1, requestId: request.requestId, acceptedAt } as const;
+  const { store, clock, report } = deps;
+  const startedAt = clock.now();
+  const acceptedAt = startedAt.toISOString();
+  const { correlationId, delaySeconds } = payload;
+  // A delayed request is a scheduled reboot: answered 202 at once, run at its planned time.
+  const scheduledFor = delaySeconds ? new Date(startedAt.getTime() + delaySeconds * 1000) : undefined;
+  const mode = flowMode(deps.mode, scheduledFor);
+  const record = {
+    version: 1,
+    requestId: request.requestId,
+    acceptedAt,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(scheduledFor === undefined ? {} : { scheduledFor: scheduledFor.toISOString() }),
+  } as const;
 
   const run = async (current: FlowStep): Promise<void> => {
     switch (current.step) {
       case 'persist':
         return store.save({ ...record, phase: 'rebooting' });
+      case 'announce':
+        return report({ status: 'rebooting', correlationId, startedAt, scheduledFor }, log);
+      case 'wait':
+        log.info({ scheduledFor: current.until.toISOString() }, 'Reboot scheduled');
+        return waitUntil(clock, current.until, deps.cancelled);
       case 'reboot':
-        log.info({ reason: payload.reason, delaySeconds: payload.delaySeconds }, 'Rebooting device');
+        log.info(
+          { reason: payload.reason, delaySeconds: payload.delaySeconds, correlationId },
+          'Rebooting device',
+        );
         await deps.reboot({ requestId: request.requestId, payload });
         return;
+      case 'report-failure':
+        return report(
+          { status: 'failed', correlationId, startedAt, reason: errorMessage(current.error) },
+          log,
+        );
       case 'record':
         log.info({ rebootTime: current.rebootTime.toISOString() }, 'Device rebooted');
         return store.save({ ...record, phase: 'rebooted', rebootTime: current.rebootTime.toISOString() });
       case 'report':
-        return report(current.rebootTime, log);
+        return report({ status: 'rebooted', rebootTime: current.rebootTime, correlationId, startedAt }, log);
       case 'clear':
         return store.clear();
       case 'discard':
@@ -200,7 +243,7 @@ async function runFlow(
     }
   };
 
-  let step: FlowStep | undefined = FIRST_STEP;
+  let step: FlowStep | undefined = firstStep(scheduledFor);
   let owed = owedBefore;
   try {
     while (step !== undefined) {
@@ -227,6 +270,26 @@ async function runFlow(
     await respond({ result: 'reboot-failed', error: `Internal error: ${errorMessage(err)}` });
   }
   return owed;
+}
+
+/** Resolves at `until` on `clock`; rejects at once when `cancelled` fires (the handler was detached). */
+function waitUntil(clock: Clock, until: Date, cancelled: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = () => reject(new RebootHandlerError('the handler was detached before the scheduled reboot'));
+    if (cancelled.aborted) return fail();
+    const onCancel = () => {
+      clock.clearTimeout(timer);
+      fail();
+    };
+    const timer = clock.setTimeout(
+      () => {
+        cancelled.removeEventListener('abort', onCancel);
+        resolve();
+      },
+      Math.max(0, until.getTime() - clock.now().getTime()),
+    );
+    cancelled.addEventListener('abort', onCancel, { once: true });
+  });
 }
 
 /**

@@ -27,6 +27,17 @@ export {
   type RebootHandler,
   type RebootHandlerOptions,
 } from './handler';
+export {
+  type ConnectionKeeper,
+  DEFAULT_RECONNECT_BACKOFF,
+  type KeepConnectedOptions,
+  keepConnected,
+  OpenAbortedError,
+  type OpenRetryOptions,
+  openWithRetry,
+  type ReconnectableClient,
+  type ReconnectBackoff,
+} from './keep-connected';
 export type { ReportingOptions } from './options';
 export type { PendingReportOutcome } from './pending';
 export { DEFAULT_RETRY, type RetrySettings } from './retry';

@@ -1,7 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLastRebootFromTwin, safeParseRebootResponse } from '@iothub-reboot/contracts';
+import {
+  readLastRebootFromTwin,
+  readRebootStateFromTwin,
+  safeParseRebootResponse,
+} from '@iothub-reboot/contracts';
 import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
 import { Client } from 'azure-iot-device';
@@ -119,6 +123,58 @@ describe('with the real SDKs against the local hub', () => {
     await expect(reportedRebootTime('reboot-202')).resolves.toEqual(expect.any(String));
   });
 
+  it('respond-then-reboot: the twin shows rebooting, then rebooted, with the correlation id', async () => {
+    const release = deferred();
+    const started = deferred();
+    const { handler } = await deviceWithHandler('reboot-state', {
+      mode: 'respond-then-reboot',
+      reboot: () => {
+        started.resolve();
+        return release.promise;
+      },
+    });
+    await expect(invokeReboot('reboot-state', { correlationId: 'svc-42' })).resolves.toMatchObject({
+      status: 202,
+    });
+    await started.promise; // the action starts only after the rebooting report was acknowledged
+    const during = (await service.registry.getTwin('reboot-state')).responseBody;
+    expect(readRebootStateFromTwin(during)).toMatchObject({
+      known: true,
+      status: 'rebooting',
+      correlationId: 'svc-42',
+    });
+    release.resolve();
+    await handler.detach();
+    const after = (await service.registry.getTwin('reboot-state')).responseBody;
+    expect(readRebootStateFromTwin(after)).toEqual({
+      known: true,
+      status: 'rebooted',
+      correlationId: 'svc-42',
+      startedAt: expect.any(Date),
+      lastReboot: expect.any(Date),
+    });
+  });
+
+  it('a failed reboot reports failed with the correlation id, and answers 500', async () => {
+    const { handler } = await deviceWithHandler('reboot-failed', {
+      reboot: async () => {
+        throw new Error('watchdog refused; SharedAccessKey=c2VjcmV0');
+      },
+    });
+    await expect(invokeReboot('reboot-failed', { correlationId: 'svc-43' })).resolves.toMatchObject({
+      status: 500,
+      payload: { result: 'reboot-failed' },
+    });
+    const { responseBody } = await service.registry.getTwin('reboot-failed');
+    expect(readRebootStateFromTwin(responseBody)).toMatchObject({
+      status: 'failed',
+      correlationId: 'svc-43',
+      reason: 'watchdog refused; SharedAccessKey=***',
+    });
+    expect(readLastRebootFromTwin(responseBody)).toMatchObject({ reported: false });
+    await handler.detach();
+  });
+
   it('a real restart: the next process reports the reboot from the file record, once', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'reboot-it-'));
     try {
@@ -134,7 +190,9 @@ describe('with the real SDKs against the local hub', () => {
           return new Promise<void>(() => undefined);
         },
       });
-      await expect(invokeReboot('reboot-restart', {})).resolves.toMatchObject({ status: 202 });
+      await expect(invokeReboot('reboot-restart', { correlationId: 'svc-restart' })).resolves.toMatchObject({
+        status: 202,
+      });
       await restarting.promise;
       await before.client.close();
 
@@ -147,6 +205,11 @@ describe('with the real SDKs against the local hub', () => {
         recoveredFromRestart: true,
       });
       await expect(reportedRebootTime('reboot-restart')).resolves.toBe(processStartedAt.toISOString());
+      const { responseBody } = await service.registry.getTwin('reboot-restart');
+      expect(readRebootStateFromTwin(responseBody)).toMatchObject({
+        status: 'rebooted',
+        correlationId: 'svc-restart',
+      });
       await expect(reportPendingReboot(after, { store: reopened, processStartedAt })).resolves.toEqual({
         status: 'none',
       });

@@ -39,7 +39,15 @@ export async function deliverPendingReport(deps: DeliveryDeps): Promise<PendingR
     log.info({ rebootTime: rebootTime.toISOString() }, 'Device rebooted');
     await store.save({ ...record, phase: 'rebooted', rebootTime: rebootTime.toISOString() });
   }
-  await report(rebootTime, log);
+  await report(
+    {
+      status: 'rebooted',
+      rebootTime,
+      startedAt: new Date(record.acceptedAt),
+      ...(record.correlationId === undefined ? {} : { correlationId: record.correlationId }),
+    },
+    log,
+  );
   try {
     await store.clear();
   } catch (err) {

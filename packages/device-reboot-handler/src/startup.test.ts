@@ -59,6 +59,22 @@ describe('reportPendingReboot', () => {
     });
   });
 
+  it("echoes the record's correlation id and start in the report after a restart", async () => {
+    const store = createMemoryRebootStore({ ...base, phase: 'rebooting', correlationId: 'c-restart' });
+    const client = new FakeDeviceClient();
+    await reportPendingReboot(client, { store, processStartedAt });
+    expect(client.reportedStates()).toEqual([
+      {
+        status: 'rebooted',
+        lastReboot: processStartedAt.toISOString(),
+        correlationId: 'c-restart',
+        startedAt: base.acceptedAt,
+        scheduledFor: null,
+        reason: null,
+      },
+    ]);
+  });
+
   it('discards a rebooting record younger than the process (that reboot never happened)', async () => {
     const store = createMemoryRebootStore({
       ...base,

@@ -19,20 +19,45 @@ describe('twin reporter', () => {
 
   it('writes both reboot-time conventions and logs the milestone', async () => {
     const { client, logger, lines, report } = setup();
-    await report(rebootTime, logger);
+    await report({ status: 'rebooted', rebootTime }, logger);
     expect(client.reported).toEqual([
       {
         rebootTime: rebootTime.toISOString(),
-        iothubDM: { reboot: { lastReboot: rebootTime.toISOString() } },
+        iothubDM: {
+          reboot: {
+            status: 'rebooted',
+            lastReboot: rebootTime.toISOString(),
+            correlationId: null,
+            startedAt: null,
+            scheduledFor: null,
+            reason: null,
+          },
+        },
       },
     ]);
     expect(lines.map((l) => l.msg)).toEqual(['Device twin updated with latest rebootTime']);
   });
 
+  it('writes the rebooting and failed states without a reboot time', async () => {
+    const { client, logger, lines, report } = setup();
+    const startedAt = new Date('2026-11-28T04:00:00.000Z');
+    await report({ status: 'rebooting', correlationId: 'c-1', startedAt }, logger);
+    await report({ status: 'failed', correlationId: 'c-1', startedAt, reason: 'sig=abcdefgh1234' }, logger);
+    expect(client.reportedTimes()).toEqual([]);
+    expect(client.reportedStates()).toMatchObject([
+      { status: 'rebooting', correlationId: 'c-1' },
+      { status: 'failed', correlationId: 'c-1', reason: 'sig=***' },
+    ]);
+    expect(lines.map((l) => [l.msg, l.status])).toEqual([
+      ['Device twin updated with reboot state', 'rebooting'],
+      ['Device twin updated with reboot state', 'failed'],
+    ]);
+  });
+
   it('gets the twin once and reuses it across reports', async () => {
     const { client, logger, report } = setup();
-    await report(rebootTime, logger);
-    await report(rebootTime, logger);
+    await report({ status: 'rebooted', rebootTime }, logger);
+    await report({ status: 'rebooted', rebootTime }, logger);
     expect(client.getTwinCalls).toBe(1);
     expect(client.updateCalls).toBe(2);
   });
@@ -41,7 +66,7 @@ describe('twin reporter', () => {
     const { client, logger, lines, report } = setup();
     client.getTwinBehaviours.push('hang');
     client.updateBehaviours.push(new Error('throttled'));
-    const done = report(rebootTime, logger);
+    const done = report({ status: 'rebooted', rebootTime }, logger);
     await jest.runAllTimersAsync();
     await done;
     expect(client.getTwinCalls).toBe(2);
@@ -54,7 +79,7 @@ describe('twin reporter', () => {
   it('gives up after the bounded attempts when updates hang', async () => {
     const { client, logger, report } = setup();
     client.updateBehaviours.push('hang', 'hang', 'hang');
-    const done = report(rebootTime, logger).catch((err: unknown) => err);
+    const done = report({ status: 'rebooted', rebootTime }, logger).catch((err: unknown) => err);
     await jest.runAllTimersAsync();
     const err = await done;
     expect(err).toBeInstanceOf(RetriesExhaustedError);
@@ -69,7 +94,7 @@ describe('twin reporter', () => {
       { getTwin: async () => ({ properties: { reported: {} } }) },
       { retry: { ...retry, maxAttempts: 1 }, clock: systemClock, random: () => 0 },
     );
-    const err = await report(rebootTime, logger).catch((e: unknown) => e);
+    const err = await report({ status: 'rebooted', rebootTime }, logger).catch((e: unknown) => e);
     expect((err as RetriesExhaustedError).cause).toBeInstanceOf(RebootHandlerError);
   });
 });

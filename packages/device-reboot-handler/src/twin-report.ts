@@ -1,12 +1,18 @@
-import { buildRebootReport } from '@iothub-reboot/contracts';
+import { buildRebootReport, buildRebootStateReport } from '@iothub-reboot/contracts';
 import type { Logger } from 'pino';
 import type { ReportableTwin, TwinClient } from './client';
 import type { Clock } from './clock';
 import { loggable, RebootHandlerError } from './errors';
 import { type RetrySettings, retryWithBackoff, withTimeout } from './retry';
 
-/** Writes the reboot report to the twin's reported properties; rejects once retries are exhausted. */
-export type ReportReboot = (rebootTime: Date, logger: Logger) => Promise<void>;
+/** A reboot state to write under `iothubDM.reboot` (`rebooted` also writes `rebootTime`). */
+export type TwinRebootState =
+  | { status: 'rebooted'; rebootTime: Date; correlationId?: string; startedAt?: Date }
+  | { status: 'rebooting'; correlationId?: string; startedAt: Date; scheduledFor?: Date }
+  | { status: 'failed'; correlationId?: string; startedAt: Date; reason: string };
+
+/** Writes a reboot state to the twin's reported properties; rejects once retries are exhausted. */
+export type ReportReboot = (state: TwinRebootState, logger: Logger) => Promise<void>;
 
 /** What a twin reporter needs besides the client. */
 export interface TwinReporterOptions {
@@ -18,7 +24,7 @@ export interface TwinReporterOptions {
 /**
  * A reporter over `client`. Each attempt gets the twin (once obtained it is reused: the SDK's twin
  * object outlives reconnects) and patches the reported properties, each call under its own timeout.
- * Reporting the same `rebootTime` twice is harmless, so a timed-out call that lands late does no harm.
+ * Reporting the same state twice is harmless, so a timed-out call that lands late does no harm.
  */
 export function createTwinReporter(client: TwinClient, options: TwinReporterOptions): ReportReboot {
   const { retry, clock, random } = options;
@@ -42,8 +48,11 @@ export function createTwinReporter(client: TwinClient, options: TwinReporterOpti
     );
   };
 
-  return async (rebootTime, logger) => {
-    const patch = buildRebootReport(rebootTime);
+  return async (state, logger) => {
+    const patch =
+      state.status === 'rebooted'
+        ? buildRebootReport(state.rebootTime, withoutUndefined(state))
+        : buildRebootStateReport(state);
     await retryWithBackoff('twin reported-properties update', () => attempt(patch), {
       settings: retry,
       clock,
@@ -51,6 +60,23 @@ export function createTwinReporter(client: TwinClient, options: TwinReporterOpti
       onRetry: (err, failures, delayMs) =>
         logger.warn({ err: loggable(err), failures, delayMs }, 'Twin report failed; retrying'),
     });
-    logger.info({ rebootTime: patch.rebootTime }, 'Device twin updated with latest rebootTime');
+    if ('rebootTime' in patch) {
+      logger.info(
+        { rebootTime: patch.rebootTime, correlationId: state.correlationId },
+        'Device twin updated with latest rebootTime',
+      );
+    } else {
+      logger.info(
+        { status: state.status, correlationId: state.correlationId },
+        'Device twin updated with reboot state',
+      );
+    }
+  };
+}
+
+function withoutUndefined(state: { correlationId?: string; startedAt?: Date }) {
+  return {
+    ...(state.correlationId === undefined ? {} : { correlationId: state.correlationId }),
+    ...(state.startedAt === undefined ? {} : { startedAt: state.startedAt }),
   };
 }

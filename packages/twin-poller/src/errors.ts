@@ -45,6 +45,28 @@ export class PollTimeoutError<T = unknown> extends Error {
   }
 }
 
+/**
+ * The device reported in its twin that the requested reboot failed (`iothubDM.reboot.status: 'failed'`
+ * with the request's correlation id). `reason` is the device's, masked for secrets.
+ */
+export class RebootFailedError extends Error {
+  override readonly name = 'RebootFailedError';
+  readonly deviceId: string;
+  readonly reason: string;
+  readonly correlationId: string;
+  readonly attempts: number;
+  readonly elapsedMs: number;
+
+  constructor(details: PollProgress & { deviceId: string; reason: string; correlationId: string }) {
+    super(`Device ${details.deviceId} reported that the reboot failed: ${redactSecrets(details.reason)}`);
+    this.deviceId = details.deviceId;
+    this.reason = redactSecrets(details.reason);
+    this.correlationId = details.correlationId;
+    this.attempts = details.attempts;
+    this.elapsedMs = details.elapsedMs;
+  }
+}
+
 /** The caller's `AbortSignal` fired; `cause` is the signal's reason. */
 export class PollAbortedError extends Error {
   override readonly name = 'PollAbortedError';

@@ -43,8 +43,11 @@ export function checkWrittenAfter(
   };
 }
 
-// `$metadata` mirrors the reported properties: `$metadata.a.b.$lastUpdated` for the property `a.b`.
-function lastUpdated(twin: unknown, path: string): Date | undefined {
+/**
+ * @internal When the hub last wrote the reported property at `path` (`a.b`), from `$metadata`, which
+ * mirrors the reported properties: `$metadata.a.b.$lastUpdated`.
+ */
+export function lastUpdated(twin: unknown, path: string): Date | undefined {
   let node = (twin as { properties?: { reported?: { $metadata?: unknown } } })?.properties?.reported
     ?.$metadata;
   for (const key of path.split('.')) {

@@ -6,6 +6,18 @@
 export { type BackoffOptions, fullJitterDelay, parseRetryAfter } from './backoff';
 export { classifyIotHubError, type ErrorClassification, type ErrorClassifier } from './classify';
 export { type Clock, systemClock } from './clock';
+export {
+  type ClockRule,
+  type ConfirmationRule,
+  type ConfirmCriteria,
+  checkRebootConfirmed,
+  newCorrelationId,
+  type RebootConfirmation,
+  type RebootConfirmed,
+  type RebootReportedFailed,
+  rebootConfirmed,
+  withCorrelationId,
+} from './confirm';
 export { buildDeviceQueries, buildDeviceQuery, MAX_QUERY_BYTES, quoteDeviceId } from './device-ids';
 export {
   CapturedError,
@@ -16,6 +28,7 @@ export {
   PollTimeoutError,
   type PollTimeoutReason,
   ReadTimeoutError,
+  RebootFailedError,
 } from './errors';
 export { type FleetPollOptions, type FleetProgress, pollQueryUntil } from './fleet';
 export { type RebootWritten, rebootWrittenAfter } from './hub-clock';

@@ -2,11 +2,12 @@
 // and real azure-iot-device clients reporting their reboots over MQTT/TLS.
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
-import { buildRebootReport, type LastReboot } from '@iothub-reboot/contracts';
+import { buildRebootReport, buildRebootStateReport, type LastReboot } from '@iothub-reboot/contracts';
 import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
 import type { Client as DeviceClient } from 'azure-iot-device';
 import pino from 'pino';
+import { rebootConfirmed } from './confirm';
 import { CapturedError, PollFatalError, PollTimeoutError } from './errors';
 import { type FleetProgress, pollQueryUntil } from './fleet';
 import { pollTwinUntilRebooted, rebootReportedAfter } from './reboot';
@@ -60,8 +61,35 @@ describe('pollTwinUntilRebooted against the local hub', () => {
       rebootTime,
       source: 'rebootTime',
       writtenAt: expect.any(Date),
+      outcome: 'rebooted',
+      confirmedBy: 'device-clock',
     });
     expect(result.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('confirms by correlation id with a device clock an hour behind, where the device clock fails', async () => {
+    const device = await connect('reboot-correlated');
+    const requestedAt = new Date();
+    const anHourAgo = new Date(requestedAt.getTime() - 3_600_000);
+    await reportProperties(
+      device,
+      buildRebootReport(anHourAgo, { correlationId: 'svc-1', startedAt: anHourAgo }),
+    );
+    const byClock = await pollTwinUntilRebooted(service.registry, 'reboot-correlated', {
+      ...FAST,
+      maxAttempts: 2,
+      requestedAt,
+      confirmBy: 'device-clock',
+    }).catch((e: unknown) => e);
+    expect(byClock).toBeInstanceOf(PollTimeoutError);
+    const result = await pollTwinUntilRebooted(service.registry, 'reboot-correlated', {
+      ...FAST,
+      requestedAt,
+      confirmBy: 'device-clock',
+      correlationId: 'svc-1',
+    });
+    expect(result.value).toMatchObject({ confirmedBy: 'correlation-id', rebootTime: anHourAgo });
+    expect(result.attempts).toBe(1);
   });
 
   it('fails at once for a device the hub does not know', async () => {
@@ -144,6 +172,46 @@ describe('pollQueryUntil against the local hub', () => {
     expect(result.value.pending).toEqual([]);
     expect(result.value.done.map((d) => d.deviceId)).toEqual(ids);
     expect(result.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a device that reports failed ends the fleet wait for it at once', async () => {
+    const [good, bad] = await Promise.all(['fleet-ok', 'fleet-failed'].map(connect));
+    const requestedAt = new Date();
+    const criteria = { requestedAt, clockSkewMs: 0, correlationId: 'wave-1' };
+    await reportProperties(
+      bad as DeviceClient,
+      buildRebootStateReport({
+        status: 'failed',
+        correlationId: 'wave-1',
+        startedAt: requestedAt,
+        reason: 'no',
+      }),
+    );
+    let reported: Promise<void> | undefined;
+    const result = await pollQueryUntil({
+      ...FAST,
+      maxAttempts: 100,
+      registry: service.registry,
+      deviceIds: ['fleet-ok', 'fleet-failed'],
+      predicate: rebootConfirmed(criteria),
+      onAttempt: (report) => {
+        if (report.outcome !== 'not-yet') return;
+        // The failed device is done from the first round; only the other is still waited for.
+        expect(report.observation.pending.map((p) => p.deviceId)).toEqual(['fleet-ok']);
+        reported ??= reportProperties(
+          good as DeviceClient,
+          buildRebootReport(new Date(), { correlationId: 'wave-1' }),
+        );
+      },
+    });
+    await reported;
+    expect(result.value.done).toEqual([
+      {
+        deviceId: 'fleet-ok',
+        value: expect.objectContaining({ outcome: 'rebooted', confirmedBy: 'correlation-id' }),
+      },
+      { deviceId: 'fleet-failed', value: expect.objectContaining({ outcome: 'failed', reason: 'no' }) },
+    ]);
   });
 
   it('times out with the devices done and those still pending', async () => {

@@ -77,7 +77,13 @@ describe('pollTwinUntilRebooted', () => {
     const done = pollTwinUntilRebooted(registry, 'dev1', { requestedAt: REQUESTED, intervalMs: 1000 });
     await jest.runAllTimersAsync();
     await expect(done).resolves.toEqual({
-      value: { reported: true, rebootTime: at(4000), source: 'rebootTime' },
+      value: {
+        reported: true,
+        rebootTime: at(4000),
+        source: 'rebootTime',
+        outcome: 'rebooted',
+        confirmedBy: 'device-clock',
+      },
       attempts: 3,
       elapsedMs: 2000,
     });

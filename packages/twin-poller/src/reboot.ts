@@ -1,7 +1,14 @@
 import { type LastReboot, readLastRebootFromTwin } from '@iothub-reboot/contracts';
+import {
+  type ClockRule,
+  checkConfirmCriteria,
+  checkRebootConfirmed,
+  type RebootConfirmation,
+  type RebootConfirmed,
+} from './confirm';
 import { assertDeviceId } from './device-ids';
-import { PollOptionsError } from './errors';
-import { checkWrittenAfter, readLastRebootWithWriteTime } from './hub-clock';
+import { PollOptionsError, RebootFailedError } from './errors';
+import { readLastRebootWithWriteTime } from './hub-clock';
 import { type PollCheck, type PollControl, type PollResult, pollUntil } from './poll';
 
 /** A reboot the twin reported, later than the request. */
@@ -23,11 +30,18 @@ export interface TwinSource {
 /** Options of {@link pollTwinUntilRebooted}. */
 export interface RebootPollOptions extends PollControl<LastReboot>, RebootCriteria {
   /**
-   * Whose clock decides that a reboot is new: `device-clock` (default) compares the reported reboot time
-   * with `requestedAt`; `hub-clock` compares when the hub wrote the report (`$metadata.$lastUpdated`),
-   * which a device clock minutes off cannot fool (see {@link rebootWrittenAfter}).
+   * The correlation id sent in the request (see `withCorrelationId`). A device that echoes it is
+   * confirmed by it alone, and its `failed` report rejects with {@link RebootFailedError} at once.
    */
-  confirmBy?: 'device-clock' | 'hub-clock';
+  correlationId?: string;
+  /**
+   * Whose clock decides that a reboot is new when the device does not echo the correlation id:
+   * `device-clock` (default) compares the reported reboot time with `requestedAt`; `hub-clock` compares
+   * when the hub wrote the report (`$metadata.$lastUpdated`), which a device clock minutes off cannot fool
+   * (see {@link rebootWrittenAfter}); `auto` uses the hub clock, or the device clock for a twin without
+   * `$metadata`.
+   */
+  confirmBy?: ClockRule | 'auto';
 }
 
 export const DEFAULT_CLOCK_SKEW_MS = 5000;
@@ -53,8 +67,11 @@ export function rebootReportedAfter(criteria: RebootCriteria): (twin: unknown) =
 }
 
 /**
- * Polls `registry.getTwin(deviceId)` until the twin reports a reboot later than `requestedAt` (less the
- * clock-skew margin); resolves with that reboot. Bounds, retries and errors are those of {@link pollUntil}.
+ * Polls `registry.getTwin(deviceId)` until the twin confirms the reboot: by the correlation id when the
+ * device echoes it, else by the `confirmBy` clock rule (reported later than `requestedAt` less the
+ * clock-skew margin). Resolves with the reboot and the rule that confirmed it (`confirmedBy`); rejects
+ * with {@link RebootFailedError} when the device reports this request failed. Bounds, retries and errors
+ * are those of {@link pollUntil}; the observation `onAttempt` and a timeout see is the `LastReboot`.
  * The SDK's getTwin cannot be cancelled: a read cut by the per-read timeout or an abort is abandoned,
  * not stopped.
  */
@@ -62,26 +79,45 @@ export async function pollTwinUntilRebooted(
   registry: TwinSource,
   deviceId: string,
   options: RebootPollOptions,
-): Promise<PollResult<RebootObserved>> {
+): Promise<PollResult<RebootConfirmed>> {
   assertDeviceId(deviceId);
   if (typeof options !== 'object' || options === null)
     throw new PollOptionsError('options must be an object');
   if (typeof registry?.getTwin !== 'function')
     throw new PollOptionsError('registry must have a getTwin method');
-  const { requestedAt, clockSkewMs, logger, confirmBy = 'device-clock', ...control } = options;
-  if (confirmBy !== 'device-clock' && confirmBy !== 'hub-clock') {
-    throw new PollOptionsError("confirmBy must be 'device-clock' or 'hub-clock'");
+  const { requestedAt, clockSkewMs, logger, confirmBy = 'device-clock', correlationId, ...control } = options;
+  if (confirmBy !== 'device-clock' && confirmBy !== 'hub-clock' && confirmBy !== 'auto') {
+    throw new PollOptionsError("confirmBy must be 'device-clock', 'hub-clock' or 'auto'");
   }
-  const criteria = { requestedAt, clockSkewMs };
-  rebootThreshold(criteria);
-  return pollUntil({
+  const fallback: ClockRule[] = confirmBy === 'auto' ? ['hub-clock', 'device-clock'] : [confirmBy];
+  const criteria = { requestedAt, clockSkewMs, correlationId, fallback };
+  checkConfirmCriteria(criteria);
+  // The verdict needs the whole twin (state, $metadata); the observation stays the LastReboot summary.
+  const verdicts = new WeakMap<object, PollCheck<RebootConfirmation>>();
+  const result = await pollUntil({
     ...control,
     ...(logger ? { logger: logger.child({ deviceId }) } : {}),
     label: `a reboot of ${deviceId} after ${requestedAt.toISOString()}`,
-    read: async () => readLastRebootWithWriteTime((await registry.getTwin(deviceId)).responseBody),
-    check: (last) =>
-      confirmBy === 'hub-clock' ? checkWrittenAfter(last, criteria) : checkRebootAfter(last, criteria),
+    read: async () => {
+      const twin = (await registry.getTwin(deviceId)).responseBody;
+      const observation = readLastRebootWithWriteTime(twin);
+      verdicts.set(observation, checkRebootConfirmed(twin, criteria));
+      return observation;
+    },
+    check: (observation) =>
+      verdicts.get(observation) ?? { done: false, reason: 'no verdict for this observation' },
   });
+  const { value } = result;
+  if (value.outcome === 'failed') {
+    throw new RebootFailedError({
+      deviceId,
+      reason: value.reason,
+      correlationId: value.correlationId,
+      attempts: result.attempts,
+      elapsedMs: result.elapsedMs,
+    });
+  }
+  return { ...result, value };
 }
 
 /** `requestedAt − clockSkewMs` in ms; throws `PollOptionsError` on bad criteria. */

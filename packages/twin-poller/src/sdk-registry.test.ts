@@ -25,7 +25,13 @@ describe('pollTwinUntilRebooted over Registry.getTwin', () => {
     expect(await done).toEqual({
       ok: true,
       value: {
-        value: { reported: true, rebootTime: after(1500), source: 'rebootTime' },
+        value: {
+          reported: true,
+          rebootTime: after(1500),
+          source: 'rebootTime',
+          outcome: 'rebooted',
+          confirmedBy: 'device-clock',
+        },
         attempts: 3,
         elapsedMs: 2000,
       },

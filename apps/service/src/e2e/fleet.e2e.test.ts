@@ -99,6 +99,7 @@ describe('fleet reboot, end to end', () => {
     for (const d of report.devices) {
       expect(Number(d.deviceId.slice('fleet-'.length)) % 4).toBe(2);
       expect(d.lastRebootTime).toEqual(expect.any(String));
+      expect(d).toMatchObject({ confirmedBy: 'correlation-id' });
     }
   }, 60_000);
 

@@ -42,6 +42,13 @@ describe('remote reboot, end to end', () => {
       methodName: 'rebootDevice',
       method: { status: 200, payload: { result: 'rebooted' } },
       polls: 1, // reported before the answer: the first read sees it
+      // The app put a generated correlation id in the payload; the device echoed it in its twin.
+      confirmedBy: 'correlation-id',
+      correlationId: expect.stringMatching(/^reboot-[0-9a-f-]{36}$/),
+    });
+    const twin = await e2e.twinOf('dev-report');
+    expect(twin.properties.reported.iothubDM).toMatchObject({
+      reboot: { status: 'rebooted', correlationId: result.correlationId },
     });
     expect(Date.parse(result.lastRebootTime as string)).toBeGreaterThan(
       Date.parse(result.requestedAt as string),
@@ -66,6 +73,30 @@ describe('remote reboot, end to end', () => {
     expect(await device.stop()).toBe(0);
   });
 
+  it('--delay schedules the reboot: 202 at once, rebooting with the planned time, then confirmed', async () => {
+    await e2e.hub.createDevice('dev-delay');
+    const device = e2e.startDevice('dev-delay', ['--reboot-seconds', '0']);
+    await device.waitForLine(/Waiting for commands/);
+    const service = e2e.startService(['--device-id', 'dev-delay', '--delay', '2', '--json']);
+    await device.waitForLine(/Reboot scheduled/);
+    const during = await e2e.twinOf('dev-delay');
+    const state = (during.properties.reported.iothubDM as { reboot: Record<string, string> }).reboot;
+    expect(state).toMatchObject({ status: 'rebooting', scheduledFor: expect.any(String) });
+    expect(Date.parse(state.scheduledFor ?? '') - Date.parse(state.startedAt ?? '')).toBe(2000);
+    const code = await service.exited;
+    expectExitCode(code, 0, service, device);
+    const result = jsonResult(service.lines);
+    expect(result).toMatchObject({
+      ok: true,
+      method: { status: 202, payload: { message: expect.stringMatching(/^Reboot scheduled for /) } },
+      confirmedBy: 'correlation-id',
+    });
+    expect(Date.parse(result.lastRebootTime as string)).toBeGreaterThanOrEqual(
+      Date.parse(state.scheduledFor ?? ''),
+    );
+    expect(await device.stop()).toBe(0);
+  });
+
   it("accepts the seed Python service's double-encoded string payload", async () => {
     await e2e.hub.createDevice('dev-seed');
     const device = e2e.startDevice('dev-seed', ['--reboot-seconds', '0']);
@@ -78,7 +109,11 @@ describe('remote reboot, end to end', () => {
       '30',
     ]);
     expectExitCode(code, 0, app);
-    expect(jsonResult(stdout)).toMatchObject({ ok: true, method: { status: 200 } });
+    expect(jsonResult(stdout)).toMatchObject({
+      ok: true,
+      method: { status: 200 },
+      confirmedBy: 'correlation-id',
+    });
     await device.stop();
   });
 

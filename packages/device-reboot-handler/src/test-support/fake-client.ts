@@ -97,9 +97,19 @@ export class FakeDeviceClient extends EventEmitter implements RebootHandlerClien
     return response;
   }
 
-  /** The `rebootTime` of every acknowledged report. */
+  /** The `rebootTime` of every acknowledged reboot report (state-only patches carry none). */
   reportedTimes(): string[] {
-    return this.reported.map((patch) => (patch as { rebootTime: string }).rebootTime);
+    return this.reported.flatMap((patch) => {
+      const time = (patch as { rebootTime?: string }).rebootTime;
+      return time === undefined ? [] : [time];
+    });
+  }
+
+  /** The `iothubDM.reboot` section of every acknowledged patch, in order. */
+  reportedStates(): Array<Record<string, unknown>> {
+    return this.reported.map(
+      (patch) => (patch as { iothubDM: { reboot: Record<string, unknown> } }).iothubDM.reboot,
+    );
   }
 }
 

@@ -2,7 +2,9 @@ import { mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import {
   attachRebootHandler,
   type Clock,
+  type ConnectionKeeper,
   createMemoryRebootStore,
+  keepConnected,
   type RebootHandler,
   reportPendingReboot,
 } from '@iothub-reboot/device-reboot-handler';
@@ -67,7 +69,7 @@ export function rebootPayload(callId: string): { reason: string; callId: string 
 export async function startDeviceFleet(options: DeviceFleetOptions): Promise<DeviceFleet> {
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'device-fleet' });
   let closing = false;
-  const started: { device: FleetDevice; handler: RebootHandler }[] = [];
+  const started: { device: FleetDevice; handler: RebootHandler; keeper: ConnectionKeeper }[] = [];
   const all: Client[] = [];
 
   const startOne = async (connectionString: string) => {
@@ -90,18 +92,11 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Dev
     const device = createFleetDevice(deviceId, client, options.reportTimeoutMs ?? 10_000);
     const store = createMemoryRebootStore();
     // The SDK retries a link that closed, but gives up on one that failed with a socket error (a TCP
-    // reset): it emits `disconnect` and stays down. A device app must reopen then, as apps/device does.
-    let reopening = false;
-    client.on('disconnect', () => {
-      if (closing || reopening) return;
-      reopening = true;
-      log.warn('Disconnected and the SDK stopped retrying: reopening');
-      void reopen(client, () => closing)
-        .then(() => (closing ? undefined : reportPendingReboot(client, { store, logger: log })))
-        .catch((err: unknown) => log.error({ err }, 'Reopen failed'))
-        .finally(() => {
-          reopening = false;
-        });
+    // reset): it emits `disconnect` and stays down. keepConnected reopens it, as in apps/device.
+    const keeper = keepConnected(client, {
+      logger: log,
+      backoff: { initialMs: 100, maxMs: 5_000 },
+      onReconnected: () => reportPendingReboot(client, { store, logger: log }),
     });
     const handler = attachRebootHandler(client, {
       store,
@@ -113,11 +108,12 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Dev
         if (options.rebootMs) await new Promise((resolve) => setTimeout(resolve, options.rebootMs));
       },
     });
-    started.push({ device, handler });
+    started.push({ device, handler, keeper });
   };
 
   const close = async () => {
     closing = true;
+    await Promise.allSettled(started.map(({ keeper }) => keeper.stop()));
     await Promise.allSettled(started.map(({ handler }) => handler.detach()));
     await Promise.allSettled(all.map((client) => client.close()));
   };
@@ -192,18 +188,6 @@ function createFleetDevice(
       }
     },
   };
-}
-
-/** Opens `client` again, backing off from 100 ms to 5 s between attempts, until it works or `stopped()`. */
-async function reopen(client: Client, stopped: () => boolean): Promise<void> {
-  for (let attempt = 0; !stopped(); attempt += 1) {
-    try {
-      await client.open();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-    }
-  }
 }
 
 function deviceIdOf(connectionString: string): string {
