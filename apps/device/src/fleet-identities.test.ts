@@ -1,5 +1,9 @@
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import {
+  type LocalHub,
+  type ServiceClients,
+  startTestHub,
+  type TestHub,
+} from '@iothub-reboot/local-hub/testing';
 import { ensureFleetIdentities, fleetDeviceIds } from './fleet-identities';
 
 describe('fleetDeviceIds', () => {
@@ -13,15 +17,16 @@ describe('fleetDeviceIds', () => {
 });
 
 describe('ensureFleetIdentities against the local hub', () => {
+  let t: TestHub;
   let hub: LocalHub;
   let service: ServiceClients;
   beforeAll(async () => {
-    hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-    service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+    t = await startTestHub();
+    hub = t.hub;
+    service = t.service;
   });
   afterAll(async () => {
-    await service.close();
-    await hub.close();
+    await t.close();
   });
 
   it('creates a new fleet in bulk with working keys and site tags', async () => {

@@ -6,10 +6,13 @@ import {
   readRebootStateFromTwin,
   safeParseRebootResponse,
 } from '@iothub-reboot/contracts';
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
-import { Client } from 'azure-iot-device';
-import { Mqtt } from 'azure-iot-device-mqtt';
+import {
+  type LocalHub,
+  type ServiceClients,
+  startTestHub,
+  type TestHub,
+} from '@iothub-reboot/local-hub/testing';
+import type { Client } from 'azure-iot-device';
 import { createFileRebootStore } from './file-store';
 import { attachRebootHandler, type RebootHandlerOptions } from './handler';
 import { reportPendingReboot } from './startup';
@@ -17,30 +20,18 @@ import { deferred } from './test-support/fake-client';
 
 // The real device SDK (MQTT over TLS, hub CA verified) against the local hub, driven by the real
 // service SDK: invokeDeviceMethod for the method, Registry.getTwin for the report.
+let t: TestHub;
 let hub: LocalHub;
 let service: ServiceClients;
-const clients: Client[] = [];
 
 beforeAll(async () => {
-  hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-  service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+  t = await startTestHub();
+  ({ hub, service } = t);
 });
-
-afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.close()));
-  await service.close();
-  await hub.close();
-});
+afterAll(() => t.close());
 
 /** Opens an SDK client for `deviceId` (created on first use) that trusts only the hub's CA. */
-async function openDevice(deviceId: string): Promise<Client> {
-  if (!hub.listDevices().some((d) => d.deviceId === deviceId)) await hub.createDevice(deviceId);
-  const client = Client.fromConnectionString(hub.deviceConnectionString(deviceId), Mqtt);
-  clients.push(client);
-  await client.setOptions({ ca: hub.caPem });
-  await client.open();
-  return client;
-}
+const openDevice = (deviceId: string): Promise<Client> => t.connectDevice(deviceId);
 
 /** Opens a device and attaches the handler; resolves once a method call would reach it (no sleeping). */
 async function deviceWithHandler(deviceId: string, options: RebootHandlerOptions) {

@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { buildRebootReport, buildRebootStateReport, type LastReboot } from '@iothub-reboot/contracts';
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
+import { type LocalHub, startTestHub, type TestHub } from '@iothub-reboot/local-hub/testing';
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
 import type { Client as DeviceClient } from 'azure-iot-device';
 import pino from 'pino';
@@ -11,30 +11,20 @@ import { rebootConfirmed } from './confirm';
 import { CapturedError, PollFatalError, PollTimeoutError } from './errors';
 import { type FleetProgress, pollQueryUntil } from './fleet';
 import { pollTwinUntilRebooted, rebootReportedAfter } from './reboot';
-import { openDevice, reportProperties } from './test-support/device-sdk';
+import { reportProperties } from './test-support/device-sdk';
 
 const FAST = { intervalMs: 50, timeoutMs: 15_000, backoff: { initialMs: 20, maxMs: 100 } };
 
+let t: TestHub;
 let hub: LocalHub;
 let service: ServiceClients;
-const devices: DeviceClient[] = [];
-
-async function connect(deviceId: string): Promise<DeviceClient> {
-  const { connectionString } = await hub.createDevice(deviceId);
-  const client = await openDevice(connectionString, hub.caPem);
-  devices.push(client);
-  return client;
-}
+const connect = (deviceId: string) => t.connectDevice(deviceId);
 
 beforeAll(async () => {
-  hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-  service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+  t = await startTestHub();
+  ({ hub, service } = t);
 });
-afterAll(async () => {
-  await Promise.allSettled(devices.map((d) => d.close()));
-  await service.close();
-  await hub.close();
-});
+afterAll(() => t.close());
 
 describe('pollTwinUntilRebooted against the local hub', () => {
   it('waits past an earlier reboot for the one reported after the request', async () => {

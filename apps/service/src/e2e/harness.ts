@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients } from '@iothub-reboot/service-connection';
+import { type LocalHub, startTestHub } from '@iothub-reboot/local-hub/testing';
 
 /** The built apps, run as real processes exactly as a user runs them. */
 export const DEVICE_APP = require.resolve('@iothub-reboot/device-app/dist/main.js');
@@ -30,7 +29,8 @@ export interface E2eHub {
 }
 
 export async function startE2eHub(): Promise<E2eHub> {
-  const hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  const kit = await startTestHub();
+  const { hub } = kit;
   const workDir = await mkdtemp(join(tmpdir(), 'iothub-reboot-e2e-'));
   const caFile = join(workDir, 'ca.pem');
   await writeFile(caFile, hub.caPem);
@@ -77,16 +77,10 @@ export async function startE2eHub(): Promise<E2eHub> {
         }),
       ),
     startService,
-    twinOf: async (deviceId) => {
-      const { registry, close } = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
-      try {
-        return (await registry.getTwin(deviceId)).responseBody as unknown as {
-          properties: { reported: Record<string, unknown> };
-        };
-      } finally {
-        await close();
-      }
-    },
+    twinOf: async (deviceId) =>
+      (await kit.service.registry.getTwin(deviceId)).responseBody as unknown as {
+        properties: { reported: Record<string, unknown> };
+      },
     async runService(args, env = {}) {
       const app = startService(args, env);
       const code = await app.exited;
@@ -94,7 +88,7 @@ export async function startE2eHub(): Promise<E2eHub> {
     },
     close: async () => {
       await Promise.all([...apps].map((app) => app.stop(2000)));
-      await hub.close();
+      await kit.close();
       await rm(workDir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { connackCode, connectRaw, deviceToken } from '../test-support/raw-mqtt';
 
 const OTHER_KEY = Buffer.alloc(32, 9).toString('base64');

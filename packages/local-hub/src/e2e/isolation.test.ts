@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { rawDevices } from '../test-support/raw-mqtt';
 
 /** The next message a raw client receives. */

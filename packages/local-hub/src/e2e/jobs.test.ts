@@ -1,7 +1,7 @@
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import type { Client as DeviceClient, DeviceMethodResponse } from 'azure-iot-device';
 import { JOB_CONCURRENCY } from '../jobs/service';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { followJob, type JobDocument, queryAll } from '../test-support/jobs';
 
 const FLEET = 50;

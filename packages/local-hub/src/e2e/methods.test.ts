@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
 
 describe('direct methods through azure-iothub Client', () => {

@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 
 describe('twin queries and REST robustness', () => {

@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { rawRequest } from '../test-support/rest-client';
 
 describe('identity registry through azure-iothub Registry', () => {

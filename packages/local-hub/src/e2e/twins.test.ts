@@ -1,5 +1,5 @@
 import type { Client as DeviceClient, Twin as DeviceTwin } from 'azure-iot-device';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { rawRequest } from '../test-support/rest-client';
 
 function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {

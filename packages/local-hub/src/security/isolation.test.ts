@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { rawDevices } from '../test-support/raw-mqtt';
 
 /** What src/e2e/isolation.test.ts does not already cover: '+' filters and forged hub-to-device traffic. */

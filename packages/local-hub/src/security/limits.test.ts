@@ -1,7 +1,7 @@
 import { Agent, type RequestOptions, request } from 'node:https';
 import type { Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { expectHubError } from './test-support/hub-errors';

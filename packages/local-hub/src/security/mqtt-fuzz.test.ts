@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
 import { liveBytes, MB } from './test-support/memory';
 

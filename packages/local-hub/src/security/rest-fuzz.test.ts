@@ -1,6 +1,6 @@
 import { Agent } from 'node:https';
 import fc from 'fast-check';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { expectHubError } from './test-support/hub-errors';
 import { liveBytes, MB } from './test-support/memory';

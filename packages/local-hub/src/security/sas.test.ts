@@ -1,7 +1,7 @@
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import { derivePolicyKey, WELL_KNOWN_OWNER_KEY } from '../auth/policies';
 import { createSasToken } from '../auth/sas';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { connackCode, connectRaw, deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { expectHubError } from './test-support/hub-errors';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
 import { derivePolicyKey, POLICY_NAMES, WELL_KNOWN_OWNER_KEY } from '../auth/policies';
-import { startTestHub, type TestHub } from '../test-support/harness';
+import { startTestHub, type TestHub } from '../testing';
 import { connackCode, connectRaw, deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { untilClosed } from './test-support/sockets';

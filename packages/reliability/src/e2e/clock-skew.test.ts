@@ -1,7 +1,11 @@
 import { readLastRebootFromTwin } from '@iothub-reboot/contracts';
 import { systemClock } from '@iothub-reboot/device-reboot-handler';
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import {
+  type LocalHub,
+  type ServiceClients,
+  startTestHub,
+  type TestHub,
+} from '@iothub-reboot/local-hub/testing';
 import {
   checkRebootAfter,
   PollTimeoutError,
@@ -16,13 +20,15 @@ import { invokeReboot } from '../service/invoke-reboot';
 const SKEW_MS = 5 * 60_000;
 
 describe('clock skew between device and service', () => {
+  let t: TestHub;
   let hub: LocalHub;
   let service: ServiceClients;
   const fleets: DeviceFleet[] = [];
 
   beforeAll(async () => {
-    hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-    service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+    t = await startTestHub();
+    hub = t.hub;
+    service = t.service;
     for (const [id, offset] of [
       ['behind', -SKEW_MS],
       ['ahead', SKEW_MS],
@@ -36,8 +42,7 @@ describe('clock skew between device and service', () => {
 
   afterAll(async () => {
     await Promise.all(fleets.map((fleet) => fleet.close()));
-    await service.close();
-    await hub.close();
+    await t.close();
   });
 
   const twinOf = async (id: string) => (await service.registry.getTwin(id)).responseBody;

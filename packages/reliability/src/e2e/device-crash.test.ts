@@ -3,28 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 import { readLastRebootFromTwin } from '@iothub-reboot/contracts';
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import {
+  type LocalHub,
+  type ServiceClients,
+  startTestHub,
+  type TestHub,
+} from '@iothub-reboot/local-hub/testing';
 import { invokeReboot } from '../service/invoke-reboot';
 
 // The library path of a real restart: a device process (reboot handler + file store) is killed with
 // SIGKILL while its reboot action runs; the next start reports that reboot exactly once.
 describe('device process killed mid-reboot', () => {
   let dir: string;
+  let t: TestHub;
   let hub: LocalHub;
   let service: ServiceClients;
   const children: ChildApp[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'reliability-crash-'));
-    hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-    service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+    t = await startTestHub();
+    hub = t.hub;
+    service = t.service;
   });
 
   afterAll(async () => {
     await Promise.all(children.map((child) => child.kill()));
-    await service.close();
-    await hub.close();
+    await t.close();
     await rm(dir, { recursive: true, force: true });
   });
 

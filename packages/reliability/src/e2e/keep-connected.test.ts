@@ -6,8 +6,12 @@ import {
   keepConnected,
   reportPendingReboot,
 } from '@iothub-reboot/device-reboot-handler';
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import {
+  type LocalHub,
+  type ServiceClients,
+  startTestHub,
+  type TestHub,
+} from '@iothub-reboot/local-hub/testing';
 import { ExponentialBackOffWithJitter, NoRetry } from 'azure-iot-common';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
@@ -18,30 +22,33 @@ import { invokeReboot } from '../service/invoke-reboot';
 // keepConnected with the real SDK behind the fault proxy: a TCP reset (the SDK gives up by itself) and a
 // black hole (found by a 2 s keep-alive; the SDK's own retries are off, so it gives up too).
 describe('keepConnected against real faults', () => {
+  let t: TestHub;
   let hub: LocalHub;
-  let proxy: FaultProxy;
+  // A proxy per device: one test's faults never reach another test's device (any order passes).
+  const proxies: FaultProxy[] = [];
   let service: ServiceClients;
   const clients: Client[] = [];
   const keepers: ConnectionKeeper[] = [];
   let closing = false;
 
   beforeAll(async () => {
-    hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-    proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: hub.mqttPort } });
-    service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+    t = await startTestHub();
+    hub = t.hub;
+    service = t.service;
   });
 
   afterAll(async () => {
     closing = true;
     await Promise.all(keepers.map((k) => k.stop()));
     await Promise.allSettled(clients.map((c) => c.close()));
-    await service?.close();
-    await proxy?.close();
-    await hub?.close();
+    await Promise.allSettled(proxies.map((p) => p.close()));
+    await t?.close();
   });
 
   /** A device behind the proxy with the reboot handler and keepConnected reporting owed reboots. */
   async function device(deviceId: string, retry: 'sdk-default' | 'none') {
+    const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: hub.mqttPort } });
+    proxies.push(proxy);
     const cs = withGateway((await hub.createDevice(deviceId)).connectionString, `127.0.0.1:${proxy.port}`);
     const client = Client.fromConnectionString(cs, Mqtt);
     clients.push(client);
@@ -66,7 +73,7 @@ describe('keepConnected against real faults', () => {
     keepers.push(keeper);
     const whenReconnected = () => new Promise<void>((resolve) => reconnected.push(resolve));
     await hub.whenDeviceSubscribedToMethods(deviceId);
-    return { client, store, keeper, whenReconnected };
+    return { client, store, keeper, proxy, whenReconnected };
   }
 
   it('a TCP reset: reopens once, reports the owed reboot, and answers the next call', async () => {
@@ -80,11 +87,11 @@ describe('keepConnected against real faults', () => {
       rebootTime: '2026-11-28T04:00:01.000Z',
       correlationId: 'owed-1',
     });
-    const accepted = proxy.accepted;
+    const accepted = d.proxy.accepted;
     const back = d.whenReconnected();
-    proxy.cutAll();
+    d.proxy.cutAll();
     await back;
-    expect(proxy.accepted).toBe(accepted + 1); // one reopen, not one per disconnect event
+    expect(d.proxy.accepted).toBe(accepted + 1); // one reopen, not one per disconnect event
     expect(d.keeper.reconnects).toBe(1);
     const { responseBody } = await service.registry.getTwin('keep-reset');
     expect(readLastRebootFromTwin(responseBody)).toMatchObject({
@@ -101,9 +108,9 @@ describe('keepConnected against real faults', () => {
 
   it('a black hole: the keep-alive finds it, the SDK gives up, keepConnected brings the device back', async () => {
     const d = await device('keep-hole', 'none');
-    const [link] = proxy.connectionIds().slice(-1);
+    const [link] = d.proxy.connectionIds().slice(-1);
     const back = d.whenReconnected();
-    proxy.drop(link === undefined ? undefined : [link]);
+    d.proxy.drop(link === undefined ? undefined : [link]);
     await back;
     expect(d.keeper.reconnects).toBe(1);
     const outcome = await invokeReboot(service.client, 'keep-hole', 'after-hole', {

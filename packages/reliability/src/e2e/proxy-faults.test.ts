@@ -1,5 +1,9 @@
-import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
-import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import {
+  type LocalHub,
+  type ServiceClients,
+  startTestHub,
+  type TestHub,
+} from '@iothub-reboot/local-hub/testing';
 import { pollTwinUntilRebooted } from '@iothub-reboot/twin-poller';
 import { type DeviceFleet, startDeviceFleet } from '../fleet/device-fleet';
 import { withGateway } from '../fleet/gateway';
@@ -14,6 +18,7 @@ const COUNT = 5;
 const KEEPALIVE_S = 2;
 
 describe('devices behind a faulty network', () => {
+  let t: TestHub;
   let hub: LocalHub;
   let proxy: FaultProxy;
   let fleet: DeviceFleet;
@@ -23,7 +28,8 @@ describe('devices behind a faulty network', () => {
   let step = 0;
 
   beforeAll(async () => {
-    hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+    t = await startTestHub();
+    hub = t.hub;
     proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: hub.mqttPort } });
     const strings = await Promise.all(
       ids.map(async (id) =>
@@ -35,15 +41,14 @@ describe('devices behind a faulty network', () => {
       ca: hub.caPem,
       keepaliveSeconds: KEEPALIVE_S,
     });
-    service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
+    service = t.service;
     await Promise.all(ids.map((id) => hub.whenDeviceSubscribedToMethods(id)));
   });
 
   afterAll(async () => {
     await fleet?.close();
-    await service?.close();
     await proxy?.close();
-    await hub?.close();
+    await t?.close();
   });
 
   // Every device sends one more uniquely keyed patch; kept to check at the end, acknowledged or not.

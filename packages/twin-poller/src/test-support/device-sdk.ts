@@ -1,13 +1,4 @@
-import { Client } from 'azure-iot-device';
-import { Mqtt } from 'azure-iot-device-mqtt';
-
-/** Opens a real device client (MQTT over TLS, `ca` trusted). */
-export async function openDevice(connectionString: string, ca: string): Promise<Client> {
-  const client = Client.fromConnectionString(connectionString, Mqtt);
-  await client.setOptions({ ca });
-  await client.open();
-  return client;
-}
+import type { Client } from 'azure-iot-device';
 
 /** Writes a reported-properties patch and resolves once the hub acknowledged it. */
 export async function reportProperties(client: Client, patch: unknown): Promise<void> {

@@ -1,0 +1,73 @@
+/**
+ * A test kit for suites that run against the local hub (jest, vitest, node:test alike):
+ * `@iothub-reboot/local-hub/testing`.
+ *
+ * ```ts
+ * const t = await startTestHub();                  // in memory, free ports, service clients ready
+ * const device = await t.connectDevice('device-1');  // identity created, SDK client open over TLS
+ * device.onDeviceMethod('reboot', (_req, res) => void res.send(200, { ok: true }));
+ * await t.hub.whenDeviceSubscribedToMethods('device-1');
+ * await t.service.client.invokeDeviceMethod('device-1', { methodName: 'reboot', payload: null });
+ * await t.close();                                 // every client, then the hub
+ * ```
+ */
+import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
+import { Client as DeviceClient } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import type { PolicyName } from '../auth/policies';
+import type { LocalHubOptions } from '../config';
+import { type LocalHub, startLocalHub } from '../hub';
+
+export type { ServiceClients } from '@iothub-reboot/service-connection';
+export type { LocalHub, LocalHubDevice } from '../local-hub';
+
+/** A hub on free ports with service clients; every client it hands out is closed by `close()`. */
+export interface TestHub {
+  hub: LocalHub;
+  /** azure-iothub Registry, Client and JobClient of the `iothubowner` policy, trusting the hub's CA. */
+  service: ServiceClients;
+  /** More service clients, for another shared access policy (closed with the hub). */
+  serviceClients(policy: PolicyName): ServiceClients;
+  /** An azure-iot-device client over MQTT (the hub's CA trusted), not yet opened. */
+  deviceClient(connectionString: string): Promise<DeviceClient>;
+  /** Creates the device unless it exists, and opens an SDK client for it. */
+  connectDevice(deviceId: string): Promise<DeviceClient>;
+  /** Closes every client handed out, then the hub. */
+  close(): Promise<void>;
+}
+
+/** Starts an in-memory hub on free ports (override with `options`) and service clients for it. */
+export async function startTestHub(options: LocalHubOptions = {}): Promise<TestHub> {
+  const hub = await startLocalHub({ inMemory: true, mqttPort: 0, httpsPort: 0, ...options });
+  const services: ServiceClients[] = [];
+  const serviceClients = (policy: PolicyName) => {
+    const clients = createServiceClients(hub.serviceConnectionString(policy), { ca: hub.caPem });
+    services.push(clients);
+    return clients;
+  };
+  const devices: DeviceClient[] = [];
+  const deviceClient = async (connectionString: string) => {
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    devices.push(client);
+    await client.setOptions({ ca: hub.caPem });
+    return client;
+  };
+  return {
+    hub,
+    service: serviceClients('iothubowner'),
+    serviceClients,
+    deviceClient,
+    async connectDevice(deviceId) {
+      const device =
+        hub.listDevices().find((d) => d.deviceId === deviceId) ?? (await hub.createDevice(deviceId));
+      const client = await deviceClient(device.connectionString);
+      await client.open();
+      return client;
+    },
+    async close() {
+      await Promise.allSettled(devices.map((d) => d.close()));
+      await Promise.allSettled(services.map((s) => s.close()));
+      await hub.close();
+    },
+  };
+}
