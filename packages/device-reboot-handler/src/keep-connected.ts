@@ -120,7 +120,7 @@ export function keepConnected(
   const stopper = new AbortController();
   const { signal } = stopper;
   let running: Promise<void> | undefined;
-  // The last reopen (and its onReconnected), for stop() to wait on.
+  // Every reopen so far (and its onReconnected), for stop() to wait on.
   let last: Promise<void> = Promise.resolve();
   let reconnects = 0;
 
@@ -152,7 +152,8 @@ export function keepConnected(
       if (running === run) running = undefined;
     });
     running = run;
-    last = run;
+    // A new reopen may start while the previous one's onReconnected still runs: stop() waits for both.
+    last = Promise.all([last, run]).then(() => undefined);
   };
   const detach = () => client.removeListener('disconnect', onDisconnect);
   const halt = () => {

@@ -82,6 +82,15 @@ describe('a real restart with --reboot-command, end to end', () => {
     expect(Date.now() - started).toBeLessThan(20_000); // far inside 150 polls of 1 s
     const twin = await e2e.twinOf('dev-cmd-fails');
     expect(twin.properties.reported.iothubDM).toMatchObject({ reboot: { status: 'failed' } });
+    // A twin query finds the failed devices.
+    const found = await e2e.runService([
+      '--where',
+      "properties.reported.iothubDM.reboot.status = 'failed'",
+      '--dry-run',
+      '--json',
+    ]);
+    expectExitCode(found.code, 0, found.app);
+    expect(jsonResult(found.stdout)).toMatchObject({ waves: [{ wave: 1, devices: ['dev-cmd-fails'] }] });
     expect(await device.stop()).toBe(0);
   }, 60_000);
 
