@@ -1,5 +1,5 @@
-import { startTestHub, type TestHub } from '../testing';
 import { connackCode, connectRaw, deviceToken } from '../test-support/raw-mqtt';
+import { startTestHub, type TestHub } from '../testing';
 
 const OTHER_KEY = Buffer.alloc(32, 9).toString('base64');
 

@@ -1,8 +1,8 @@
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import type { Client as DeviceClient, DeviceMethodResponse } from 'azure-iot-device';
 import { JOB_CONCURRENCY } from '../jobs/service';
-import { startTestHub, type TestHub } from '../testing';
 import { followJob, type JobDocument, queryAll } from '../test-support/jobs';
+import { startTestHub, type TestHub } from '../testing';
 
 const FLEET = 50;
 const ONLINE = 40;

@@ -1,5 +1,5 @@
-import { startTestHub, type TestHub } from '../testing';
 import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
+import { startTestHub, type TestHub } from '../testing';
 
 describe('direct methods through azure-iothub Client', () => {
   let t: TestHub;

@@ -1,5 +1,5 @@
-import { startTestHub, type TestHub } from '../testing';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
 
 describe('twin queries and REST robustness', () => {
   let t: TestHub;

@@ -1,5 +1,5 @@
-import { startTestHub, type TestHub } from '../testing';
 import { rawRequest } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
 
 describe('identity registry through azure-iothub Registry', () => {
   let t: TestHub;

@@ -1,6 +1,6 @@
 import type { Client as DeviceClient, Twin as DeviceTwin } from 'azure-iot-device';
-import { startTestHub, type TestHub } from '../testing';
 import { rawRequest } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
 
 function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
   return new Promise((resolve, reject) =>

@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from './testing';
+import { startTestHub, type TestHub } from '../testing';
 
 describe('the remote-reboot flow with the real SDKs', () => {
   let t: TestHub;

@@ -7,11 +7,11 @@ import { type LocalHub, startTestHub, type TestHub } from '@iothub-reboot/local-
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
 import type { Client as DeviceClient } from 'azure-iot-device';
 import pino from 'pino';
-import { rebootConfirmed } from './confirm';
-import { CapturedError, PollFatalError, PollTimeoutError } from './errors';
-import { type FleetProgress, pollQueryUntil } from './fleet';
-import { pollTwinUntilRebooted, rebootReportedAfter } from './reboot';
-import { reportProperties } from './test-support/device-sdk';
+import { rebootConfirmed } from '../confirm';
+import { CapturedError, PollFatalError, PollTimeoutError } from '../errors';
+import { type FleetProgress, pollQueryUntil } from '../fleet';
+import { pollTwinUntilRebooted, rebootReportedAfter } from '../reboot';
+import { reportProperties } from '../test-support/device-sdk';
 
 const FAST = { intervalMs: 50, timeoutMs: 15_000, backoff: { initialMs: 20, maxMs: 100 } };
 

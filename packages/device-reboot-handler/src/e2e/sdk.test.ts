@@ -13,10 +13,10 @@ import {
   type TestHub,
 } from '@iothub-reboot/local-hub/testing';
 import type { Client } from 'azure-iot-device';
-import { createFileRebootStore } from './file-store';
-import { attachRebootHandler, type RebootHandlerOptions } from './handler';
-import { reportPendingReboot } from './startup';
-import { deferred } from './test-support/fake-client';
+import { createFileRebootStore } from '../file-store';
+import { attachRebootHandler, type RebootHandlerOptions } from '../handler';
+import { reportPendingReboot } from '../startup';
+import { deferred } from '../test-support/fake-client';
 
 // The real device SDK (MQTT over TLS, hub CA verified) against the local hub, driven by the real
 // service SDK: invokeDeviceMethod for the method, Registry.getTwin for the report.

@@ -1,4 +1,4 @@
-import type { RawResponse } from '../../test-support/rest-client';
+import type { RawResponse } from './rest-client';
 
 /** What every refusal must look like: IoT Hub's body and header, and nothing secret echoed back. */
 export function expectHubError(res: RawResponse, secrets: readonly string[] = []): void {

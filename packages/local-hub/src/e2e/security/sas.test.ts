@@ -1,10 +1,10 @@
 import { createServiceClients } from '@iothub-reboot/service-connection';
-import { derivePolicyKey, WELL_KNOWN_OWNER_KEY } from '../auth/policies';
-import { createSasToken } from '../auth/sas';
-import { startTestHub, type TestHub } from '../testing';
-import { connackCode, connectRaw, deviceToken } from '../test-support/raw-mqtt';
-import { rawRequest, serviceToken } from '../test-support/rest-client';
-import { expectHubError } from './test-support/hub-errors';
+import { derivePolicyKey, WELL_KNOWN_OWNER_KEY } from '../../auth/policies';
+import { createSasToken } from '../../auth/sas';
+import { expectHubError } from '../../test-support/hub-errors';
+import { connackCode, connectRaw, deviceToken } from '../../test-support/raw-mqtt';
+import { rawRequest, serviceToken } from '../../test-support/rest-client';
+import { startTestHub, type TestHub } from '../../testing';
 
 const API = '?api-version=2021-04-12';
 const sigOf = (token: string) => decodeURIComponent(/sig=([^&]+)/.exec(token)?.[1] ?? '');

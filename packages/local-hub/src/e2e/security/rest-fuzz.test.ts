@@ -1,9 +1,9 @@
 import { Agent } from 'node:https';
 import fc from 'fast-check';
-import { startTestHub, type TestHub } from '../testing';
-import { rawRequest, serviceToken } from '../test-support/rest-client';
-import { expectHubError } from './test-support/hub-errors';
-import { liveBytes, MB } from './test-support/memory';
+import { expectHubError } from '../../test-support/hub-errors';
+import { liveBytes, MB } from '../../test-support/memory';
+import { rawRequest, serviceToken } from '../../test-support/rest-client';
+import { startTestHub, type TestHub } from '../../testing';
 
 // Fixed so a failure replays; override with FUZZ_SEED to explore further.
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);

@@ -6,8 +6,8 @@ import { type LocalHub, startLocalHub } from '@iothub-reboot/local-hub';
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { attachRebootHandler } from './handler';
-import { captureLogger, deferred } from './test-support/fake-client';
+import { attachRebootHandler } from '../handler';
+import { captureLogger, deferred } from '../test-support/fake-client';
 
 // The report-failed path with the real SDK: the hub goes away while the device reboots, so the report
 // and the answer fail; when the hub is back the SDK reconnects and the owed report goes out.

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
-import { startTestHub, type TestHub } from '../testing';
-import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
-import { liveBytes, MB } from './test-support/memory';
+import { liveBytes, MB } from '../../test-support/memory';
+import { connectRaw, deviceToken } from '../../test-support/raw-mqtt';
+import { startTestHub, type TestHub } from '../../testing';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const RUNS = 300;

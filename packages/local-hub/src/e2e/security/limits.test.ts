@@ -1,11 +1,11 @@
 import { Agent, type RequestOptions, request } from 'node:https';
 import type { Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
-import { startTestHub, type TestHub } from '../testing';
-import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
-import { rawRequest, serviceToken } from '../test-support/rest-client';
-import { expectHubError } from './test-support/hub-errors';
-import { openTcp, openTls, parseRawResponse, untilClosed } from './test-support/sockets';
+import { expectHubError } from '../../test-support/hub-errors';
+import { connectRaw, deviceToken } from '../../test-support/raw-mqtt';
+import { rawRequest, serviceToken } from '../../test-support/rest-client';
+import { openTcp, openTls, parseRawResponse, untilClosed } from '../../test-support/sockets';
+import { startTestHub, type TestHub } from '../../testing';
 
 const API = '?api-version=2021-04-12';
 

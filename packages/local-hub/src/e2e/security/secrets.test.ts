@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
-import { derivePolicyKey, POLICY_NAMES, WELL_KNOWN_OWNER_KEY } from '../auth/policies';
-import { startTestHub, type TestHub } from '../testing';
-import { connackCode, connectRaw, deviceToken } from '../test-support/raw-mqtt';
-import { rawRequest, serviceToken } from '../test-support/rest-client';
-import { untilClosed } from './test-support/sockets';
+import { derivePolicyKey, POLICY_NAMES, WELL_KNOWN_OWNER_KEY } from '../../auth/policies';
+import { connackCode, connectRaw, deviceToken } from '../../test-support/raw-mqtt';
+import { rawRequest, serviceToken } from '../../test-support/rest-client';
+import { untilClosed } from '../../test-support/sockets';
+import { startTestHub, type TestHub } from '../../testing';
 
 const API = '?api-version=2021-04-12';
 /** pino writes a Buffer as a list of byte values; decode them so their text is scanned too. */
