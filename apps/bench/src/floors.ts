@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:https';
+import { SharedAccessSignature } from 'azure-iot-common';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceEndpoint, Identity } from './devices';
-import { deviceSasToken } from './sas';
 
 /** One request/response round trip of a floor. */
 export interface FloorClient {
@@ -28,12 +28,13 @@ export async function openMqttFloor(endpoint: DeviceEndpoint, identity: Identity
     clean: false,
     reconnectPeriod: 0,
     username: `${endpoint.hostName}/${deviceId}/?api-version=2021-04-12`,
-    password: deviceSasToken(
-      endpoint.hostName,
-      deviceId,
+    // The device SDK's own signing (azure-iot-common), so the floor's password is exactly the SDK's.
+    password: SharedAccessSignature.create(
+      `${endpoint.hostName}/devices/${deviceId}`,
+      '',
       primaryKey,
       Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_S,
-    ),
+    ).toString(),
   });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());

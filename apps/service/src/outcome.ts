@@ -4,43 +4,17 @@ import {
   PollFatalError,
   PollTimeoutError,
   RebootFailedError,
+  readIotHubError,
 } from '@iothub-reboot/twin-poller';
 import { EXIT, type OutcomeCode } from './exit-codes';
 
 const fail = (code: OutcomeCode, exitCode: number, message: string, cause: unknown) =>
   new CliError(message, { exitCode, code, cause });
 
-interface ErrorFacts {
-  name: string;
-  code: string;
-  message: string;
-  status: number | undefined;
-  /** IoT Hub's error name, from the `ErrorCode:<Name>;` body or the `iothub-errorcode` header. */
-  hubErrorCode: string;
-}
-
-/** Reads what identifies an `azure-iothub` or socket error, without trusting its shape. */
-function factsOf(error: unknown): ErrorFacts {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
-  const response = (typeof e.response === 'object' && e.response !== null ? e.response : {}) as Record<
-    string,
-    unknown
-  >;
-  const headers = (
-    typeof response.headers === 'object' && response.headers !== null ? response.headers : {}
-  ) as Record<string, unknown>;
-  const body = typeof e.responseBody === 'string' ? e.responseBody : '';
-  const fromBody = /ErrorCode:([A-Za-z]+)/.exec(body)?.[1];
-  const header = headers['iothub-errorcode'];
-  // A poller's CapturedError keeps the status at the top; the SDK's errors keep it on the response.
-  const status = response.statusCode ?? e.statusCode;
-  return {
-    name: typeof e.name === 'string' ? e.name : '',
-    code: typeof e.code === 'string' ? e.code : '',
-    message: typeof e.message === 'string' ? e.message : String(error),
-    status: typeof status === 'number' ? status : undefined,
-    hubErrorCode: fromBody ?? (typeof header === 'string' ? header : ''),
-  };
+/** The facts of an error, with '' for what it lacks (the messages below print them). */
+function factsOf(error: unknown) {
+  const f = readIotHubError(error);
+  return { ...f, code: f.code ?? '', message: f.message ?? String(error) };
 }
 
 /** Maps a failed `invokeDeviceMethod` to the app's one-line message and exit code. */
@@ -90,7 +64,12 @@ export function pollFailure(error: unknown, deviceId: string, hubHost: string): 
   return commonFailure(cause, factsOf(cause), deviceId, hubHost);
 }
 
-function commonFailure(error: unknown, f: ErrorFacts, deviceId: string, hubHost: string): CliError {
+function commonFailure(
+  error: unknown,
+  f: ReturnType<typeof factsOf>,
+  deviceId: string,
+  hubHost: string,
+): CliError {
   if (f.name === 'DeviceNotFoundError' || f.hubErrorCode === 'DeviceNotFound') {
     return fail(
       'device-not-found',

@@ -3,6 +3,7 @@
  * service, IoT Hub and the device is parsed through these schemas.
  * @packageDocumentation
  */
+export { type Clock, sleep, systemClock } from './clock';
 export { ContractError, type ParseResult } from './errors';
 export { jsonByteLength, LIMITS } from './limits';
 export {

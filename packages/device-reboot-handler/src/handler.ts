@@ -195,7 +195,7 @@ async function runFlow(
   log: Logger,
 ): Promise<OwedReport | undefined> {
   const { store, clock, report } = deps;
-  const startedAt = clock.now();
+  const startedAt = new Date(clock.now());
   const acceptedAt = startedAt.toISOString();
   const { correlationId, delaySeconds } = payload;
   // A delayed request is a scheduled reboot: answered 202 at once, run at its planned time.
@@ -250,7 +250,7 @@ async function runFlow(
       let outcome: StepOutcome;
       try {
         await run(step);
-        outcome = { ok: true, at: clock.now() };
+        outcome = { ok: true, at: new Date(clock.now()) };
       } catch (error) {
         log.error({ err: loggable(error), step: step.step }, 'Reboot step failed');
         outcome = { ok: false, error };
@@ -286,7 +286,7 @@ function waitUntil(clock: Clock, until: Date, cancelled: AbortSignal): Promise<v
         cancelled.removeEventListener('abort', onCancel);
         resolve();
       },
-      Math.max(0, until.getTime() - clock.now().getTime()),
+      Math.max(0, until.getTime() - clock.now()),
     );
     cancelled.addEventListener('abort', onCancel, { once: true });
   });

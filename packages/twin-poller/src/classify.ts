@@ -1,5 +1,6 @@
 import { parseRetryAfter } from './backoff';
 import { ReadTimeoutError } from './errors';
+import { readIotHubError } from './hub-error-facts';
 
 /** What to do about a failed read. */
 export type ErrorClassification =
@@ -59,7 +60,7 @@ const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
  */
 export const classifyIotHubError: ErrorClassifier = (error, nowMs) => {
   if (error instanceof ReadTimeoutError) return { kind: 'transient' };
-  const fields = inspect(error);
+  const fields = readIotHubError(error);
   if (fields.status !== undefined) return classifyStatus(fields.status, fields.retryAfter, nowMs);
   if (fields.name && TRANSIENT_NAMES.has(fields.name)) return { kind: 'transient' };
   const fatalHint = fields.name ? FATAL_BY_NAME.get(fields.name) : undefined;
@@ -86,32 +87,4 @@ function classifyStatus(status: number, retryAfter: unknown, nowMs: number): Err
   }
   if (status === 404) return { kind: 'fatal', hint: DEVICE_NOT_FOUND_HINT };
   return { kind: 'fatal', hint: `${ARGUMENT_HINT} (HTTP ${status})` };
-}
-
-interface ErrorFields {
-  name?: string;
-  code?: string;
-  message?: string;
-  status?: number;
-  retryAfter?: unknown;
-}
-
-// Reads the few fields we need from anything thrown, without trusting its shape.
-function inspect(error: unknown): ErrorFields {
-  if (typeof error !== 'object' || error === null) return {};
-  const e = error as Record<string, unknown>;
-  const response = isRecord(e.response) ? e.response : undefined;
-  const headers = response && isRecord(response.headers) ? response.headers : undefined;
-  const status = response?.statusCode ?? e.statusCode;
-  return {
-    name: typeof e.name === 'string' ? e.name : undefined,
-    code: typeof e.code === 'string' ? e.code : undefined,
-    message: typeof e.message === 'string' ? e.message : undefined,
-    status: typeof status === 'number' && Number.isInteger(status) ? status : undefined,
-    retryAfter: headers?.['retry-after'],
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -32,6 +32,7 @@ export {
 } from './errors';
 export { type FleetPollOptions, type FleetProgress, pollQueryUntil } from './fleet';
 export { type RebootWritten, rebootWrittenAfter } from './hub-clock';
+export { type IotHubErrorFacts, readIotHubError } from './hub-error-facts';
 export {
   type AttemptReport,
   POLL_DEFAULTS,

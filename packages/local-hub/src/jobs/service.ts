@@ -3,6 +3,7 @@ import { HubError } from '../errors';
 import type { MethodResult } from '../methods/invoker';
 import type { MethodRequest } from '../methods/request';
 import type { Query } from '../query';
+import { systemTimers, type Timers } from '../timers';
 import type { JsonObject, JsonValue } from '../twin';
 import { toDeviceJobRows, toJobDocument } from './documents';
 import {
@@ -39,11 +40,6 @@ export interface JobActions {
   selectDevices(query: Query): string[];
 }
 
-interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface JobServiceOptions {
   concurrency?: number;
   now?: () => Date;
@@ -76,7 +72,7 @@ export class JobService {
   ) {
     this.concurrency = options.concurrency ?? JOB_CONCURRENCY;
     this.now = options.now ?? (() => new Date());
-    this.clock = options.timers ?? { setTimeout, clearTimeout };
+    this.clock = options.timers ?? systemTimers;
     this.logger = options.logger ?? pino({ level: 'silent' });
   }
 

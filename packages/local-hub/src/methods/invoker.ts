@@ -1,5 +1,6 @@
 import { HubError } from '../errors';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
+import { systemTimers, type Timers } from '../timers';
 import { METHOD_PAYLOAD_LIMIT_BYTES, type MethodRequest } from './request';
 
 /** What the device answered: its status and JSON payload (null when it sent none). */
@@ -16,11 +17,6 @@ export interface MethodTransport {
   /** Calls `listener` each time a device becomes ready. */
   onReady(listener: (deviceId: string) => void): void;
   send(deviceId: string, methodName: string, requestId: string, payloadJson: string): void;
-}
-
-interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 interface Invocation {
@@ -44,7 +40,7 @@ export class MethodInvoker {
 
   constructor(
     private readonly transport: MethodTransport,
-    private readonly timers: Timers = { setTimeout, clearTimeout },
+    private readonly timers: Timers = systemTimers,
   ) {
     transport.onReady((deviceId) => this.deviceReady(deviceId));
   }
