@@ -1,10 +1,10 @@
 import type { ServiceClients } from '@iothub-reboot/service-connection';
+import type { BenchHub } from './bench-hub';
 import type { DeviceEndpoint } from './devices';
-import type { HubProcess } from './hub-process';
 
 /** What every scenario gets: the hub, where devices connect, and service clients over its HTTPS port. */
 export interface BenchContext {
-  hub: HubProcess;
+  hub: BenchHub;
   endpoint: DeviceEndpoint;
   service: ServiceClients;
   /** Closes everything a scenario opened, even when it fails. */

@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mapSettledWithLimit, startChildApp } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
 import { pollQueryUntil, rebootReportedAfter, type TwinQuerySource } from '@iothub-reboot/twin-poller';
+import { cpuProfArgs } from './bench-hub';
 import { type BenchContext, invokeOk } from './context';
 import { settledOrThrow } from './devices';
-import { cpuProfArgs } from './hub-process';
 import { type Summary, summarize } from './stats';
 
 /** A fan-out reboot: one method call per device from the service side. */

@@ -5,10 +5,10 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { runCli } from '@iothub-reboot/app-kit';
 import { createServiceClients, parseServiceConnectionString } from '@iothub-reboot/service-connection';
+import { startBenchHub } from './bench-hub';
 import { rebootConfirmation } from './confirmation';
 import type { BenchContext } from './context';
 import { fleet } from './fleet';
-import { startHubProcess } from './hub-process';
 import { parseBenchOptions, type ScenarioName, USAGE } from './options';
 import { type BenchReport, formatReport } from './report';
 import { methodRoundTrip } from './round-trip';
@@ -24,7 +24,7 @@ void runCli('bench', async () => {
   }
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const startedAt = new Date();
-  const hub = await startHubProcess(
+  const hub = await startBenchHub(
     settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir },
   );
   const service = createServiceClients(hub.serviceConnectionString, { ca: hub.caPem });

@@ -114,19 +114,22 @@ describe('startLocalHub', () => {
     expect(await dial(hub.mqttPort)).toBe('ECONNREFUSED');
   });
 
-  it('closes connections still in their TLS handshake (a reconnecting client cannot hold it open)', async () => {
-    const hub = await startLocalHub({
-      inMemory: true,
-      mqttPort: 0,
-      httpsPort: 0,
-      slowClientTimeoutMs: 600_000,
-    });
-    const socket = connect(hub.mqttPort, '127.0.0.1');
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    await hub.close();
-    await closed;
-    expect(await dial(hub.mqttPort)).toBe('ECONNREFUSED');
-  });
+  it.each(['mqttPort', 'httpsPort'] as const)(
+    'closes connections still in their TLS handshake on the %s (a reconnecting client cannot hold it open)',
+    async (port) => {
+      const hub = await startLocalHub({
+        inMemory: true,
+        mqttPort: 0,
+        httpsPort: 0,
+        slowClientTimeoutMs: 600_000,
+      });
+      const socket = connect(hub[port], '127.0.0.1');
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      await hub.close();
+      await closed;
+      expect(await dial(hub[port])).toBe('ECONNREFUSED');
+    },
+  );
 });

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import { readLastRebootFromTwin } from '@iothub-reboot/contracts';
 import { readConnectionFile } from '@iothub-reboot/local-hub';
+import { freePorts, startHubProcess } from '@iothub-reboot/local-hub/testing';
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import pino, { type Logger } from 'pino';
 import { startDeviceFleet } from '../fleet/device-fleet';
 import { provisionDevices } from '../fleet/provision';
-import { freePorts, startHubProcess } from '../hub/hub-process';
 import { invokeReboot } from '../service/invoke-reboot';
 import type { SoakSettings } from './soak-options';
 import { newTally, rebootTimeOf, type SoakTally, tallyCall, unexpectedCount } from './soak-tally';
@@ -42,7 +42,7 @@ export async function runSoak(
   const logger = options.logger ?? pino({ level: 'silent' });
   const dir = await mkdtemp(join(tmpdir(), 'iothub-soak-'));
   const [mqttPort = 0, httpsPort = 0] = await freePorts(2);
-  const hub = await startHubProcess({ dataDir: dir, mqttPort, httpsPort, logger });
+  const hub = await startHubProcess({ dataDir: dir, mqttPort, httpsPort });
   const connection = await readConnectionFile(dir);
   const service = createServiceClients(connection.serviceConnectionString, { ca: connection.caFile });
   try {

@@ -88,7 +88,12 @@ describe('fleet reboot, end to end', () => {
   }, 60_000);
 
   it('reboots only the subset a --where on a tag selects (all succeed: exit 0)', async () => {
-    const { code, stdout, app } = await e2e.runService(['--where', "tags.site = 'site-2'", ...fleetArgs]);
+    // The Ctrl-C test's 'slow-' fleet is tagged with sites too: select this fleet's devices only.
+    const { code, stdout, app } = await e2e.runService([
+      '--where',
+      "tags.simulator = 'fleet-' AND tags.site = 'site-2'",
+      ...fleetArgs,
+    ]);
     expectExitCode(code, 0, app);
     const report = jsonResult(stdout) as {
       counts: { total: number };

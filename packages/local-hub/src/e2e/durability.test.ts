@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import { Client as DeviceClient, type Twin as DeviceTwin } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { readConnectionFile } from '../connection-file';
 import { type LocalHub, startLocalHub } from '../hub';
+import { startHubProcess } from '../testing';
 
 function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -81,11 +80,11 @@ describe('durability on disk', () => {
   });
 
   it('loses nothing acknowledged when the hub process is killed with SIGKILL during a burst of reported updates', async () => {
-    const child = spawnHub(dir);
+    const child = await startHubProcess({ dataDir: dir });
     let hub: LocalHub | undefined;
     let client: DeviceClient | undefined;
     try {
-      const ports = await firstLine(child);
+      const ports = child;
       const connection = JSON.parse(readFileSync(join(dir, 'connection.json'), 'utf8'));
       expect(connection.mqttPort).toBe(ports.mqttPort);
       const service = createServiceClients(connection.serviceConnectionString, { ca: connection.caFile });
@@ -101,14 +100,13 @@ describe('durability on disk', () => {
       const twin = await client.getTwin();
 
       const acknowledged: number[] = [];
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       await new Promise<void>((resolve) => {
         for (let i = 0; i < 400; i += 1) {
           reportedUpdate(twin, { [`k${i}`]: i }).then(
             () => {
               acknowledged.push(i);
               if (acknowledged.length === 100) {
-                child.kill('SIGKILL');
+                void child.kill();
                 resolve();
               }
             },
@@ -117,7 +115,7 @@ describe('durability on disk', () => {
           );
         }
       });
-      await exited;
+      expect(await child.exited).toBe(137);
       const seenBeforeKill = [...acknowledged];
       expect(seenBeforeKill.length).toBeGreaterThanOrEqual(100);
 
@@ -126,7 +124,7 @@ describe('durability on disk', () => {
       const reportedKeys = Object.keys(await reportedOf(hub, 'burst'));
       for (const i of seenBeforeKill) expect(reportedKeys).toContain(`k${i}`);
     } finally {
-      child.kill('SIGKILL');
+      await child.kill();
       await client?.close();
       await hub?.close();
     }
@@ -141,29 +139,4 @@ async function reportedOf(hub: LocalHub, deviceId: string): Promise<Record<strin
   } finally {
     await service.close();
   }
-}
-
-function spawnHub(dataDir: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '-r',
-      join(__dirname, '../test-support/register-swc.cjs'),
-      join(__dirname, '../test-support/hub-child.ts'),
-      dataDir,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-}
-
-function firstLine(child: ChildProcess): Promise<{ mqttPort: number; httpsPort: number }> {
-  return new Promise((resolve, reject) => {
-    if (!child.stdout) return reject(new Error('no stdout'));
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      lines.close();
-      resolve(JSON.parse(line));
-    });
-    child.once('exit', (code) => reject(new Error(`hub child exited with ${code}`)));
-  });
 }

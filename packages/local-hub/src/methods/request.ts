@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { throwAsHubError } from '../error-translation';
 import { HubError } from '../errors';
 
 /** IoT Hub's limit on a direct method payload, request and response alike. */
@@ -26,8 +27,7 @@ export interface MethodRequest {
 /** Validates `POST /twins/{id}/methods`: timeouts 5–300 s (default 30) and 0–300 s (default 0), 128 KB. */
 export function parseMethodRequest(body: unknown): MethodRequest {
   const result = schema.safeParse(body);
-  if (!result.success)
-    throw new HubError('ArgumentInvalid', z.prettifyError(result.error).replace(/\n/g, ' '));
+  if (!result.success) throwAsHubError(result.error);
   const { methodName, payload, responseTimeoutInSeconds = 30, connectTimeoutInSeconds = 0 } = result.data;
   const payloadJson = JSON.stringify(payload ?? null);
   if (Buffer.byteLength(payloadJson) > METHOD_PAYLOAD_LIMIT_BYTES) {

@@ -1,10 +1,10 @@
-import type { Socket } from 'node:net';
 import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
 import type { DeviceRegistry } from '../registry/devices';
+import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
 import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
@@ -13,7 +13,7 @@ export interface MqttServerOptions {
   hostName: string;
   bindAddress: string;
   port: number;
-  tls: { cert: string; key: string };
+  tls: ServerTls;
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
   context: DeviceMessageContext;
@@ -92,12 +92,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
 
   const server: Server = createServer(
-    {
-      cert: options.tls.cert,
-      key: options.tls.key,
-      minVersion: 'TLSv1.2',
-      handshakeTimeout: options.slowClientTimeoutMs,
-    },
+    tlsServerOptions(options.tls, options.slowClientTimeoutMs),
     (socket) => {
       broker.handle(socket);
       // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
@@ -109,46 +104,23 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       });
     },
   );
-  // Every connection, from its first byte: one still in its TLS handshake is not aedes' yet, and close()
-  // must end it too (a reconnecting client would otherwise keep a closed hub's socket open).
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  // Node emits handshake failures and timeouts here but leaves the socket open: a client that never
-  // starts TLS would hold it for ever.
-  server.on('tlsClientError', (err, socket) => {
-    logger.debug({ err }, 'TLS handshake failed');
-    socket.destroy();
-  });
-  await listen(server, options.port, options.bindAddress).catch(async (err: unknown) => {
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    throw err;
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  const listener = await listenTls(server, options.port, options.bindAddress, logger).catch(
+    async (err: unknown) => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      throw err;
+    },
+  );
 
   return {
-    port,
+    port: listener.port,
     // Done only once the listener and every client connection are closed, not when closing starts.
     close: async () => {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listener.closed();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await serverClosed;
+      listener.destroyConnections();
+      await closed;
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function toBuffer(payload: string | Buffer): Buffer {

@@ -6,6 +6,7 @@ import { authorizeServiceRequest } from '../auth/service-auth';
 import { toHubError } from '../error-translation';
 import { HubError } from '../errors';
 import { QuerySnapshots } from '../query/snapshots';
+import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import { readJsonBody } from './body';
 import { clientErrorResponse } from './client-error';
 import { sendHubError } from './errors';
@@ -17,7 +18,7 @@ export interface RestServerOptions {
   hostName: string;
   bindAddress: string;
   port: number;
-  tls: { cert: string; key: string };
+  tls: ServerTls;
   policyKeys: Readonly<Record<PolicyName, string>>;
   /** The hub's services; the server adds the state its handlers share (see HandlerContext). */
   context: RestContext;
@@ -44,10 +45,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const context: HandlerContext = { ...options.context, querySnapshots: new QuerySnapshots() };
   const server: Server = createServer(
     {
-      cert: options.tls.cert,
-      key: options.tls.key,
-      minVersion: 'TLSv1.2',
-      handshakeTimeout: slowMs,
+      ...tlsServerOptions(options.tls, slowMs),
       keepAliveTimeout: KEEP_ALIVE_MS,
       headersTimeout: slowMs,
       requestTimeout: slowMs,
@@ -61,12 +59,6 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       });
     },
   );
-  // Node emits handshake failures and timeouts here but leaves the socket open: a client that never
-  // starts TLS would hold it for ever.
-  server.on('tlsClientError', (err, socket) => {
-    logger.debug({ err }, 'TLS handshake failed');
-    socket.destroy();
-  });
   // Node's timeouts start at a request's first byte: a connection that never sends one would stay open for
   // ever. Give it slowMs of silence; each request hands over to Node's own timeouts (keep-alive included).
   server.on('secureConnection', (socket) => socket.setTimeout(slowMs));
@@ -85,21 +77,15 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     // end, not destroy: a response already queued on this socket must still reach the client.
     socket.end(clientErrorResponse(err), () => socket.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.bindAddress, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const listener = await listenTls(server, options.port, options.bindAddress, logger);
   return {
-    port: typeof address === 'object' && address ? address.port : options.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    port: listener.port,
+    close: async () => {
+      const closed = listener.closed();
+      server.closeAllConnections();
+      listener.destroyConnections();
+      await closed;
+    },
   };
 }
 

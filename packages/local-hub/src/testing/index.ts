@@ -20,6 +20,13 @@ import { type LocalHub, startLocalHub } from '../hub';
 
 export type { ServiceClients } from '@iothub-reboot/service-connection';
 export type { LocalHub, LocalHubDevice } from '../local-hub';
+export {
+  freePorts,
+  type HubProcess,
+  HubProcessError,
+  type HubProcessOptions,
+  startHubProcess,
+} from './hub-process';
 
 /** A hub on free ports with service clients; every client it hands out is closed by `close()`. */
 export interface TestHub {
