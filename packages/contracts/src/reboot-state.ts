@@ -68,8 +68,13 @@ export type RebootStatePatch = {
 
 /** What a device reports about a reboot; {@link buildRebootStateReport} turns it into a patch. */
 export type RebootStateInput =
-  | { status: 'rebooting'; correlationId?: string; startedAt: Date; scheduledFor?: Date }
-  | { status: 'failed'; correlationId?: string; startedAt: Date; reason: string };
+  | {
+      status: 'rebooting';
+      correlationId?: string | undefined;
+      startedAt: Date;
+      scheduledFor?: Date | undefined;
+    }
+  | { status: 'failed'; correlationId?: string | undefined; startedAt: Date; reason: string };
 
 /**
  * Builds the patch for a `rebooting` or `failed` state (a `rebooted` one is `buildRebootReport`, which
@@ -96,7 +101,7 @@ export function buildRebootStateReport(state: RebootStateInput): RebootStatePatc
 /** @internal The `rebooted` section, for `buildRebootReport`. */
 export function rebootedSection(
   lastReboot: string,
-  extras: { correlationId?: string; startedAt?: Date },
+  extras: { correlationId?: string | undefined; startedAt?: Date | undefined },
 ): z.infer<typeof RebootedSectionSchema> {
   return checkSection(RebootedSectionSchema, {
     status: 'rebooted',

@@ -22,9 +22,9 @@ export type RebootReport = z.infer<typeof RebootReportSchema>;
 /** What a `rebooted` report carries besides the reboot time. */
 export interface RebootReportExtras {
   /** The request's correlation id, echoed so the service can confirm exactly this reboot. */
-  correlationId?: string;
+  correlationId?: string | undefined;
   /** When the reboot started (the request was accepted). */
-  startedAt?: Date;
+  startedAt?: Date | undefined;
 }
 
 /**

@@ -7,9 +7,14 @@ import { type RetrySettings, retryWithBackoff, withTimeout } from './retry';
 
 /** A reboot state to write under `iothubDM.reboot` (`rebooted` also writes `rebootTime`). */
 export type TwinRebootState =
-  | { status: 'rebooted'; rebootTime: Date; correlationId?: string; startedAt?: Date }
-  | { status: 'rebooting'; correlationId?: string; startedAt: Date; scheduledFor?: Date }
-  | { status: 'failed'; correlationId?: string; startedAt: Date; reason: string };
+  | { status: 'rebooted'; rebootTime: Date; correlationId?: string | undefined; startedAt?: Date | undefined }
+  | {
+      status: 'rebooting';
+      correlationId?: string | undefined;
+      startedAt: Date;
+      scheduledFor?: Date | undefined;
+    }
+  | { status: 'failed'; correlationId?: string | undefined; startedAt: Date; reason: string };
 
 /** Writes a reboot state to the twin's reported properties; rejects once retries are exhausted. */
 export type ReportReboot = (state: TwinRebootState, logger: Logger) => Promise<void>;
@@ -51,7 +56,7 @@ export function createTwinReporter(client: TwinClient, options: TwinReporterOpti
   return async (state, logger) => {
     const patch =
       state.status === 'rebooted'
-        ? buildRebootReport(state.rebootTime, withoutUndefined(state))
+        ? buildRebootReport(state.rebootTime, state)
         : buildRebootStateReport(state);
     await retryWithBackoff('twin reported-properties update', () => attempt(patch), {
       settings: retry,
@@ -71,12 +76,5 @@ export function createTwinReporter(client: TwinClient, options: TwinReporterOpti
         'Device twin updated with reboot state',
       );
     }
-  };
-}
-
-function withoutUndefined(state: { correlationId?: string; startedAt?: Date }) {
-  return {
-    ...(state.correlationId === undefined ? {} : { correlationId: state.correlationId }),
-    ...(state.startedAt === undefined ? {} : { startedAt: state.startedAt }),
   };
 }

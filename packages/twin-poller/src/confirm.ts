@@ -14,7 +14,7 @@ export type ClockRule = Exclude<ConfirmationRule, 'correlation-id'>;
 /** Which reboot counts, by correlation id first and by clocks for devices that do not echo it. */
 export interface ConfirmCriteria extends RebootCriteria {
   /** The correlation id sent in the request's payload (see {@link withCorrelationId}). */
-  correlationId?: string;
+  correlationId?: string | undefined;
   /**
    * Clock rules tried in order for a device that does not echo the id; a rule that cannot judge (no
    * `$metadata` for the hub clock) passes to the next. Default `['hub-clock', 'device-clock']`.

@@ -21,7 +21,11 @@ export type PollCheck<V> = { done: true; value: V } | { done: false; reason: str
  * Passed to `onAttempt` after every read. `nextAttemptInMs` is the wait before the next read, or
  * undefined when the bound stops polling here (and on success).
  */
-export type AttemptReport<T> = { attempt: number; elapsedMs: number; nextAttemptInMs?: number } & (
+export type AttemptReport<T> = {
+  attempt: number;
+  elapsedMs: number;
+  nextAttemptInMs?: number | undefined;
+} & (
   | { outcome: 'satisfied'; observation: T }
   | { outcome: 'not-yet'; observation: T; reason: string }
   | { outcome: 'transient-error'; error: unknown }

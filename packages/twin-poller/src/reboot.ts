@@ -19,7 +19,7 @@ export interface RebootCriteria {
   /** When the reboot was requested (the service's clock). */
   requestedAt: Date;
   /** How far the device's clock may lag the service's, in ms. Default 5000. */
-  clockSkewMs?: number;
+  clockSkewMs?: number | undefined;
 }
 
 /** The one call of `azure-iothub`'s `Registry` that {@link pollTwinUntilRebooted} needs. */

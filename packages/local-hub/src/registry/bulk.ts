@@ -27,7 +27,7 @@ export interface BulkEntry {
   /** The device's etag, for the `…IfMatchETag` identity modes. */
   eTag?: string;
   /** The twin's etag, for `updateTwinIfMatchETag`. */
-  twinETag?: string;
+  twinETag?: string | undefined;
   device: DeviceInput;
   /** Twin data: replaces the twin's tags and desired properties when present (on create: their start). */
   twin: ServiceTwinUpdate;

@@ -7,7 +7,7 @@ import { hubErrorBody } from './errors';
  * arrived too slowly: IoT Hub's error body and header, then the connection closes. Node's own answer would
  * have no body, and the SDK could not tell what went wrong.
  */
-export function clientErrorResponse(err: { code?: string }, now: Date = new Date()): string {
+export function clientErrorResponse(err: { code?: string | undefined }, now: Date = new Date()): string {
   const error = toClientHubError(err.code);
   const body = hubErrorBody(error, now);
   return [

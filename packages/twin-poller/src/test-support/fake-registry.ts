@@ -22,7 +22,12 @@ export interface FakeFailure {
 export class FakeHub {
   readonly twins = new Map<string, Record<string, unknown>>();
   readonly failures: FakeFailure[] = [];
-  readonly requests: Array<{ method: string; path: string; continuation?: string; query?: string }> = [];
+  readonly requests: Array<{
+    method: string;
+    path: string;
+    continuation?: string | undefined;
+    query?: string | undefined;
+  }> = [];
   readonly registry: Registry;
 
   constructor() {
