@@ -25,6 +25,8 @@ export const HUB_ERRORS = {
   BadDeviceResponse: { status: 502, code: 502001 },
   ServiceUnavailable: { status: 503, code: 503000 },
   GatewayTimeout: { status: 504, code: 504101 },
+  // An IoT Hub route the local hub does not implement: never a 404, which the SDK reads as "not found".
+  NotImplemented: { status: 501, code: 501000 },
 } as const;
 
 export type HubErrorName = keyof typeof HUB_ERRORS;

@@ -1,4 +1,5 @@
 import type { Permission } from '../auth/policies';
+import { HubError } from '../errors';
 import type { HandlerContext, RestRequest, RestResponse } from './handlers/context';
 
 /** The HTTP methods routes are declared with. */
@@ -32,6 +33,8 @@ export interface RouteDeclaration<Path extends string> {
 export interface Route {
   readonly method: HttpMethod;
   readonly path: string;
+  /** Set on IoT Hub routes the local hub knows but does not implement: the feature they belong to. */
+  readonly notSupported?: string;
   readonly permissions: readonly Permission[];
   /** Matches the whole path; group i captures `paramNames[i]`, still percent-encoded. */
   readonly pattern: RegExp;
@@ -64,5 +67,27 @@ export function route<Path extends string>(declaration: RouteDeclaration<Path>):
     paramNames,
     // Safe: the router fills `params` with exactly the placeholders parsed from this same path.
     handler: declaration.handler as RouteHandler<string>,
+  };
+}
+
+/**
+ * A route of real IoT Hub that the local hub does not implement: it answers 501 `NotImplemented` naming
+ * `feature`, so code written for IoT Hub learns that the local hub lacks it (a 404 would read as "device
+ * not found"). Listed with the other routes, so SUPPORTED.md is checked against it too.
+ */
+export function notSupported(feature: string, method: HttpMethod, path: string): Route {
+  return {
+    ...route({
+      method,
+      path,
+      permissions: [],
+      handler: () => {
+        throw new HubError(
+          'NotImplemented',
+          `${feature} is not supported by the local hub (${method} ${path}); see its SUPPORTED.md.`,
+        );
+      },
+    }),
+    notSupported: feature,
   };
 }

@@ -3,8 +3,9 @@ import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './
 import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
 import { queryTwins } from './handlers/query';
+import { deviceStatistics, serviceStatistics } from './handlers/statistics';
 import { getTwin, patchTwin, putTwin } from './handlers/twins';
-import { type HttpMethod, type Route, route } from './route';
+import { type HttpMethod, notSupported, type Route, route } from './route';
 
 // Permissions as IoT Hub assigns them: the `service` policy reads twins, queries and invokes methods;
 // jobs act on devices as the service does, so they need ServiceConnect like methods.
@@ -65,9 +66,63 @@ export const ROUTES: readonly Route[] = [
     permissions: ['ServiceConnect'],
     handler: cancelJob,
   }),
+  route({
+    method: 'GET',
+    path: '/statistics/devices',
+    permissions: ['RegistryRead'],
+    handler: deviceStatistics,
+  }),
+  route({
+    method: 'GET',
+    path: '/statistics/service',
+    permissions: ['ServiceConnect'],
+    handler: serviceStatistics,
+  }),
+
+  // IoT Hub routes (as azure-iothub's Registry, Client and DigitalTwinClient call them) that the local hub
+  // does not implement: 501, not 404.
+  notSupported('Module identities', 'GET', '/devices/{deviceId}/modules'),
+  notSupported('Module identities', 'PUT', '/devices/{deviceId}/modules/{moduleId}'),
+  notSupported('Module identities', 'GET', '/devices/{deviceId}/modules/{moduleId}'),
+  notSupported('Module identities', 'DELETE', '/devices/{deviceId}/modules/{moduleId}'),
+  notSupported('Module twins', 'GET', '/twins/{deviceId}/modules/{moduleId}'),
+  notSupported('Module twins', 'PATCH', '/twins/{deviceId}/modules/{moduleId}'),
+  notSupported('Module twins', 'PUT', '/twins/{deviceId}/modules/{moduleId}'),
+  notSupported('Module direct methods', 'POST', '/twins/{deviceId}/modules/{moduleId}/methods'),
+  notSupported('Configurations', 'GET', '/configurations'),
+  notSupported('Configurations', 'PUT', '/configurations/{configurationId}'),
+  notSupported('Configurations', 'GET', '/configurations/{configurationId}'),
+  notSupported('Configurations', 'DELETE', '/configurations/{configurationId}'),
+  notSupported('Configurations', 'POST', '/devices/{deviceId}/applyConfigurationContent'),
+  notSupported('Import and export jobs', 'POST', '/jobs/create'),
+  notSupported('Import and export jobs', 'GET', '/jobs'),
+  notSupported('Import and export jobs', 'GET', '/jobs/{jobId}'),
+  notSupported('Import and export jobs', 'DELETE', '/jobs/{jobId}'),
+  notSupported('Cloud-to-device messages', 'DELETE', '/devices/{deviceId}/commands'),
+  notSupported('File upload', 'POST', '/devices/{deviceId}/files'),
+  notSupported('File upload', 'POST', '/devices/{deviceId}/files/notifications'),
+  notSupported('Digital twins', 'GET', '/digitaltwins/{digitalTwinId}'),
+  notSupported('Digital twins', 'PATCH', '/digitaltwins/{digitalTwinId}'),
+  notSupported('Digital twins', 'POST', '/digitaltwins/{digitalTwinId}/commands/{commandName}'),
+  notSupported(
+    'Digital twins',
+    'POST',
+    '/digitaltwins/{digitalTwinId}/components/{componentPath}/commands/{commandName}',
+  ),
 ];
 
 /** What the route table serves, in table order: for documentation and coverage checks. */
-export function listRoutes(): { method: HttpMethod; path: string; permissions: readonly Permission[] }[] {
-  return ROUTES.map(({ method, path, permissions }) => ({ method, path, permissions }));
+export function listRoutes(): {
+  method: HttpMethod;
+  path: string;
+  permissions: readonly Permission[];
+  /** The feature of a route the local hub answers 501 to; absent for supported routes. */
+  notSupported?: string;
+}[] {
+  return ROUTES.map(({ method, path, permissions, notSupported }) => ({
+    method,
+    path,
+    permissions,
+    ...(notSupported === undefined ? {} : { notSupported }),
+  }));
 }

@@ -1,0 +1,48 @@
+import { rawRequest } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
+
+// Registry statistics through azure-iothub, and IoT Hub routes the local hub does not implement: those
+// must say so (501 NotImplemented naming the feature) instead of a 404 that reads as "device not found".
+describe('statistics and the routes the local hub does not implement', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub();
+  });
+  afterAll(() => t.close());
+
+  it('counts devices by status (Registry.getRegistryStatistics) and connected devices', async () => {
+    await t.hub.createDevice('stats-on');
+    await t.hub.createDevice('stats-off', { status: 'disabled' });
+    await t.connectDevice('stats-connected');
+    const { responseBody } = await t.service.registry.getRegistryStatistics();
+    expect(responseBody).toEqual({ totalDeviceCount: 3, enabledDeviceCount: 2, disabledDeviceCount: 1 });
+    const service = await rawRequest(t.hub, 'GET', '/statistics/service?api-version=2021-04-12');
+    expect(service).toMatchObject({ status: 200, json: { connectedDeviceCount: 1 } });
+  });
+
+  it('answers 501 NotImplemented, naming the feature, to module calls of the SDK', async () => {
+    await t.hub.createDevice('no-modules');
+    const err = await t.service.registry.getModulesOnDevice('no-modules').catch((e: unknown) => e);
+    expect(err).toMatchObject({ response: { statusCode: 501 } });
+    expect((err as { responseBody: string }).responseBody).toMatch(
+      /ErrorCode:NotImplemented;Module identities is not supported by the local hub/,
+    );
+  });
+
+  it.each([
+    ['GET', '/configurations/c1', 'Configurations'],
+    ['POST', '/jobs/create', 'Import and export jobs'],
+    ['GET', '/digitaltwins/d1', 'Digital twins'],
+    ['POST', '/devices/d1/files', 'File upload'],
+  ])('answers %s %s with 501 (%s)', async (method, path, feature) => {
+    const response = await rawRequest(t.hub, method, `${path}?api-version=2021-04-12`, { body: '{}' });
+    expect(response.status).toBe(501);
+    expect(response.headers['iothub-errorcode']).toBe('NotImplemented');
+    expect(response.text).toContain(`${feature} is not supported by the local hub`);
+  });
+
+  it('still answers 404 to a path IoT Hub does not have', async () => {
+    const response = await rawRequest(t.hub, 'GET', '/no-such-thing?api-version=2021-04-12');
+    expect(response.status).toBe(404);
+  });
+});
