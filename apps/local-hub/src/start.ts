@@ -55,6 +55,12 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
     '',
     'Add a device:   pnpm local-hub device add <device-id>   (prints its connection string)',
     "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
+    ...(hub.mqttPort === 8883
+      ? []
+      : [
+          `Ports:          off IoT Hub's 8883, device strings name GatewayHostName=127.0.0.1:${hub.mqttPort}:`,
+          '                the Node SDK dials that port; the Python SDK does not (run with --mqtt-port 8883)',
+        ]),
     'Stop:           Ctrl-C',
     '',
   ].join('\n');

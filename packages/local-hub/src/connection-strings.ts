@@ -1,24 +1,62 @@
-/** `HostName=…;SharedAccessKeyName=…;SharedAccessKey=…;GatewayHostName=<host>:<port>` for a policy. */
+/** Where clients dial the hub: the host it listens on and a port. */
+export interface Gateway {
+  host: string;
+  port: number;
+}
+
+/** The ports real IoT Hub serves: MQTT over TLS, and HTTPS (REST, AMQP and MQTT over WebSockets). */
+export const IOT_HUB_PORTS = { mqtt: 8883, https: 443 } as const;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Whether a client that dials `hostName` on `standardPort` reaches the hub listening at `gateway`: then a
+ * connection string needs no `GatewayHostName`, and is IoT Hub's plain form, which every SDK takes as is.
+ * Real IoT Hub strings never carry one, and the Python device SDK reads it as an IoT Edge gateway host name
+ * (a `host:port` value then fails to resolve).
+ */
+export function reachesDirectly(hostName: string, gateway: Gateway, standardPort: number): boolean {
+  if (gateway.port !== standardPort) return false;
+  return hostName === gateway.host || (hostName === 'localhost' && LOOPBACK.has(gateway.host));
+}
+
+/** `HostName=…;SharedAccessKeyName=…;SharedAccessKey=…`, plus `GatewayHostName=<host>:<port>` unless HTTPS is on 443. */
 export function serviceConnectionString(
   hostName: string,
   policy: string,
   key: string,
-  gateway: { host: string; port: number },
+  gateway: Gateway,
 ): string {
-  return `HostName=${hostName};SharedAccessKeyName=${policy};SharedAccessKey=${key};GatewayHostName=${formatHost(gateway)}`;
+  return withGateway(
+    `HostName=${hostName};SharedAccessKeyName=${policy};SharedAccessKey=${key}`,
+    hostName,
+    gateway,
+    IOT_HUB_PORTS.https,
+  );
 }
 
-/** `HostName=…;DeviceId=…;SharedAccessKey=…;GatewayHostName=<host>:<port>`: the device SDK dials the gateway. */
+/** `HostName=…;DeviceId=…;SharedAccessKey=…`, plus `GatewayHostName=<host>:<port>` unless MQTT is on 8883. */
 export function deviceConnectionString(
   hostName: string,
   deviceId: string,
   key: string,
-  gateway: { host: string; port: number },
+  gateway: Gateway,
 ): string {
-  return `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key};GatewayHostName=${formatHost(gateway)}`;
+  return withGateway(
+    `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}`,
+    hostName,
+    gateway,
+    IOT_HUB_PORTS.mqtt,
+  );
 }
 
-function formatHost({ host, port }: { host: string; port: number }): string {
+function withGateway(base: string, hostName: string, gateway: Gateway, standardPort: number): string {
+  return reachesDirectly(hostName, gateway, standardPort)
+    ? base
+    : `${base};GatewayHostName=${formatHost(gateway)}`;
+}
+
+function formatHost({ host, port }: Gateway): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
