@@ -1,3 +1,5 @@
+import { NEVER_SET_TIME } from '../time-format';
+
 /**
  * Connection state of devices, as twins and device documents show it. Transports report connects,
  * disconnects and activity here; the registry and the REST views only read it, so neither depends on MQTT.
@@ -6,12 +8,10 @@
 /** What IoT Hub shows of a device's connection. */
 export interface Presence {
   connectionState: 'Connected' | 'Disconnected';
-  /** ISO time of the last connect, disconnect or publish; the epoch when never seen. */
+  /** ISO time of the last connect, disconnect or publish; IoT Hub's never-set time when never seen. */
   lastActivityTime: string;
   connectionStateUpdatedTime: string;
 }
-
-const NEVER = new Date(0).toISOString();
 
 /** In-memory presence of every device seen since the hub started (IoT Hub does not persist it either). */
 export class ConnectionStates {
@@ -39,8 +39,8 @@ export class ConnectionStates {
     return (
       this.presence.get(deviceId) ?? {
         connectionState: 'Disconnected',
-        lastActivityTime: NEVER,
-        connectionStateUpdatedTime: NEVER,
+        lastActivityTime: NEVER_SET_TIME,
+        connectionStateUpdatedTime: NEVER_SET_TIME,
       }
     );
   }

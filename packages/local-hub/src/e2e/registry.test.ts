@@ -38,6 +38,26 @@ describe('identity registry through azure-iothub Registry', () => {
     await expect(t.service.registry.get('crud-1')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
   });
 
+  // As IoT Hub shows a device that never connected and whose status never changed: DateTime.MinValue times,
+  // a generationId of .NET ticks, and the twin naming the identity's etag as deviceEtag.
+  it('shows never-set times, generationId and deviceEtag as IoT Hub writes them', async () => {
+    const { responseBody: created } = await t.service.registry.create({ deviceId: 'fresh-1' });
+    expect(created).toMatchObject({
+      connectionState: 'Disconnected',
+      connectionStateUpdatedTime: '0001-01-01T00:00:00Z',
+      lastActivityTime: '0001-01-01T00:00:00Z',
+      statusUpdatedTime: '0001-01-01T00:00:00Z',
+    });
+    expect(created.generationId).toMatch(/^\d{18}$/);
+    const { responseBody: twin } = await t.service.registry.getTwin('fresh-1');
+    expect(twin).toMatchObject({ deviceEtag: created.etag, lastActivityTime: '0001-01-01T00:00:00Z' });
+    await t.service.registry.update({ deviceId: 'fresh-1', status: 'disabled' });
+    const { responseBody: disabled } = await t.service.registry.get('fresh-1');
+    expect(Date.parse(disabled.statusUpdatedTime as unknown as string)).toBeGreaterThan(
+      Date.parse('2020-01-01'),
+    );
+  });
+
   it('keeps caller-supplied keys and refuses duplicates and bad ids', async () => {
     const primaryKey = Buffer.alloc(32, 1).toString('base64');
     const secondaryKey = Buffer.alloc(32, 2).toString('base64');

@@ -17,6 +17,7 @@ function twinDocument(
   twin = applyTwinPatch(twin, 'tags', tags, NOW);
   twin = applyTwinPatch(twin, 'reported', reported, NOW);
   return toServiceTwinDocument(twin, {
+    etag: 'device-etag',
     status: deviceId === 'd4' ? 'disabled' : 'enabled',
     statusUpdateTime: NOW.toISOString(),
     connectionState: connected ? 'Connected' : 'Disconnected',

@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { HubError } from '../errors';
 import type { HubState } from '../state';
+import { NEVER_SET_TIME, newGenerationId } from '../time-format';
 import { isValidDeviceId } from './device-id';
 
 export type DeviceStatus = 'enabled' | 'disabled';
@@ -75,14 +76,14 @@ export class DeviceRegistry {
         `A device with id ${JSON.stringify(deviceId)} already exists.`,
       );
     }
-    const now = this.now().toISOString();
     const device: DeviceRecord = {
       deviceId,
-      generationId: randomUUID(),
+      generationId: newGenerationId(this.now()),
       etag: newEtag(),
       status: input.status ?? 'enabled',
       ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
-      statusUpdatedTime: now,
+      // IoT Hub shows a status that never changed with its never-set time.
+      statusUpdatedTime: NEVER_SET_TIME,
       primaryKey: checkKey(input.primaryKey) ?? newKey(),
       secondaryKey: checkKey(input.secondaryKey) ?? newKey(),
     };

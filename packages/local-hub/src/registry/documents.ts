@@ -27,6 +27,7 @@ export function toDeviceDocument(device: DeviceRecord, presence: Presence): Reco
 /** The device-level facts a service twin document shows. */
 export function toDeviceFacts(device: DeviceRecord, presence: Presence): DeviceFacts {
   return {
+    etag: device.etag,
     status: device.status,
     statusUpdateTime: device.statusUpdatedTime,
     connectionState: presence.connectionState,

@@ -18,6 +18,7 @@ const twin = applyTwinPatch(
 );
 
 const facts: DeviceFacts = {
+  etag: 'AAAAAAAAAAE=',
   status: 'enabled',
   statusUpdateTime: '0001-01-01T00:00:00Z',
   connectionState: 'Connected',
@@ -51,6 +52,7 @@ describe('toServiceTwinDocument', () => {
       deviceId: 'dev-1',
       modelId: '',
       etag: twin.etag,
+      deviceEtag: 'AAAAAAAAAAE=',
       version: 4,
       status: 'enabled',
       statusUpdateTime: '0001-01-01T00:00:00Z',

@@ -22,6 +22,7 @@ export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): Js
     deviceId: twin.deviceId,
     modelId: '',
     etag: twin.etag,
+    deviceEtag: device.etag,
     version: twin.version,
     status: device.status,
     statusUpdateTime: device.statusUpdateTime,

@@ -30,6 +30,8 @@ export type TwinSection = 'tags' | 'desired' | 'reported';
 
 /** Device-registry facts shown in the service view of a twin; they live outside the twin record. */
 export interface DeviceFacts {
+  /** The device identity's etag, shown in the twin as `deviceEtag`. */
+  etag: string;
   status: 'enabled' | 'disabled';
   statusUpdateTime: string;
   connectionState: 'Connected' | 'Disconnected';
