@@ -11,13 +11,19 @@ describe('statistics and the routes the local hub does not implement', () => {
   afterAll(() => t.close());
 
   it('counts devices by status (Registry.getRegistryStatistics) and connected devices', async () => {
-    await t.hub.createDevice('stats-on');
-    await t.hub.createDevice('stats-off', { status: 'disabled' });
-    await t.connectDevice('stats-connected');
-    const { responseBody } = await t.service.registry.getRegistryStatistics();
-    expect(responseBody).toEqual({ totalDeviceCount: 3, enabledDeviceCount: 2, disabledDeviceCount: 1 });
-    const service = await rawRequest(t.hub, 'GET', '/statistics/service?api-version=2021-04-12');
-    expect(service).toMatchObject({ status: 200, json: { connectedDeviceCount: 1 } });
+    // A hub of its own: the counts must not depend on what the other tests created.
+    const own = await startTestHub();
+    try {
+      await own.hub.createDevice('stats-on');
+      await own.hub.createDevice('stats-off', { status: 'disabled' });
+      await own.connectDevice('stats-connected');
+      const { responseBody } = await own.service.registry.getRegistryStatistics();
+      expect(responseBody).toEqual({ totalDeviceCount: 3, enabledDeviceCount: 2, disabledDeviceCount: 1 });
+      const service = await rawRequest(own.hub, 'GET', '/statistics/service?api-version=2021-04-12');
+      expect(service).toMatchObject({ status: 200, json: { connectedDeviceCount: 1 } });
+    } finally {
+      await own.close();
+    }
   });
 
   it('answers 501 NotImplemented, naming the feature, to module calls of the SDK', async () => {
