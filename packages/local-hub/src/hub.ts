@@ -48,19 +48,23 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
   };
 
   try {
-    const certificates = await loadOrCreateCertificates(config.dataDir, [
-      config.hostName,
-      config.gatewayHost,
-      config.bindAddress,
-    ]);
+    // The store first: its lock keeps a second hub on this data directory from going any further.
     const backend =
       config.storage ??
       (config.dataDir ? new FileBackend(join(config.dataDir, 'state')) : new MemoryBackend());
     const store = closers.add(
       'store',
-      await openHubState(backend, { compactAfter: config.compactAfter }),
+      await openHubState(backend, {
+        compactAfter: config.compactAfter,
+        logger: logger.child({ component: 'store' }),
+      }),
       (opened) => opened.close({ timeoutMs: timeLeft() }),
     );
+    const certificates = await loadOrCreateCertificates(config.dataDir, [
+      config.hostName,
+      config.gatewayHost,
+      config.bindAddress,
+    ]);
 
     // Domain: who exists, what their twins hold, who is connected, how calls and jobs reach them.
     const presence = new ConnectionStates();

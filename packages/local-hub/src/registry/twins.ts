@@ -28,12 +28,13 @@ export class TwinRegistry {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The twin as it is on disk: what the service and the device are shown (never a write not yet durable). */
   get(deviceId: string): TwinRecord | undefined {
-    return this.store.get('twins', deviceId);
+    return this.store.durable('twins', deviceId);
   }
 
   all(): TwinRecord[] {
-    return this.store.values('twins');
+    return this.store.durableValues('twins');
   }
 
   async create(deviceId: string): Promise<void> {
@@ -46,7 +47,7 @@ export class TwinRegistry {
 
   /** Applies a device's reported-properties patch; resolves with the new twin once durable. */
   async patchReported(deviceId: string, patch: unknown): Promise<TwinRecord> {
-    const twin = this.require(deviceId);
+    const twin = this.latest(deviceId);
     const next = asHubError(() =>
       applyTwinPatch(twin, 'reported', validateTwinPatch(patch, 'reported'), this.now()),
     );
@@ -56,7 +57,7 @@ export class TwinRegistry {
 
   /** PATCH /twins/{id}: merges tags and desired properties. */
   async patchFromService(deviceId: string, update: ServiceTwinUpdate, ifMatch: string): Promise<TwinRecord> {
-    const twin = this.require(deviceId);
+    const twin = this.latest(deviceId);
     checkEtag(twin.etag, ifMatch);
     const { next, desiredPatch } = this.updated(twin, update, 'merge');
     return this.commit(next, desiredPatch);
@@ -68,7 +69,7 @@ export class TwinRegistry {
     update: ServiceTwinUpdate,
     ifMatch: string,
   ): Promise<TwinRecord> {
-    const twin = this.require(deviceId);
+    const twin = this.latest(deviceId);
     checkEtag(twin.etag, ifMatch);
     const { next, desiredPatch } = this.updated(twin, update, 'replace');
     return this.commit(next, desiredPatch);
@@ -114,12 +115,24 @@ export class TwinRegistry {
     return next;
   }
 
-  /** The twin, or HubError DeviceNotFound. */
+  /** The durable twin, or HubError DeviceNotFound. */
   require(deviceId: string): TwinRecord {
-    const twin = this.get(deviceId);
-    if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
-    return twin;
+    return found(deviceId, this.get(deviceId));
   }
+
+  /**
+   * The twin with the writes not yet durable: what the next write builds on, so concurrent patches build
+   * on each other (the store fails later writes of a twin with an earlier one that failed).
+   */
+  private latest(deviceId: string): TwinRecord {
+    return found(deviceId, this.store.get('twins', deviceId));
+  }
+}
+
+/** `twin`, or HubError DeviceNotFound. */
+function found(deviceId: string, twin: TwinRecord | undefined): TwinRecord {
+  if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
+  return twin;
 }
 
 /** What a device must apply to turn `before` into `after`: the new values, and null for removed keys. */

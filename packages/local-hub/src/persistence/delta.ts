@@ -1,0 +1,81 @@
+import { isJsonObject, setOwn } from '../twin/json';
+import type { JsonObject, JsonValue } from '../twin/types';
+
+/** One change: `[path, value]` sets the value at `path`, `[path]` deletes it. */
+export type DeltaOp = [path: string[], value: unknown] | [path: string[]];
+
+/**
+ * The changes that turn `before` into `after`, so a journal entry costs what changed rather than the
+ * whole document (a twin is ~5x its values with `$metadata`). Subtrees shared by reference are skipped
+ * without a look, which makes this cheap for the structurally-shared results of twin merges. Objects whose
+ * surviving keys change order are set whole, so a replay rebuilds the same key order.
+ */
+export function diff(before: unknown, after: unknown): DeltaOp[] {
+  const ops: DeltaOp[] = [];
+  collect(before, after, [], ops);
+  return ops;
+}
+
+function collect(before: unknown, after: unknown, path: string[], ops: DeltaOp[]): void {
+  if (Object.is(before, after)) return;
+  if (!isJsonObject(before) || !isJsonObject(after) || !sameOrder(before, after)) {
+    ops.push([path, after]);
+    return;
+  }
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) ops.push([[...path, key]]);
+  for (const [key, value] of Object.entries(after)) {
+    if (Object.hasOwn(before, key)) collect(before[key], value, [...path, key], ops);
+    else ops.push([[...path, key], value]);
+  }
+}
+
+/** Whether `after` lists the keys it keeps from `before` in their old order, new keys after them. */
+function sameOrder(before: JsonObject, after: JsonObject): boolean {
+  const kept = Object.keys(before).filter((key) => Object.hasOwn(after, key));
+  const keys = Object.keys(after);
+  return kept.every((key, index) => keys[index] === key);
+}
+
+/**
+ * Applies `ops` to `value` (which it may mutate: the loader owns what it parsed) and returns the result.
+ * Keys are set as own properties, so a key named `__proto__` stays data.
+ */
+export function applyDelta(value: unknown, ops: readonly DeltaOp[]): unknown {
+  let root = value;
+  for (const op of ops) {
+    const [path] = op;
+    if (path.length === 0) {
+      root = op.length === 2 ? op[1] : undefined;
+      continue;
+    }
+    if (!isJsonObject(root)) root = {};
+    let node = root as JsonObject;
+    for (const key of path.slice(0, -1)) {
+      const child = Object.hasOwn(node, key) ? node[key] : undefined;
+      if (isJsonObject(child)) node = child;
+      else {
+        const created: JsonObject = {};
+        setOwn(node, key, created);
+        node = created;
+      }
+    }
+    const last = path[path.length - 1] as string;
+    if (op.length === 2) setOwn(node, last, op[1] as JsonValue);
+    else delete node[last];
+  }
+  return root;
+}
+
+/** Whether `ops` is a well-formed delta (a damaged journal must be refused, not half-applied). */
+export function isDelta(ops: unknown): ops is DeltaOp[] {
+  return (
+    Array.isArray(ops) &&
+    ops.every(
+      (op) =>
+        Array.isArray(op) &&
+        (op.length === 1 || op.length === 2) &&
+        Array.isArray(op[0]) &&
+        op[0].every((key: unknown) => typeof key === 'string'),
+    )
+  );
+}
