@@ -12,6 +12,7 @@ import { JobService } from './jobs/service';
 import { type LocalHub, localHubFacade } from './local-hub';
 import { MethodInvoker } from './methods/invoker';
 import { startMqttServer } from './mqtt/broker';
+import { ConnectionCredentials } from './mqtt/credentials';
 import { pushDesiredPatch } from './mqtt/desired-push';
 import { mqttMethodTransport } from './mqtt/method-transport';
 import { DeviceSessions } from './mqtt/sessions';
@@ -72,6 +73,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     const twins = new TwinRegistry(store, (deviceId, patch, version) =>
       pushDesiredPatch(sessions, deviceId, patch, version, logger),
     );
+    const credentials = new ConnectionCredentials(logger.child({ component: 'mqtt' }));
     const registry = new DeviceRegistry(store, {
       creating: (device) => twins.create(device.deviceId),
       removed: async (deviceId) => {
@@ -80,6 +82,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       },
       updated: (device) => {
         if (device.status === 'disabled') void sessions.evict(device.deviceId, false);
+        credentials.deviceUpdated(device);
       },
     });
     const twinViews = new ServiceTwinViews(registry, twins, presence);
@@ -110,6 +113,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         policyKeys: config.policyKeys,
         registry,
         context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
+        credentials,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         logger: logger.child({ component: 'mqtt' }),
       }),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
 import type { DeviceRegistry } from '../registry/devices';
+import type { ConnectionCredentials } from './credentials';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
 import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
@@ -17,6 +18,8 @@ export interface MqttServerOptions {
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
   context: DeviceMessageContext;
+  /** Ends connections at token expiry and key regeneration. */
+  credentials: ConnectionCredentials;
   /** Longest a client may take for its TLS handshake, then for its CONNECT packet. */
   slowClientTimeoutMs: number;
   logger: Logger;
@@ -29,7 +32,7 @@ export interface MqttServer {
 
 /** MQTT 3.1.1 over TLS with IoT Hub's device rules, expressed as aedes hooks. */
 export async function startMqttServer(options: MqttServerOptions): Promise<MqttServer> {
-  const { context, registry, logger } = options;
+  const { context, registry, logger, credentials } = options;
   const { sessions } = context;
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
@@ -43,7 +46,10 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         policyKeys: options.policyKeys,
         nowSeconds: Math.floor(Date.now() / 1000),
       });
-      if (result.ok) return done(null, true);
+      if (result.ok) {
+        credentials.granted(client, result);
+        return done(null, true);
+      }
       logger.info({ deviceId: client.id, reason: result.reason }, 'device connection refused');
       const error = Object.assign(new Error(result.reason), {
         returnCode: result.returnCode,
@@ -77,8 +83,14 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     },
   });
 
-  broker.on('clientReady', (client: Client) => sessions.connected(client.id, client));
-  broker.on('clientDisconnect', (client: Client) => sessions.disconnected(client.id, client));
+  broker.on('clientReady', (client: Client) => {
+    credentials.ready(client);
+    sessions.connected(client.id, client);
+  });
+  broker.on('clientDisconnect', (client: Client) => {
+    credentials.gone(client);
+    sessions.disconnected(client.id, client);
+  });
   broker.on('subscribe', (subscriptions, client: Client) => {
     const granted = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
     if (client) sessions.subscribed(client.id, granted);
@@ -135,6 +147,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     close: async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      credentials.close();
       for (const socket of sockets) socket.destroy();
       await serverClosed;
     },
