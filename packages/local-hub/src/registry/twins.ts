@@ -20,8 +20,19 @@ export interface ServiceTwinUpdate {
   properties?: { desired?: unknown };
 }
 
+/**
+ * Reported-properties updates of one device: at most 16 in flight (not yet durable), then up to 200 wait
+ * their turn (backpressure: a burst is slowed, not failed), and beyond that 429 ThrottlingException, as IoT
+ * Hub throttles twin operations per device ("IoT Hub quotas and throttling": back off and retry). Without
+ * a bound, one device's flood queues unbounded work that every other client waits behind.
+ */
+export const TWIN_UPDATES_IN_FLIGHT = 16;
+export const TWIN_UPDATES_WAITING = 200;
+
 /** Device twins, persisted in the store's `twins` collection; A's pure rules do the merging. */
 export class TwinRegistry {
+  private readonly updateSlots = new Map<string, { inFlight: number; waiting: (() => void)[] }>();
+
   constructor(
     private readonly store: HubState,
     private readonly onDesiredChange: DesiredChangeListener,
@@ -47,12 +58,40 @@ export class TwinRegistry {
 
   /** Applies a device's reported-properties patch; resolves with the new twin once durable. */
   async patchReported(deviceId: string, patch: unknown): Promise<TwinRecord> {
-    const twin = this.latest(deviceId);
-    const next = asHubError(() =>
-      applyTwinPatch(twin, 'reported', validateTwinPatch(patch, 'reported'), this.now()),
-    );
-    await this.store.put('twins', deviceId, next);
-    return next;
+    const release = await this.updateSlot(deviceId);
+    try {
+      const twin = this.latest(deviceId);
+      const next = asHubError(() =>
+        applyTwinPatch(twin, 'reported', validateTwinPatch(patch, 'reported'), this.now()),
+      );
+      await this.store.put('twins', deviceId, next);
+      return next;
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for one of the device's update slots; returns its release. HubError ThrottlingException. */
+  private async updateSlot(deviceId: string): Promise<() => void> {
+    let slots = this.updateSlots.get(deviceId);
+    if (!slots) {
+      slots = { inFlight: 0, waiting: [] };
+      this.updateSlots.set(deviceId, slots);
+    }
+    const mine = slots;
+    if (mine.inFlight < TWIN_UPDATES_IN_FLIGHT) mine.inFlight += 1;
+    else if (mine.waiting.length < TWIN_UPDATES_WAITING) {
+      // A released slot is handed over as it is, so a newcomer cannot take it in between.
+      await new Promise<void>((resolve) => mine.waiting.push(resolve));
+    } else {
+      throw new HubError('ThrottlingException', 'Too many twin updates for this device; retry later.');
+    }
+    return () => {
+      const next = mine.waiting.shift();
+      if (next) return next();
+      mine.inFlight -= 1;
+      if (mine.inFlight === 0) this.updateSlots.delete(deviceId);
+    };
   }
 
   /** PATCH /twins/{id}: merges tags and desired properties. */
