@@ -7,6 +7,7 @@ import type { PolicyName } from '../auth/policies';
 import type { DeviceRegistry } from '../registry/devices';
 import type { ConnectionCredentials } from './credentials';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
+import { LogBudget } from './log-budget';
 import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
 
@@ -34,6 +35,12 @@ export interface MqttServer {
 export async function startMqttServer(options: MqttServerOptions): Promise<MqttServer> {
   const { context, registry, logger, credentials } = options;
   const { sessions } = context;
+  const budget = new LogBudget();
+  /** Warns about what a client sent, within its log budget. */
+  const warn = (deviceId: string, fields: object, message: string) => {
+    const allowed = budget.take(deviceId);
+    if (allowed) logger.warn({ deviceId, ...fields, ...allowed }, message);
+  };
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
@@ -50,7 +57,9 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         credentials.granted(client, result);
         return done(null, true);
       }
-      logger.info({ deviceId: client.id, reason: result.reason }, 'device connection refused');
+      const allowed = budget.take(client.id);
+      if (allowed)
+        logger.info({ deviceId: client.id, reason: result.reason, ...allowed }, 'device connection refused');
       const error = Object.assign(new Error(result.reason), {
         returnCode: result.returnCode,
       }) as AuthenticateError;
@@ -59,10 +68,21 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     authorizePublish(client, packet, done) {
       if (!client) return done(null);
       const message = parseDevicePublish(client.id, packet.topic);
+      // A will is published on the device's behalf when it drops: IoT Hub delivers wills as telemetry
+      // only ("Communicate with an IoT hub using the MQTT protocol"), never as a twin update or method
+      // answer the device did not send.
+      const isWill = packet === (client as { will?: unknown }).will;
+      if (isWill && message?.kind !== 'telemetry') return done(new Error('Will refused'));
       if (!message) {
         // IoT Hub disconnects a device that publishes outside its own topics.
-        logger.warn({ deviceId: client.id, topic: packet.topic }, 'publish on a forbidden topic');
+        warn(client.id, { topic: packet.topic.slice(0, 256) }, 'publish on a forbidden topic');
         return done(new Error('Publishing on this topic is not allowed'));
+      }
+      if (packet.qos === 2) {
+        // "IoT Hub doesn't support QoS 2 messages. If a device app publishes a message with QoS 2, IoT
+        // Hub closes the network connection" (Communicate with an IoT hub using the MQTT protocol).
+        warn(client.id, {}, 'QoS 2 publish: connection closed');
+        return done(new Error('QoS 2 is not supported'));
       }
       // IoT Hub never stores retained messages; aedes would keep one per topic for ever (memory a device
       // could grow without bound by varying its telemetry topic).
@@ -71,10 +91,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       done(null);
     },
     authorizeSubscribe(client, subscription, done) {
-      if (!isAllowedSubscription(client.id, subscription.topic)) {
-        logger.warn({ deviceId: client.id, filter: subscription.topic }, 'subscription refused');
-        return done(null, null);
-      }
+      // Refusals are logged once per SUBSCRIBE packet (the 'subscribe' event), not once per filter.
+      if (!isAllowedSubscription(client.id, subscription.topic)) return done(null, null);
       // IoT Hub supports QoS 0 and 1 only.
       done(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
     },
@@ -92,8 +110,14 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     sessions.disconnected(client.id, client);
   });
   broker.on('subscribe', (subscriptions, client: Client) => {
+    if (!client) return;
+    const refused = subscriptions.filter((s) => (s.qos as number) === 128).map((s) => s.topic);
+    if (refused.length > 0) {
+      const sample = refused.slice(0, 3).map((filter) => filter.slice(0, 128));
+      warn(client.id, { refused: refused.length, sample }, 'subscriptions refused');
+    }
     const granted = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
-    if (client) sessions.subscribed(client.id, granted);
+    sessions.subscribed(client.id, granted);
   });
   broker.on('unsubscribe', (filters, client: Client) => {
     if (client) sessions.unsubscribed(client.id, filters);
@@ -111,7 +135,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       handshakeTimeout: options.slowClientTimeoutMs,
     },
     (socket) => {
-      broker.handle(socket);
+      grantAtMostQos1(broker.handle(socket));
       // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
       const meter = new MqttPacketSizeMeter();
       socket.on('data', (chunk: Buffer) => {
@@ -162,6 +186,25 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * "When a device app subscribes to a topic with QoS 2, IoT Hub grants maximum QoS level 1 in the SUBACK
+ * packet" (Communicate with an IoT hub using the MQTT protocol). aedes fills the SUBACK from the QoS the
+ * client asked for, whatever authorizeSubscribe grants, so the request is lowered as it is parsed.
+ */
+function grantAtMostQos1(client: Client): void {
+  const parser = (client as unknown as { _parser?: { prependListener?: unknown } })._parser;
+  if (typeof parser?.prependListener !== 'function') {
+    throw new Error('aedes changed: its client no longer exposes the MQTT parser the hub relies on');
+  }
+  (parser as NodeJS.EventEmitter).prependListener(
+    'packet',
+    (packet: { cmd?: string; subscriptions?: { qos: number }[] }) => {
+      if (packet.cmd !== 'subscribe') return;
+      for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
+    },
+  );
 }
 
 function toBuffer(payload: string | Buffer): Buffer {
