@@ -1,5 +1,5 @@
 import { HubError } from '../errors';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, NonFiniteNumberError, parseFiniteJson } from '../json-depth';
 import { METHOD_PAYLOAD_LIMIT_BYTES, type MethodRequest } from './request';
 
 /** What the device answered: its status and JSON payload (null when it sent none). */
@@ -154,8 +154,11 @@ function toResult(status: number, body: Buffer): MethodResult | HubError {
     );
   }
   try {
-    return { status, payload: JSON.parse(text) };
-  } catch {
+    return { status, payload: parseFiniteJson(text) };
+  } catch (err) {
+    if (err instanceof NonFiniteNumberError) {
+      return new HubError('BadDeviceResponse', 'The device response payload has a number out of range.');
+    }
     return new HubError('BadDeviceResponse', 'The device response payload is not valid JSON.');
   }
 }

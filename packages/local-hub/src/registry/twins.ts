@@ -9,6 +9,7 @@ import {
   type TwinRecord,
   validateTwinPatch,
 } from '../twin';
+import { setOwn } from '../twin/json';
 import { checkEtag } from './devices';
 
 /** A desired-properties change to push to the device: the patch and the new desired `$version`. */
@@ -177,7 +178,8 @@ function found(deviceId: string, twin: TwinRecord | undefined): TwinRecord {
 /** What a device must apply to turn `before` into `after`: the new values, and null for removed keys. */
 function replacementPatch(before: JsonObject, after: JsonObject): JsonObject {
   const patch: JsonObject = { ...after };
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) patch[key] = null;
+  // setOwn: `patch[key] = null` with key `__proto__` would change the prototype, and the removal be lost.
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) setOwn(patch, key, null);
   return patch;
 }
 
