@@ -12,7 +12,7 @@ describe('resolveConfig', () => {
       mqttPort: 8883,
       httpsPort: 8443,
       dataDir: resolve('.local-hub'),
-      compactAfter: 5000,
+      compactAfter: Number.POSITIVE_INFINITY,
       slowClientTimeoutMs: 30_000,
     });
     expect(config.policyKeys.iothubowner).toBe(WELL_KNOWN_OWNER_KEY);

@@ -23,7 +23,11 @@ export interface LocalHubOptions {
    * the other policies default to keys derived from the owner key.
    */
   policyKeys?: Partial<Record<PolicyName, string>>;
-  /** Journal entries between two snapshots of the state. Default 5000. */
+  /**
+   * Journal entries between two snapshots of the state. Default: no count limit — the journal is
+   * compacted by size, once it outgrows the last snapshot (and 8 MiB), so a restart reads at most about
+   * twice the state, and a write costs what it changes rather than a share of a snapshot.
+   */
   compactAfter?: number;
   /**
    * How long a client may take to finish its TLS handshake, then to send its MQTT CONNECT or each HTTP
@@ -71,7 +75,7 @@ export const DEFAULTS = {
   mqttPort: 8883,
   httpsPort: 8443,
   dataDir: '.local-hub',
-  compactAfter: 5000,
+  compactAfter: Number.POSITIVE_INFINITY,
   slowClientTimeoutMs: 30_000,
   closeTimeoutMs: 10_000,
 } as const;

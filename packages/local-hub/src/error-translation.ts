@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HubError } from './errors';
+import { StoreWriteError } from './persistence/store';
 import { QueryContinuationError, QuerySyntaxError } from './query/errors';
 import { TwinPatchError } from './twin/errors';
 
@@ -28,6 +29,8 @@ export function throwAsHubError(err: unknown, subject?: string): never {
  * a 500 that reveals nothing of an unexpected error.
  */
 export function toHubError(err: unknown): HubError {
+  // The storage refused the write (disk full, I/O error): nothing was applied, and a retry may succeed.
+  if (err instanceof StoreWriteError) return new HubError('ServiceUnavailable', err.message);
   return requestHubError(err) ?? new HubError('ServerError', 'The hub failed to process the request.');
 }
 

@@ -21,6 +21,8 @@ export const HUB_ERRORS = {
   JobAlreadyExists: { status: 409, code: 409000 },
   PreconditionFailed: { status: 412, code: 412001 },
   RequestTimeout: { status: 408, code: 408000 },
+  // "IoT Hub quotas and throttling": over a limit IoT Hub answers 429; the client backs off and retries.
+  ThrottlingException: { status: 429, code: 429001 },
   ServerError: { status: 500, code: 500001 },
   BadDeviceResponse: { status: 502, code: 502001 },
   ServiceUnavailable: { status: 503, code: 503000 },

@@ -12,6 +12,7 @@ import { JobService } from './jobs/service';
 import { type LocalHub, localHubFacade } from './local-hub';
 import { MethodInvoker } from './methods/invoker';
 import { startMqttServer } from './mqtt/broker';
+import { ConnectionCredentials } from './mqtt/credentials';
 import { pushDesiredPatch } from './mqtt/desired-push';
 import { mqttMethodTransport } from './mqtt/method-transport';
 import { DeviceSessions } from './mqtt/sessions';
@@ -48,19 +49,23 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
   };
 
   try {
-    const certificates = await loadOrCreateCertificates(config.dataDir, [
-      config.hostName,
-      config.gatewayHost,
-      config.bindAddress,
-    ]);
+    // The store first: its lock keeps a second hub on this data directory from going any further.
     const backend =
       config.storage ??
       (config.dataDir ? new FileBackend(join(config.dataDir, 'state')) : new MemoryBackend());
     const store = closers.add(
       'store',
-      await openHubState(backend, { compactAfter: config.compactAfter }),
+      await openHubState(backend, {
+        compactAfter: config.compactAfter,
+        logger: logger.child({ component: 'store' }),
+      }),
       (opened) => opened.close({ timeoutMs: timeLeft() }),
     );
+    const certificates = await loadOrCreateCertificates(config.dataDir, [
+      config.hostName,
+      config.gatewayHost,
+      config.bindAddress,
+    ]);
 
     // Domain: who exists, what their twins hold, who is connected, how calls and jobs reach them.
     const presence = new ConnectionStates();
@@ -68,6 +73,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     const twins = new TwinRegistry(store, (deviceId, patch, version) =>
       pushDesiredPatch(sessions, deviceId, patch, version, logger),
     );
+    const credentials = new ConnectionCredentials(logger.child({ component: 'mqtt' }));
     const registry = new DeviceRegistry(store, {
       creating: (device) => twins.create(device.deviceId),
       removed: async (deviceId) => {
@@ -76,6 +82,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       },
       updated: (device) => {
         if (device.status === 'disabled') void sessions.evict(device.deviceId, false);
+        credentials.deviceUpdated(device);
       },
     });
     const twinViews = new ServiceTwinViews(registry, twins, presence);
@@ -106,6 +113,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         policyKeys: config.policyKeys,
         registry,
         context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
+        credentials,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         logger: logger.child({ component: 'mqtt' }),
       }),

@@ -29,3 +29,22 @@ export function exceedsJsonDepth(text: string, limit: number = MAX_JSON_DEPTH): 
   }
   return false;
 }
+
+/** JSON text with a number beyond double range: `1e309` parses as Infinity. */
+export class NonFiniteNumberError extends Error {
+  override readonly name = 'NonFiniteNumberError';
+}
+
+/**
+ * JSON.parse refusing numbers it cannot hold: `1e309` parses as Infinity, which JSON.stringify writes back
+ * as `null`, so the value would change silently on its way through the hub. The reviver keeps keys such as
+ * `__proto__` own data properties, as JSON.parse does. Throws SyntaxError or NonFiniteNumberError.
+ */
+export function parseFiniteJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new NonFiniteNumberError('a number is out of range');
+    }
+    return value;
+  });
+}

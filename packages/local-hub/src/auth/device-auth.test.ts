@@ -34,7 +34,12 @@ function input(overrides: Partial<DeviceAuthInput> = {}): DeviceAuthInput {
 
 describe('authenticateDevice', () => {
   it('accepts the SDK connect of an enabled device', () => {
-    expect(authenticateDevice(input())).toEqual({ ok: true });
+    // The grant names the token's expiry and signing key: the connection ends with either.
+    expect(authenticateDevice(input())).toEqual({
+      ok: true,
+      expiresAtSeconds: NOW + 60,
+      deviceKey: input().device?.primaryKey,
+    });
   });
 
   it('accepts a token signed by a policy with DeviceConnect and refuses one without', () => {
@@ -43,7 +48,7 @@ describe('authenticateDevice', () => {
       authenticateDevice(
         input({ password: createSasToken(resource, policyKeys.iothubowner, NOW + 60, 'iothubowner') }),
       ),
-    ).toEqual({ ok: true });
+    ).toEqual({ ok: true, expiresAtSeconds: NOW + 60, deviceKey: undefined });
     expect(
       authenticateDevice(
         input({ password: createSasToken(resource, policyKeys.service, NOW + 60, 'service') }),

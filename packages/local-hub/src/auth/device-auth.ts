@@ -6,7 +6,18 @@ import { parseSasToken, SasError, verifySasToken } from './sas';
 export const CONNACK_BAD_CREDENTIALS = 4;
 export const CONNACK_NOT_AUTHORIZED = 5;
 
-export type DeviceAuthResult = { ok: true } | { ok: false; returnCode: 4 | 5; reason: string };
+/**
+ * What an accepted CONNECT was granted on: the token's expiry, and the device key that signed it (none
+ * for a policy key). IoT Hub ends the connection at expiry and when that key is regenerated.
+ */
+export interface DeviceGrant {
+  expiresAtSeconds: number;
+  deviceKey: string | undefined;
+}
+
+export type DeviceAuthResult =
+  | ({ ok: true } & DeviceGrant)
+  | { ok: false; returnCode: 4 | 5; reason: string };
 
 export interface DeviceAuthInput {
   hostName: string;
@@ -42,7 +53,11 @@ export function authenticateDevice(input: DeviceAuthInput): DeviceAuthResult {
     return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: 'no password' };
   try {
     const token = parseSasToken(password);
-    let keys: string[] = [device.primaryKey, device.secondaryKey];
+    // A damaged record (edited by hand, from an old version) may lack keys: refuse that device only.
+    let keys = [device.primaryKey, device.secondaryKey].filter(
+      (key): key is string => typeof key === 'string' && key !== '',
+    );
+    const byPolicy = token.skn !== undefined;
     if (token.skn !== undefined) {
       const policy = token.skn;
       if (!isPolicyName(policy) || !hasPermission(policy, 'DeviceConnect')) {
@@ -50,12 +65,15 @@ export function authenticateDevice(input: DeviceAuthInput): DeviceAuthResult {
       }
       keys = [input.policyKeys[policy]];
     }
-    verifySasToken(token, {
+    if (keys.length === 0) {
+      return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'device record has no keys' };
+    }
+    const key = verifySasToken(token, {
       resource: `${hostName}/devices/${clientId}`,
       keys,
       nowSeconds: input.nowSeconds,
     });
-    return { ok: true };
+    return { ok: true, expiresAtSeconds: token.se, deviceKey: byPolicy ? undefined : key };
   } catch (err) {
     if (err instanceof SasError)
       return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: err.message };

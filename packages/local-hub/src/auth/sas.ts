@@ -72,17 +72,18 @@ export function createSasToken(resource: string, key: string, expiry: number, ke
 export function verifySasToken(
   token: SasToken,
   expected: { resource: string; keys: readonly string[]; nowSeconds: number },
-): void {
+): string {
   if (safeDecode(token.sr) !== expected.resource) {
     throw new SasError('wrong-resource', 'The token was issued for another resource');
   }
   if (token.se <= expected.nowSeconds) throw new SasError('expired', 'The token has expired');
   const given = Buffer.from(token.sig, 'base64');
-  const matches = expected.keys.some((key) => {
+  const matching = expected.keys.find((key) => {
     const wanted = Buffer.from(signSas(key, token.sr, token.se), 'base64');
     return given.length === wanted.length && timingSafeEqual(given, wanted);
   });
-  if (!matches) throw new SasError('bad-signature', 'The token signature is not valid');
+  if (matching === undefined) throw new SasError('bad-signature', 'The token signature is not valid');
+  return matching;
 }
 
 function safeDecode(value: string): string {

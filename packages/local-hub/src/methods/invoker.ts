@@ -1,5 +1,5 @@
 import { HubError } from '../errors';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, NonFiniteNumberError, parseFiniteJson } from '../json-depth';
 import { systemTimers, type Timers } from '../timers';
 import { METHOD_PAYLOAD_LIMIT_BYTES, type MethodRequest } from './request';
 
@@ -150,8 +150,11 @@ function toResult(status: number, body: Buffer): MethodResult | HubError {
     );
   }
   try {
-    return { status, payload: JSON.parse(text) };
-  } catch {
+    return { status, payload: parseFiniteJson(text) };
+  } catch (err) {
+    if (err instanceof NonFiniteNumberError) {
+      return new HubError('BadDeviceResponse', 'The device response payload has a number out of range.');
+    }
     return new HubError('BadDeviceResponse', 'The device response payload is not valid JSON.');
   }
 }

@@ -5,7 +5,9 @@ import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
 import type { DeviceRegistry } from '../registry/devices';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
+import type { ConnectionCredentials } from './credentials';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
+import { LogBudget } from './log-budget';
 import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
 
@@ -17,6 +19,8 @@ export interface MqttServerOptions {
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
   context: DeviceMessageContext;
+  /** Ends connections at token expiry and key regeneration. */
+  credentials: ConnectionCredentials;
   /** Longest a client may take for its TLS handshake, then for its CONNECT packet. */
   slowClientTimeoutMs: number;
   logger: Logger;
@@ -29,8 +33,14 @@ export interface MqttServer {
 
 /** MQTT 3.1.1 over TLS with IoT Hub's device rules, expressed as aedes hooks. */
 export async function startMqttServer(options: MqttServerOptions): Promise<MqttServer> {
-  const { context, registry, logger } = options;
+  const { context, registry, logger, credentials } = options;
   const { sessions } = context;
+  const budget = new LogBudget();
+  /** Warns about what a client sent, within its log budget. */
+  const warn = (deviceId: string, fields: object, message: string) => {
+    const allowed = budget.take(deviceId);
+    if (allowed) logger.warn({ deviceId, ...fields, ...allowed }, message);
+  };
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
@@ -43,8 +53,13 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         policyKeys: options.policyKeys,
         nowSeconds: Math.floor(Date.now() / 1000),
       });
-      if (result.ok) return done(null, true);
-      logger.info({ deviceId: client.id, reason: result.reason }, 'device connection refused');
+      if (result.ok) {
+        credentials.granted(client, result);
+        return done(null, true);
+      }
+      const allowed = budget.take(client.id);
+      if (allowed)
+        logger.info({ deviceId: client.id, reason: result.reason, ...allowed }, 'device connection refused');
       const error = Object.assign(new Error(result.reason), {
         returnCode: result.returnCode,
       }) as AuthenticateError;
@@ -53,10 +68,21 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     authorizePublish(client, packet, done) {
       if (!client) return done(null);
       const message = parseDevicePublish(client.id, packet.topic);
+      // A will is published on the device's behalf when it drops: IoT Hub delivers wills as telemetry
+      // only ("Communicate with an IoT hub using the MQTT protocol"), never as a twin update or method
+      // answer the device did not send.
+      const isWill = packet === (client as { will?: unknown }).will;
+      if (isWill && message?.kind !== 'telemetry') return done(new Error('Will refused'));
       if (!message) {
         // IoT Hub disconnects a device that publishes outside its own topics.
-        logger.warn({ deviceId: client.id, topic: packet.topic }, 'publish on a forbidden topic');
+        warn(client.id, { topic: packet.topic.slice(0, 256) }, 'publish on a forbidden topic');
         return done(new Error('Publishing on this topic is not allowed'));
+      }
+      if (packet.qos === 2) {
+        // "IoT Hub doesn't support QoS 2 messages. If a device app publishes a message with QoS 2, IoT
+        // Hub closes the network connection" (Communicate with an IoT hub using the MQTT protocol).
+        warn(client.id, {}, 'QoS 2 publish: connection closed');
+        return done(new Error('QoS 2 is not supported'));
       }
       // IoT Hub never stores retained messages; aedes would keep one per topic for ever (memory a device
       // could grow without bound by varying its telemetry topic).
@@ -65,10 +91,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       done(null);
     },
     authorizeSubscribe(client, subscription, done) {
-      if (!isAllowedSubscription(client.id, subscription.topic)) {
-        logger.warn({ deviceId: client.id, filter: subscription.topic }, 'subscription refused');
-        return done(null, null);
-      }
+      // Refusals are logged once per SUBSCRIBE packet (the 'subscribe' event), not once per filter.
+      if (!isAllowedSubscription(client.id, subscription.topic)) return done(null, null);
       // IoT Hub supports QoS 0 and 1 only.
       done(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
     },
@@ -77,11 +101,23 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     },
   });
 
-  broker.on('clientReady', (client: Client) => sessions.connected(client.id, client));
-  broker.on('clientDisconnect', (client: Client) => sessions.disconnected(client.id, client));
+  broker.on('clientReady', (client: Client) => {
+    credentials.ready(client);
+    sessions.connected(client.id, client);
+  });
+  broker.on('clientDisconnect', (client: Client) => {
+    credentials.gone(client);
+    sessions.disconnected(client.id, client);
+  });
   broker.on('subscribe', (subscriptions, client: Client) => {
+    if (!client) return;
+    const refused = subscriptions.filter((s) => (s.qos as number) === 128).map((s) => s.topic);
+    if (refused.length > 0) {
+      const sample = refused.slice(0, 3).map((filter) => filter.slice(0, 128));
+      warn(client.id, { refused: refused.length, sample }, 'subscriptions refused');
+    }
     const granted = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
-    if (client) sessions.subscribed(client.id, granted);
+    sessions.subscribed(client.id, granted);
   });
   broker.on('unsubscribe', (filters, client: Client) => {
     if (client) sessions.unsubscribed(client.id, filters);
@@ -94,7 +130,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const server: Server = createServer(
     tlsServerOptions(options.tls, options.slowClientTimeoutMs),
     (socket) => {
-      broker.handle(socket);
+      grantAtMostQos1(broker.handle(socket));
       // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
       const meter = new MqttPacketSizeMeter();
       socket.on('data', (chunk: Buffer) => {
@@ -117,10 +153,30 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     close: async () => {
       const closed = listener.closed();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      credentials.close();
       listener.destroyConnections();
       await closed;
     },
   };
+}
+
+/**
+ * "When a device app subscribes to a topic with QoS 2, IoT Hub grants maximum QoS level 1 in the SUBACK
+ * packet" (Communicate with an IoT hub using the MQTT protocol). aedes fills the SUBACK from the QoS the
+ * client asked for, whatever authorizeSubscribe grants, so the request is lowered as it is parsed.
+ */
+function grantAtMostQos1(client: Client): void {
+  const parser = (client as unknown as { _parser?: { prependListener?: unknown } })._parser;
+  if (typeof parser?.prependListener !== 'function') {
+    throw new Error('aedes changed: its client no longer exposes the MQTT parser the hub relies on');
+  }
+  (parser as NodeJS.EventEmitter).prependListener(
+    'packet',
+    (packet: { cmd?: string; subscriptions?: { qos: number }[] }) => {
+      if (packet.cmd !== 'subscribe') return;
+      for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
+    },
+  );
 }
 
 function toBuffer(payload: string | Buffer): Buffer {

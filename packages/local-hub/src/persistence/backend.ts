@@ -1,11 +1,23 @@
+/**
+ * Text read back from storage: chunks of any size (a string is one chunk). Chunks rather than one string,
+ * because a state of hundreds of megabytes exceeds V8's longest string (`Invalid string length`).
+ */
+export type StoredText = AsyncIterable<string> | Iterable<string> | string;
+
 /** Raw storage under the hub's store: a snapshot plus an append-only journal of JSON lines. */
 export interface StorageBackend {
   /** The last snapshot (undefined when none) and the journal text written after it. */
-  load(): Promise<{ snapshot: string | undefined; journal: string }>;
-  /** Appends complete lines and resolves only once they are durable. */
+  load(): Promise<{ snapshot: StoredText | undefined; journal: StoredText }>;
+  /**
+   * Appends complete lines and resolves only once they are durable. When it rejects, nothing of `lines`
+   * may remain in the journal (a backend that cannot roll back must refuse further appends instead).
+   */
   append(lines: string): Promise<void>;
-  /** Atomically installs `snapshot` as the new state and empties the journal. */
-  compact(snapshot: string): Promise<void>;
+  /**
+   * Atomically installs the snapshot (its text in chunks, consumed once) as the new state, then empties
+   * the journal. When it rejects, the previous snapshot and the journal are still the state.
+   */
+  compact(snapshot: Iterable<string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,8 +34,8 @@ export class MemoryBackend implements StorageBackend {
     this.journal += lines;
   }
 
-  async compact(snapshot: string) {
-    this.snapshot = snapshot;
+  async compact(snapshot: Iterable<string>) {
+    this.snapshot = [...snapshot].join('');
     this.journal = '';
   }
 

@@ -55,9 +55,13 @@ describe('HubStore', () => {
     const store = await HubStore.open(new FileBackend(dir), { compactAfter: 3 });
     for (let i = 0; i < 4; i += 1) await store.put('devices', `d${i}`, { i });
     await store.close();
-    const snapshot = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
-    expect(Object.keys(snapshot.collections.devices)).toEqual(['d0', 'd1', 'd2']);
-    expect(readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    const snapshot = readFileSync(join(dir, 'state.json'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(snapshot.filter((line) => line.c === 'devices').map((line) => line.k)).toEqual(['d0', 'd1', 'd2']);
+    // One batch: its entry and its end line.
+    expect(readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     const reopened = await HubStore.open(new FileBackend(dir));
     expect(reopened.values('devices')).toHaveLength(4);
     await reopened.close();
@@ -70,7 +74,9 @@ describe('HubStore', () => {
     expect(store.get('devices', 'b')).toBeUndefined();
     await store.put('devices', 'c', 3);
     await store.close();
-    expect(readFileSync(join(dir, 'journal.jsonl'), 'utf8')).toBe('{"c":"devices","k":"c","v":3}\n');
+    expect(readFileSync(join(dir, 'journal.jsonl'), 'utf8')).toBe(
+      '{"b":1,"c":"devices","k":"c","v":3}\n{"b":1,"e":1}\n',
+    );
   });
 
   it('replays a journal left over a newer snapshot (crash between rename and truncate) to the same state', async () => {

@@ -1,5 +1,8 @@
+import type { Logger } from 'pino';
 import { settledWithin } from '../deadline';
-import type { StorageBackend } from './backend';
+import type { StorageBackend, StoredText } from './backend';
+import { applyDelta, type DeltaOp, diff, isDelta } from './delta';
+import { readLines } from './lines';
 
 /** The kinds of record the hub keeps. */
 export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs';
@@ -12,50 +15,122 @@ export type StoreSchema = Record<CollectionName, unknown>;
 
 // A snapshot written before a collection existed simply lacks it: it loads as empty.
 const COLLECTIONS: readonly CollectionName[] = ['devices', 'twins', 'sessions', 'jobs', 'deviceJobs'];
-const SNAPSHOT_FORMAT = 1;
+/** Format 1: one JSON document. Format 2: JSON lines — a header, one line per record, an end line. */
+const SNAPSHOT_FORMAT = 2;
+const DELETED = Symbol('deleted');
 
-interface JournalEntry {
-  c: CollectionName;
-  k: string;
-  /** The whole new value, or null for a delete: replaying an entry twice gives the same state. */
-  v: unknown;
+/**
+ * A journal line. Entries of one append share the batch number `b`, and the batch ends with `{b, e}`
+ * (its entry count): a batch without its end line was never acknowledged and is not replayed. `v` is a
+ * whole value (null: deleted), `d` the changes to the previous value. Batches up to the snapshot's `seq`
+ * are already in it (a crash between installing a snapshot and emptying the journal).
+ * Journals written before batches had no `b`: their entries are whole values, applied as they come.
+ */
+interface JournalLine {
+  b?: number;
+  e?: number;
+  c?: CollectionName;
+  k?: string;
+  v?: unknown;
+  d?: DeltaOp[];
 }
 
-/** Thrown when the stored state cannot be read back (anything but a torn final journal line). */
+/** Thrown when the stored state cannot be read back (anything but a torn final write). */
 export class StoreCorruptError extends Error {
   override readonly name = 'StoreCorruptError';
+}
+
+/** A write the storage refused (disk full, I/O error): it was not applied and will not be. */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+  /** The errno code of the underlying failure (`ENOSPC`, `EIO`, ...), when there was one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const code = (options?.cause as NodeJS.ErrnoException | undefined)?.code;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
 }
 
 export interface HubStoreOptions {
   /** Journal entries after which the state is rewritten as a snapshot. */
   compactAfter?: number;
+  /**
+   * Journal bytes after which the state is rewritten as a snapshot, or the size of the last snapshot when
+   * that is larger: the journal never outgrows the state by much, so a restart reads at most about twice
+   * the state. Default 8 MiB.
+   */
+  compactAfterBytes?: number;
+  /** At most this many entries per append (group commit), so one burst cannot build an unbounded batch. */
+  maxBatchEntries?: number;
+  /** At most about this many bytes per append. Default 4 MiB. */
+  maxBatchBytes?: number;
+  /** Where failed compactions are reported (they fail no write: the journal still holds everything). */
+  logger?: Logger;
+}
+
+interface Write {
+  c: CollectionName;
+  k: string;
+  /** The new value, or DELETED. */
+  value: unknown;
+  /** The changes from the value before, when there was one. */
+  ops: DeltaOp[] | undefined;
+  settle: (err?: Error) => void;
+}
+
+interface Overlay {
+  value: unknown;
+  /** Writes of this key queued or in flight. */
+  count: number;
 }
 
 /**
- * Keyed collections held in memory and persisted through a {@link StorageBackend}. Reads see writes at
- * once; the promise of a write resolves when it is durable. Writes issued while one is in flight are
- * group-committed into the next single append (one fsync for many concurrent writes).
+ * Keyed collections held in memory and persisted through a {@link StorageBackend}. Two views:
+ * - `durable`/`durableValues`: what is on disk. What clients are shown, so a write is visible only once
+ *   it is durable and a failed write is never seen.
+ * - `get`/`values`: that plus the writes not yet durable — the base for read-modify-write, so concurrent
+ *   writers build on each other. When a write fails, the later writes of the same record (built on it)
+ *   fail with it, so a failed change is never persisted by the next write either.
+ * Writes issued while one is in flight are group-committed into the next append (one fsync for many
+ * writes), in bounded batches. The promise of a write resolves when it is durable.
  */
 export class HubStore<S extends StoreSchema = StoreSchema> {
-  private readonly data = new Map<CollectionName, Map<string, unknown>>(
+  private readonly committed = new Map<CollectionName, Map<string, unknown>>(
     COLLECTIONS.map((c) => [c, new Map()]),
   );
-  private pending: { entry: JournalEntry; settle: (err?: Error) => void }[] = [];
+  private readonly overlay = new Map<CollectionName, Map<string, Overlay>>(
+    COLLECTIONS.map((c) => [c, new Map()]),
+  );
+  private pending: Write[] = [];
   /** The batch being appended now. */
-  private inFlight: { entry: JournalEntry; settle: (err?: Error) => void }[] = [];
+  private inFlight: Write[] = [];
   private writing: Promise<void> | undefined;
+  /** The number of the last batch that is durable. */
+  private seq = 0;
   private sinceCompaction = 0;
+  private journalBytes = 0;
+  private snapshotBytes = 0;
+  /** After a failed compaction, the journal size at which to try again (not on every write). */
+  private retryCompactionAt = 0;
   private readonly compactAfter: number;
+  private readonly compactAfterBytes: number;
+  private readonly maxBatchEntries: number;
+  private readonly maxBatchBytes: number;
   private closed = false;
 
   private constructor(
     private readonly backend: StorageBackend,
-    options: HubStoreOptions,
+    private readonly options: HubStoreOptions,
   ) {
-    this.compactAfter = options.compactAfter ?? 5000;
+    this.compactAfter = options.compactAfter ?? Number.POSITIVE_INFINITY;
+    this.compactAfterBytes = options.compactAfterBytes ?? 8 * 1024 * 1024;
+    this.maxBatchEntries = options.maxBatchEntries ?? 1000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
   }
 
-  /** Loads the state (ignoring a torn last journal line) and compacts it, so the journal starts clean. */
+  /** Loads the state (ignoring a torn last write) and compacts it, so the journal starts clean. */
   static async open<S extends StoreSchema = StoreSchema>(
     backend: StorageBackend,
     options: HubStoreOptions = {},
@@ -63,9 +138,9 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     const store = new HubStore<S>(backend, options);
     try {
       const { snapshot, journal } = await backend.load();
-      if (snapshot !== undefined) store.restoreSnapshot(snapshot);
-      store.replay(journal);
-      await backend.compact(store.snapshot());
+      if (snapshot !== undefined) await store.restoreSnapshot(snapshot);
+      await store.replay(journal);
+      await store.compact();
     } catch (err) {
       // A store that cannot be read must not keep the journal's file handle open.
       await backend.close().catch(() => undefined);
@@ -74,24 +149,42 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     return store;
   }
 
+  /** The value including writes not yet durable: the base for a read-modify-write. */
   get<C extends CollectionName>(collection: C, key: string): S[C] | undefined {
-    // Every value in a collection was put through `put` with this schema, or read back from it.
-    return this.map(collection).get(key) as S[C] | undefined;
+    const pending = this.overlayOf(collection).get(key);
+    if (pending) return (pending.value === DELETED ? undefined : pending.value) as S[C] | undefined;
+    return this.durable(collection, key);
   }
 
   values<C extends CollectionName>(collection: C): S[C][] {
+    const overlay = this.overlayOf(collection);
+    if (overlay.size === 0) return this.durableValues(collection);
+    const merged = new Map(this.map(collection));
+    for (const [key, { value }] of overlay) {
+      if (value === DELETED) merged.delete(key);
+      else merged.set(key, value);
+    }
+    // Every value in a collection was put through `put` with this schema, or read back from it.
+    return [...merged.values()] as S[C][];
+  }
+
+  /** The value as it is on disk: what clients may be shown. */
+  durable<C extends CollectionName>(collection: C, key: string): S[C] | undefined {
+    return this.map(collection).get(key) as S[C] | undefined;
+  }
+
+  durableValues<C extends CollectionName>(collection: C): S[C][] {
     return [...this.map(collection).values()] as S[C][];
   }
 
   /** Stores a JSON-serialisable value; resolves once durable. */
   put<C extends CollectionName>(collection: C, key: string, value: S[C]): Promise<void> {
-    this.map(collection).set(key, value);
-    return this.enqueue({ c: collection, k: key, v: value });
+    const before = this.get(collection, key);
+    return this.enqueue(collection, key, value, before === undefined ? undefined : diff(before, value));
   }
 
   delete(collection: CollectionName, key: string): Promise<void> {
-    this.map(collection).delete(key);
-    return this.enqueue({ c: collection, k: key, v: null });
+    return this.enqueue(collection, key, DELETED, undefined);
   }
 
   /** Waits for every write issued so far. */
@@ -108,7 +201,7 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     if (options.timeoutMs === undefined) await this.flush();
     else if (!(await settledWithin(this.flush(), options.timeoutMs))) {
       // Settling twice is harmless: should the disk answer later, its outcome is no longer reported.
-      const error = new Error('The store closed before this write was durable');
+      const error = new StoreWriteError('The store closed before this write was durable');
       for (const { settle } of [...this.inFlight, ...this.pending]) settle(error);
       this.pending = [];
     }
@@ -116,15 +209,26 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
   }
 
   private map(collection: CollectionName): Map<string, unknown> {
-    const map = this.data.get(collection);
+    const map = this.committed.get(collection);
     if (!map) throw new Error(`Unknown collection ${collection}`);
     return map;
   }
 
-  private enqueue(entry: JournalEntry): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('The store is closed'));
+  private overlayOf(collection: CollectionName): Map<string, Overlay> {
+    const map = this.overlay.get(collection);
+    if (!map) throw new Error(`Unknown collection ${collection}`);
+    return map;
+  }
+
+  private enqueue(c: CollectionName, k: string, value: unknown, ops: DeltaOp[] | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreWriteError('The store is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ entry, settle: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ c, k, value, ops, settle: (err) => (err ? reject(err) : resolve()) });
+      const overlay = this.overlayOf(c);
+      const entry = overlay.get(k) ?? { value, count: 0 };
+      entry.value = value;
+      entry.count += 1;
+      overlay.set(k, entry);
       this.writing ??= this.drain();
     });
   }
@@ -132,64 +236,221 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
   private async drain(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
+        const { batch, text } = this.nextBatch();
         this.inFlight = batch;
         try {
-          await this.backend.append(batch.map(({ entry }) => `${JSON.stringify(entry)}\n`).join(''));
-          this.sinceCompaction += batch.length;
-          if (this.sinceCompaction >= this.compactAfter) {
-            await this.backend.compact(this.snapshot());
-            this.sinceCompaction = 0;
-          }
-          for (const { settle } of batch) settle();
+          await this.backend.append(text);
         } catch (err) {
-          for (const { settle } of batch) settle(err as Error);
+          this.fail(batch, err);
+          continue;
+        } finally {
+          this.inFlight = [];
         }
+        this.seq += 1;
+        this.journalBytes += Buffer.byteLength(text);
+        this.sinceCompaction += batch.length;
+        for (const write of batch) this.commit(write);
+        for (const { settle } of batch) settle();
+        if (this.shouldCompact()) await this.compactQuietly();
       }
     } finally {
       this.writing = undefined;
     }
   }
 
-  private snapshot(): string {
-    const collections: Record<string, Record<string, unknown>> = {};
-    for (const [name, map] of this.data) collections[name] = Object.fromEntries(map);
-    return JSON.stringify({ format: SNAPSHOT_FORMAT, collections });
+  /** Takes the next writes off the queue, within the batch bounds, as journal text. */
+  private nextBatch(): { batch: Write[]; text: string } {
+    const b = this.seq + 1;
+    let text = '';
+    let taken = 0;
+    while (taken < this.pending.length && taken < this.maxBatchEntries) {
+      const line = `${JSON.stringify(journalLine(b, this.pending[taken] as Write))}\n`;
+      // The first write always goes, however large: its size was checked by whoever wrote it.
+      if (taken > 0 && text.length + line.length > this.maxBatchBytes) break;
+      text += line;
+      taken += 1;
+    }
+    const batch = this.pending.slice(0, taken);
+    this.pending = this.pending.slice(taken);
+    return { batch, text: `${text}${JSON.stringify({ b, e: taken })}\n` };
   }
 
-  private restoreSnapshot(text: string): void {
-    let parsed: { format?: unknown; collections?: Record<string, Record<string, unknown>> };
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new StoreCorruptError('The state snapshot is not valid JSON');
+  private commit(write: Write): void {
+    if (write.value === DELETED) this.map(write.c).delete(write.k);
+    else this.map(write.c).set(write.k, write.value);
+    this.release(write);
+  }
+
+  /** Fails `batch` and the queued writes of the same records: they were built on what failed. */
+  private fail(batch: Write[], err: unknown): void {
+    const error = err instanceof StoreWriteError ? err : storeWriteError(err);
+    const failed = new Set(batch.map(({ c, k }) => `${c}\0${k}`));
+    const dependent = this.pending.filter(({ c, k }) => failed.has(`${c}\0${k}`));
+    this.pending = this.pending.filter(({ c, k }) => !failed.has(`${c}\0${k}`));
+    for (const write of [...batch, ...dependent]) {
+      this.release(write);
+      write.settle(error);
     }
-    if (parsed.format !== SNAPSHOT_FORMAT || typeof parsed.collections !== 'object') {
+  }
+
+  private release({ c, k }: Write): void {
+    const overlay = this.overlayOf(c);
+    const entry = overlay.get(k);
+    if (entry && --entry.count === 0) overlay.delete(k);
+  }
+
+  private shouldCompact(): boolean {
+    if (this.sinceCompaction >= this.compactAfter) return true;
+    return this.journalBytes >= Math.max(this.compactAfterBytes, this.snapshotBytes, this.retryCompactionAt);
+  }
+
+  /** Compaction only shortens the journal: when it fails (disk full), the journal still holds everything. */
+  private async compactQuietly(): Promise<void> {
+    try {
+      await this.compact();
+    } catch (err) {
+      this.retryCompactionAt = this.journalBytes * 2;
+      this.sinceCompaction = 0;
+      this.options.logger?.warn({ err }, 'compaction failed; the journal keeps the state');
+    }
+  }
+
+  private async compact(): Promise<void> {
+    let bytes = 0;
+    const chunks = this.snapshotChunks((length) => {
+      bytes += length;
+    });
+    await this.backend.compact(chunks);
+    this.snapshotBytes = bytes;
+    this.journalBytes = 0;
+    this.sinceCompaction = 0;
+    this.retryCompactionAt = 0;
+  }
+
+  /** The durable state in format 2, in chunks of about 1 MiB (the state may exceed a string's length). */
+  private *snapshotChunks(count: (length: number) => void): Generator<string> {
+    let chunk = `${JSON.stringify({ format: SNAPSHOT_FORMAT, seq: this.seq })}\n`;
+    let records = 0;
+    for (const [c, map] of this.committed) {
+      for (const [k, v] of map) {
+        chunk += `${JSON.stringify({ c, k, v })}\n`;
+        records += 1;
+        if (chunk.length >= 1024 * 1024) {
+          count(Buffer.byteLength(chunk));
+          yield chunk;
+          chunk = '';
+        }
+      }
+    }
+    chunk += `${JSON.stringify({ end: records })}\n`;
+    count(Buffer.byteLength(chunk));
+    yield chunk;
+  }
+
+  private async restoreSnapshot(text: StoredText): Promise<void> {
+    const lines = readLines(text);
+    const header = parseLine((await lines.next()).value?.line, 'The state snapshot is not valid JSON');
+    if (header.format === 1 && typeof header.collections === 'object' && header.collections !== null) {
+      return this.restoreLegacySnapshot(header.collections as Record<string, Record<string, unknown>>);
+    }
+    if (header.format !== SNAPSHOT_FORMAT || typeof header.seq !== 'number') {
       throw new StoreCorruptError('The state snapshot has an unknown format');
     }
+    this.seq = header.seq;
+    let records = 0;
+    for await (const { line, complete } of lines) {
+      const record = parseLine(complete ? line : undefined, 'The state snapshot is truncated');
+      if (record.end !== undefined) {
+        if (record.end !== records) throw new StoreCorruptError('The state snapshot is truncated');
+        return;
+      }
+      if (!isCollection(record.c) || typeof record.k !== 'string' || record.v === undefined) {
+        throw new StoreCorruptError(`Snapshot record ${records + 1} is not a record`);
+      }
+      this.map(record.c).set(record.k, record.v);
+      records += 1;
+    }
+    throw new StoreCorruptError('The state snapshot is truncated');
+  }
+
+  private restoreLegacySnapshot(collections: Record<string, Record<string, unknown>>): void {
     for (const name of COLLECTIONS) {
-      for (const [key, value] of Object.entries(parsed.collections[name] ?? {}))
-        this.map(name).set(key, value);
+      for (const [key, value] of Object.entries(collections[name] ?? {})) this.map(name).set(key, value);
     }
   }
 
-  private replay(journal: string): void {
-    const lines = journal.split('\n');
-    // Every append ends with "\n"; text after the last one is a write cut short by a crash, never acknowledged.
-    lines.pop();
-    lines.forEach((line, index) => {
-      let entry: JournalEntry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        throw new StoreCorruptError(`Journal line ${index + 1} is not valid JSON`);
+  private async replay(journal: StoredText): Promise<void> {
+    const snapshotSeq = this.seq;
+    let batch: { b: number; entries: JournalLine[] } | undefined;
+    let index = 0;
+    // Text after the last newline is a write cut short by a crash, never acknowledged.
+    for await (const { line, complete } of readLines(journal)) {
+      index += 1;
+      if (!complete) break;
+      const entry = parseLine(line, `Journal line ${index} is not valid JSON`) as JournalLine;
+      if (entry.b === undefined) {
+        this.apply(checkEntry(entry, index));
+        continue;
       }
-      if (!COLLECTIONS.includes(entry.c) || typeof entry.k !== 'string') {
-        throw new StoreCorruptError(`Journal line ${index + 1} is not a journal entry`);
+      if (typeof entry.b !== 'number') throw new StoreCorruptError(`Journal line ${index} has no batch`);
+      if (entry.e !== undefined) {
+        if (batch?.b === entry.b && batch.entries.length === entry.e && entry.b > snapshotSeq) {
+          for (const write of batch.entries) this.apply(write);
+          this.seq = entry.b;
+        }
+        batch = undefined;
+        continue;
       }
-      if (entry.v === null) this.map(entry.c).delete(entry.k);
-      else this.map(entry.c).set(entry.k, entry.v);
-    });
+      // Entries of an earlier batch without its end line: an append that failed and was never acknowledged.
+      if (batch?.b !== entry.b) batch = { b: entry.b, entries: [] };
+      batch.entries.push(checkEntry(entry, index));
+    }
   }
+
+  private apply(entry: JournalLine): void {
+    const map = this.map(entry.c as CollectionName);
+    const key = entry.k as string;
+    if (entry.d !== undefined) map.set(key, applyDelta(map.get(key), entry.d));
+    else if (entry.v === null) map.delete(key);
+    else map.set(key, entry.v);
+  }
+}
+
+/** The errno code names the failure without the file paths of the message. */
+function storeWriteError(cause: unknown): StoreWriteError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const reason = typeof code === 'string' ? code : (cause as Error).message;
+  return new StoreWriteError(`The hub could not store the change (${reason})`, { cause });
+}
+
+function journalLine(b: number, { c, k, value, ops }: Write): JournalLine {
+  if (value === DELETED) return { b, c, k, v: null };
+  return ops === undefined ? { b, c, k, v: value } : { b, c, k, d: ops };
+}
+
+function isCollection(name: unknown): name is CollectionName {
+  return COLLECTIONS.includes(name as CollectionName);
+}
+
+function checkEntry(entry: JournalLine, index: number): JournalLine {
+  const valid =
+    isCollection(entry.c) &&
+    typeof entry.k === 'string' &&
+    (entry.d === undefined ? entry.v !== undefined : isDelta(entry.d));
+  if (!valid) throw new StoreCorruptError(`Journal line ${index} is not a journal entry`);
+  return entry;
+}
+
+function parseLine(line: string | undefined, message: string): Record<string, unknown> {
+  if (line === undefined) throw new StoreCorruptError(message);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new StoreCorruptError(message);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new StoreCorruptError(message);
+  }
+  return parsed as Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ import {
   type TwinRecord,
   validateTwinPatch,
 } from '../twin';
+import { setOwn } from '../twin/json';
 import { checkEtag } from './devices';
 
 /** A desired-properties change to push to the device: the patch and the new desired `$version`. */
@@ -20,20 +21,32 @@ export interface ServiceTwinUpdate {
   properties?: { desired?: unknown };
 }
 
+/**
+ * Reported-properties updates of one device: at most 16 in flight (not yet durable), then up to 200 wait
+ * their turn (backpressure: a burst is slowed, not failed), and beyond that 429 ThrottlingException, as IoT
+ * Hub throttles twin operations per device ("IoT Hub quotas and throttling": back off and retry). Without
+ * a bound, one device's flood queues unbounded work that every other client waits behind.
+ */
+export const TWIN_UPDATES_IN_FLIGHT = 16;
+export const TWIN_UPDATES_WAITING = 200;
+
 /** Device twins, persisted in the store's `twins` collection; A's pure rules do the merging. */
 export class TwinRegistry {
+  private readonly updateSlots = new Map<string, { inFlight: number; waiting: (() => void)[] }>();
+
   constructor(
     private readonly store: HubState,
     private readonly onDesiredChange: DesiredChangeListener,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The twin as it is on disk: what the service and the device are shown (never a write not yet durable). */
   get(deviceId: string): TwinRecord | undefined {
-    return this.store.get('twins', deviceId);
+    return this.store.durable('twins', deviceId);
   }
 
   all(): TwinRecord[] {
-    return this.store.values('twins');
+    return this.store.durableValues('twins');
   }
 
   async create(deviceId: string): Promise<void> {
@@ -46,17 +59,45 @@ export class TwinRegistry {
 
   /** Applies a device's reported-properties patch; resolves with the new twin once durable. */
   async patchReported(deviceId: string, patch: unknown): Promise<TwinRecord> {
-    const twin = this.require(deviceId);
-    const next = asHubError(() =>
-      applyTwinPatch(twin, 'reported', validateTwinPatch(patch, 'reported'), this.now()),
-    );
-    await this.store.put('twins', deviceId, next);
-    return next;
+    const release = await this.updateSlot(deviceId);
+    try {
+      const twin = this.latest(deviceId);
+      const next = asHubError(() =>
+        applyTwinPatch(twin, 'reported', validateTwinPatch(patch, 'reported'), this.now()),
+      );
+      await this.store.put('twins', deviceId, next);
+      return next;
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for one of the device's update slots; returns its release. HubError ThrottlingException. */
+  private async updateSlot(deviceId: string): Promise<() => void> {
+    let slots = this.updateSlots.get(deviceId);
+    if (!slots) {
+      slots = { inFlight: 0, waiting: [] };
+      this.updateSlots.set(deviceId, slots);
+    }
+    const mine = slots;
+    if (mine.inFlight < TWIN_UPDATES_IN_FLIGHT) mine.inFlight += 1;
+    else if (mine.waiting.length < TWIN_UPDATES_WAITING) {
+      // A released slot is handed over as it is, so a newcomer cannot take it in between.
+      await new Promise<void>((resolve) => mine.waiting.push(resolve));
+    } else {
+      throw new HubError('ThrottlingException', 'Too many twin updates for this device; retry later.');
+    }
+    return () => {
+      const next = mine.waiting.shift();
+      if (next) return next();
+      mine.inFlight -= 1;
+      if (mine.inFlight === 0) this.updateSlots.delete(deviceId);
+    };
   }
 
   /** PATCH /twins/{id}: merges tags and desired properties. */
   async patchFromService(deviceId: string, update: ServiceTwinUpdate, ifMatch: string): Promise<TwinRecord> {
-    const twin = this.require(deviceId);
+    const twin = this.latest(deviceId);
     checkEtag(twin.etag, ifMatch);
     const { next, desiredPatch } = this.updated(twin, update, 'merge');
     return this.commit(next, desiredPatch);
@@ -68,7 +109,7 @@ export class TwinRegistry {
     update: ServiceTwinUpdate,
     ifMatch: string,
   ): Promise<TwinRecord> {
-    const twin = this.require(deviceId);
+    const twin = this.latest(deviceId);
     checkEtag(twin.etag, ifMatch);
     const { next, desiredPatch } = this.updated(twin, update, 'replace');
     return this.commit(next, desiredPatch);
@@ -114,18 +155,31 @@ export class TwinRegistry {
     return next;
   }
 
-  /** The twin, or HubError DeviceNotFound. */
+  /** The durable twin, or HubError DeviceNotFound. */
   require(deviceId: string): TwinRecord {
-    const twin = this.get(deviceId);
-    if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
-    return twin;
+    return found(deviceId, this.get(deviceId));
   }
+
+  /**
+   * The twin with the writes not yet durable: what the next write builds on, so concurrent patches build
+   * on each other (the store fails later writes of a twin with an earlier one that failed).
+   */
+  private latest(deviceId: string): TwinRecord {
+    return found(deviceId, this.store.get('twins', deviceId));
+  }
+}
+
+/** `twin`, or HubError DeviceNotFound. */
+function found(deviceId: string, twin: TwinRecord | undefined): TwinRecord {
+  if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
+  return twin;
 }
 
 /** What a device must apply to turn `before` into `after`: the new values, and null for removed keys. */
 function replacementPatch(before: JsonObject, after: JsonObject): JsonObject {
   const patch: JsonObject = { ...after };
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) patch[key] = null;
+  // setOwn: `patch[key] = null` with key `__proto__` would change the prototype, and the removal be lost.
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) setOwn(patch, key, null);
   return patch;
 }
 

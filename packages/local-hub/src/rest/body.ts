@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { HubError } from '../errors';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, NonFiniteNumberError, parseFiniteJson } from '../json-depth';
 
 /** Largest request body accepted: a 128 KB method payload plus its envelope fits comfortably. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -22,8 +22,14 @@ export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTE
     throw new HubError('ArgumentInvalid', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   try {
-    return JSON.parse(text);
-  } catch {
+    return parseFiniteJson(text);
+  } catch (err) {
+    if (err instanceof NonFiniteNumberError) {
+      throw new HubError(
+        'ArgumentInvalid',
+        'The request body has a number out of range (not a finite double).',
+      );
+    }
     throw new HubError('ArgumentInvalid', 'The request body is not valid JSON.');
   }
 }

@@ -41,6 +41,8 @@ const KEEP_ALIVE_MS = 10 * 60_000;
 /** The service-facing HTTPS API: IoT Hub's registry, twin, method and query routes. */
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const { logger, slowClientTimeoutMs: slowMs } = options;
+  // How often Node looks for requests over their timeouts (default 30 s, coarser than the timeout).
+  const checkInterval = Math.min(1_000, slowMs);
   // State the handlers share lives as long as this server: one hub, one set of remembered query runs.
   const context: HandlerContext = { ...options.context, querySnapshots: new QuerySnapshots() };
   const server: Server = createServer(
@@ -49,8 +51,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       keepAliveTimeout: KEEP_ALIVE_MS,
       headersTimeout: slowMs,
       requestTimeout: slowMs,
-      // How often Node looks for requests over those timeouts (default 30 s, coarser than the timeout).
-      connectionsCheckingInterval: Math.min(1_000, slowMs),
+      connectionsCheckingInterval: checkInterval,
     },
     (req, res) => {
       handle(options, context, req, res).catch((err: unknown) => {
@@ -60,8 +61,12 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     },
   );
   // Node's timeouts start at a request's first byte: a connection that never sends one would stay open for
-  // ever. Give it slowMs of silence; each request hands over to Node's own timeouts (keep-alive included).
-  server.on('secureConnection', (socket) => socket.setTimeout(slowMs));
+  // ever. Give it slowMs of silence; its first byte hands over to Node's own timeouts, so one that sends part
+  // of its headers and goes silent gets Node's 408 rather than this timer's bare close.
+  server.on('secureConnection', (socket) => {
+    socket.setTimeout(slowMs);
+    socket.once('data', () => socket.setTimeout(0));
+  });
   server.on('request', (req) => req.socket.setTimeout(0));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Never log the error itself: its rawPacket holds the request bytes, Authorization header included.

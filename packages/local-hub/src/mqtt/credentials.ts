@@ -1,0 +1,79 @@
+import type { Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { DeviceGrant } from '../auth/device-auth';
+import type { DeviceRecord } from '../registry/devices';
+
+/** setTimeout's longest delay; a later expiry is re-armed when it fires. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+interface Admitted {
+  deviceId: string;
+  grant: DeviceGrant;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Ends MQTT connections whose credentials lapse, as IoT Hub does: at the SAS token's expiry ("Troubleshoot
+ * error 401003 IoTHubUnauthorized": IoT Hub notices the expiration and disconnects the device; the SDK then
+ * renews its token and reconnects), and when the device key that signed the token is regenerated or the
+ * device key set changes (sessions on the old key must not outlive it).
+ */
+export class ConnectionCredentials {
+  private readonly grants = new WeakMap<Client, DeviceGrant>();
+  private readonly admitted = new Map<Client, Admitted>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** CONNECT accepted on `grant`; the connection is not ready yet. */
+  granted(client: Client, grant: DeviceGrant): void {
+    this.grants.set(client, grant);
+  }
+
+  /** The connection is ready: from now on it ends when its token expires. */
+  ready(client: Client): void {
+    const grant = this.grants.get(client);
+    if (!grant) return;
+    const entry: Admitted = { deviceId: client.id, grant, timer: undefined };
+    this.admitted.set(client, entry);
+    this.arm(client, entry);
+  }
+
+  gone(client: Client): void {
+    const entry = this.admitted.get(client);
+    if (entry) clearTimeout(entry.timer);
+    this.admitted.delete(client);
+  }
+
+  /** The device's keys may have changed: end its connections whose signing key it no longer has. */
+  deviceUpdated(device: DeviceRecord): void {
+    for (const [client, { deviceId, grant }] of this.admitted) {
+      if (deviceId !== device.deviceId || grant.deviceKey === undefined) continue;
+      if (grant.deviceKey === device.primaryKey || grant.deviceKey === device.secondaryKey) continue;
+      this.end(client, 'the key of its token was regenerated');
+    }
+  }
+
+  close(): void {
+    for (const client of [...this.admitted.keys()]) this.gone(client);
+  }
+
+  private arm(client: Client, entry: Admitted): void {
+    const left = entry.grant.expiresAtSeconds * 1000 - this.now();
+    if (left <= 0) {
+      this.end(client, 'its token expired');
+      return;
+    }
+    entry.timer = setTimeout(() => this.arm(client, entry), Math.min(left, LONGEST_TIMER_MS));
+    // An expiry timer must not keep the process (or a test) alive on its own.
+    entry.timer.unref();
+  }
+
+  private end(client: Client, reason: string): void {
+    this.logger.info({ deviceId: client.id }, `device disconnected: ${reason}`);
+    this.gone(client);
+    client.close();
+  }
+}
