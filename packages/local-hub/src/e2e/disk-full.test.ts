@@ -3,8 +3,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Twin as DeviceTwin } from 'azure-iot-device';
-import { startTestHub, type TestHub } from '../testing';
 import { rawRequest } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 3 on a real full disk: a 4 MiB tmpfs the test mounts (root only). While it is full,
 // writes are refused with 503 over REST and an error reply over MQTT; once space returns, service resumes

@@ -8,9 +8,9 @@ import type { Twin as DeviceTwin } from 'azure-iot-device';
 import type { LocalHub } from '../hub';
 import type { StorageBackend } from '../persistence/backend';
 import { FileBackend } from '../persistence/file-backend';
-import { startTestHub, type TestHub } from '../testing';
 import { deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 6: one device flooding reported patches must not stall everyone. The hub throttles twin
 // updates per device (429, as IoT Hub does), writes what changed rather than whole twins, and a

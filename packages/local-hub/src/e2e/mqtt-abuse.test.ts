@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startTestHub, type TestHub } from '../testing';
 import { deviceToken } from '../test-support/raw-mqtt';
+import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 items 7 and 8 (MQTT): bounded logging of refused subscriptions, IoT Hub's QoS rules, and wills
 // delivered as telemetry only. IoT Hub's rules are quoted from "Communicate with an IoT hub using the MQTT

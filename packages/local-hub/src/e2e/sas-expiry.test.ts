@@ -1,7 +1,7 @@
 import { Client as DeviceClient, SharedAccessSignatureAuthenticationProvider } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { startTestHub, type TestHub } from '../testing';
 import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
+import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 5. IoT Hub ends an MQTT connection when its SAS token expires ("Troubleshoot error
 // 401003 IoTHubUnauthorized", learn.microsoft.com: "IoT Hub notices the expiration, and disconnects the

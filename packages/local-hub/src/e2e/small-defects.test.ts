@@ -1,7 +1,7 @@
 import { connect as tlsConnect } from 'node:tls';
-import { startTestHub, type TestHub } from '../testing';
 import { rawDevices } from '../test-support/raw-mqtt';
 import { rawRequest } from '../test-support/rest-client';
+import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 8: numbers out of range, removing a desired key named `__proto__`, and the 408 for an HTTP
 // client that goes silent in the middle of its headers.
