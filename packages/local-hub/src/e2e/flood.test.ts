@@ -161,11 +161,11 @@ describe('one device flooding twin updates', () => {
     const statuses = new Map(Object.entries(byStatus).map(([s, n]) => [Number(s), n]));
 
     const ratios = { reported: during.reported / normal.reported, health: during.health / normal.health };
-    // biome-ignore lint/suspicious/noConsole: the figures of this run, quoted in the README.
-    console.log(
-      `flood: ${[...statuses].map(([s, n]) => `${n}x${s}`).join(' ')}; journal ${written} B for ${sent} B ` +
+    // The figures of this run, quoted in the README (one line, as the reliability suites print theirs).
+    process.stderr.write(
+      `[figure] flood: ${[...statuses].map(([s, n]) => `${n}x${s}`).join(' ')}; journal ${written} B for ${sent} B ` +
         `received (${(written / sent).toFixed(2)}x); latency ratio reported ${ratios.reported.toFixed(1)}, ` +
-        `health ${ratios.health.toFixed(1)}`,
+        `health ${ratios.health.toFixed(1)}\n`,
     );
     // Throttled, as IoT Hub does per device; some updates still go through.
     expect(statuses.get(429)).toBeGreaterThan(0);
