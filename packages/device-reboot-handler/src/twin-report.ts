@@ -1,4 +1,4 @@
-import { buildRebootReport, buildRebootStateReport } from '@iothub-reboot/contracts';
+import { buildRebootReport, buildRebootStateReport, type RebootStateInput } from '@iothub-reboot/contracts';
 import type { Logger } from 'pino';
 import type { ReportableTwin, TwinClient } from './client';
 import type { Clock } from './clock';
@@ -8,13 +8,8 @@ import { type RetrySettings, retryWithBackoff, withTimeout } from './retry';
 /** A reboot state to write under `iothubDM.reboot` (`rebooted` also writes `rebootTime`). */
 export type TwinRebootState =
   | { status: 'rebooted'; rebootTime: Date; correlationId?: string | undefined; startedAt?: Date | undefined }
-  | {
-      status: 'rebooting';
-      correlationId?: string | undefined;
-      startedAt: Date;
-      scheduledFor?: Date | undefined;
-    }
-  | { status: 'failed'; correlationId?: string | undefined; startedAt: Date; reason: string };
+  // `rebooting` and `failed` are exactly what the contract builds a report from.
+  | RebootStateInput;
 
 /** Writes a reboot state to the twin's reported properties; rejects once retries are exhausted. */
 export type ReportReboot = (state: TwinRebootState, logger: Logger) => Promise<void>;
