@@ -105,6 +105,27 @@ describe('device twins with the real SDKs', () => {
     expect(await pushed).toMatchObject({ mode: 'b', interval: null });
   });
 
+  it('clears every desired property on desired: null (PATCH through the SDK, and PUT), telling the device', async () => {
+    // The SDK subscribes to desired updates with its first listener and then emits the current state:
+    // updates before that would not reach it.
+    await new Promise<void>((resolve) => twin.once('properties.desired', () => resolve()));
+    await t.service.registry.updateTwin(deviceId, { properties: { desired: { a: 1, b: { c: 2 } } } }, '*');
+    const cleared = nextDesired(twin, (delta) => delta.a === null);
+    await t.service.registry.updateTwin(deviceId, { properties: { desired: null } }, '*');
+    const { responseBody } = await t.service.registry.getTwin(deviceId);
+    expect(Object.keys(responseBody.properties.desired).sort()).toEqual(['$metadata', '$version']);
+    expect(await cleared).toMatchObject({ a: null, b: null });
+
+    await t.service.registry.updateTwin(deviceId, { properties: { desired: { d: 4 } } }, '*');
+    const put = await rawRequest(t.hub, 'PUT', `/twins/${deviceId}?api-version=2021-04-12`, {
+      body: JSON.stringify({ properties: { desired: null } }),
+      headers: { 'if-match': '*' },
+    });
+    expect(put.status).toBe(200);
+    const { responseBody: afterPut } = await t.service.registry.getTwin(deviceId);
+    expect(afterPut.properties.desired).not.toHaveProperty('d');
+  });
+
   it('reports 404 DeviceNotFound for the twin of an unknown device', async () => {
     await expect(t.service.registry.getTwin('nobody')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
   });

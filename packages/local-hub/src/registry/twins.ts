@@ -139,7 +139,11 @@ export class TwinRegistry {
       if (update.tags !== undefined) {
         next = apply(next, 'tags', validateTwinPatch(update.tags, 'tags'), this.now());
       }
-      if (update.properties?.desired !== undefined) {
+      if (update.properties?.desired === null) {
+        // IoT Hub: `"desired": null` in a PATCH or PUT removes every desired property.
+        next = replaceTwinSection(next, 'desired', {}, this.now());
+        desiredPatch = replacementPatch(twin.desired.values, {});
+      } else if (update.properties?.desired !== undefined) {
         const desired = validateTwinPatch(update.properties.desired, 'desired');
         next = apply(next, 'desired', desired, this.now());
         // Devices apply patches: a replacement reaches them as the new values plus nulls for removed keys.
