@@ -48,20 +48,23 @@ export interface LocalHub {
 }
 
 /** What the façade is made of: the running hub's parts, wired by `startLocalHub`. */
-export interface LocalHubParts {
-  hostName: string;
-  mqttPort: number;
-  httpsPort: number;
-  caPem: string;
-  caFile: string | undefined;
-  connectionFile: string | undefined;
+export interface LocalHubParts
+  extends Pick<
+    LocalHub,
+    | 'hostName'
+    | 'mqttPort'
+    | 'httpsPort'
+    | 'caPem'
+    | 'caFile'
+    | 'connectionFile'
+    | 'serviceConnectionString'
+    | 'close'
+  > {
   registry: DeviceRegistry;
   sessions: DeviceSessions;
   presence: ConnectionStates;
   telemetry: TelemetryCounter;
-  serviceConnectionString(policy?: PolicyName): string;
   deviceConnectionString(device: DeviceRecord): string;
-  close(): Promise<void>;
 }
 
 /** The public {@link LocalHub} over the hub's parts: nothing here but translation to the library API. */
