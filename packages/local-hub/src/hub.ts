@@ -17,6 +17,7 @@ import { pushDesiredPatch } from './mqtt/desired-push';
 import { mqttMethodTransport } from './mqtt/method-transport';
 import { DeviceSessions } from './mqtt/sessions';
 import { TelemetryCounter } from './mqtt/telemetry';
+import { mqttWebSocketUpgrade } from './mqtt/websocket';
 import { MemoryBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
@@ -29,7 +30,8 @@ import { openHubState } from './state';
 export type { LocalHub, LocalHubDevice } from './local-hub';
 
 /**
- * Starts an IoT-Hub-compatible hub: device MQTT over TLS and the service REST API over HTTPS.
+ * Starts an IoT-Hub-compatible hub: device MQTT over TLS, and on the HTTPS port the service REST API and
+ * device MQTT over WebSockets.
  * The composition root: it reads top to bottom, each part built from the ones above it.
  */
 export async function startLocalHub(options: LocalHubOptions = {}): Promise<LocalHub> {
@@ -129,6 +131,8 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         policyKeys: config.policyKeys,
         context: { registry, twins, twinViews, sessions, invoker, jobs },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
+        // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
+        upgrade: mqttWebSocketUpgrade(mqtt.handle, logger.child({ component: 'mqtt-ws' })),
         logger: logger.child({ component: 'rest' }),
       }),
       (server) => bounded('REST server', server.close()),

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -28,6 +29,11 @@ export interface MqttServerOptions {
 
 export interface MqttServer {
   port: number;
+  /**
+   * Serves one more MQTT connection arriving on another transport (MQTT over WebSockets): the same broker,
+   * so the same authentication, topic rules, limits and sessions as a connection to the TLS port.
+   */
+  handle(stream: Duplex): void;
   close(): Promise<void>;
 }
 
@@ -127,19 +133,18 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   );
   broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
 
-  const server: Server = createServer(
-    tlsServerOptions(options.tls, options.slowClientTimeoutMs),
-    (socket) => {
-      grantAtMostQos1(broker.handle(socket));
-      // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
-      const meter = new MqttPacketSizeMeter();
-      socket.on('data', (chunk: Buffer) => {
-        if (meter.push(chunk)) return;
-        logger.warn('MQTT packet over the size limit: connection dropped');
-        socket.destroy();
-      });
-    },
-  );
+  /** Every connection, whatever its transport, enters the broker here. */
+  const handle = (stream: Duplex) => {
+    grantAtMostQos1(broker.handle(stream));
+    // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
+    const meter = new MqttPacketSizeMeter();
+    stream.on('data', (chunk: Buffer) => {
+      if (meter.push(chunk)) return;
+      logger.warn('MQTT packet over the size limit: connection dropped');
+      stream.destroy();
+    });
+  };
+  const server: Server = createServer(tlsServerOptions(options.tls, options.slowClientTimeoutMs), handle);
   const listener = await listenTls(server, options.port, options.bindAddress, logger).catch(
     async (err: unknown) => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -149,6 +154,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
 
   return {
     port: listener.port,
+    handle,
     // Done only once the listener and every client connection are closed, not when closing starts.
     close: async () => {
       const closed = listener.closed();

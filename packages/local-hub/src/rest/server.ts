@@ -5,6 +5,7 @@ import type { PolicyName } from '../auth/policies';
 import { authorizeServiceRequest } from '../auth/service-auth';
 import { toHubError } from '../error-translation';
 import { HubError } from '../errors';
+import type { UpgradeHandler } from '../mqtt/websocket';
 import { QuerySnapshots } from '../query/snapshots';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import { readJsonBody } from './body';
@@ -24,6 +25,8 @@ export interface RestServerOptions {
   context: RestContext;
   /** Longest a client may take for its TLS handshake, or to send a request once connected or started. */
   slowClientTimeoutMs: number;
+  /** Takes HTTP upgrade requests (MQTT over WebSockets), which IoT Hub serves on its HTTPS port too. */
+  upgrade: UpgradeHandler;
   logger: Logger;
 }
 
@@ -68,6 +71,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     socket.once('data', () => socket.setTimeout(0));
   });
   server.on('request', (req) => req.socket.setTimeout(0));
+  server.on('upgrade', options.upgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Never log the error itself: its rawPacket holds the request bytes, Authorization header included.
     logger.debug({ code: err.code }, 'malformed HTTP request');
