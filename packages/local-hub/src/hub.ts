@@ -21,6 +21,7 @@ import { mqttWebSocketUpgrade } from './mqtt/websocket';
 import { MemoryBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
+import { HubThrottle } from './quota/throttle';
 import { type DeviceRecord, DeviceRegistry } from './registry/devices';
 import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
@@ -102,6 +103,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       { logger: logger.child({ component: 'jobs' }) },
     );
     const telemetry = new TelemetryCounter();
+    const throttle = new HubThrottle(config.quota, config.quotaClock);
 
     // Transports.
     const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
@@ -114,7 +116,15 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         tls,
         policyKeys: config.policyKeys,
         registry,
-        context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
+        context: {
+          twins,
+          sessions,
+          invoker,
+          telemetry,
+          throttle,
+          logger: logger.child({ component: 'mqtt' }),
+        },
+        throttle,
         credentials,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         logger: logger.child({ component: 'mqtt' }),
@@ -131,6 +141,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         policyKeys: config.policyKeys,
         context: { registry, twins, twinViews, sessions, invoker, jobs },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
+        throttle,
         // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
         upgrade: mqttWebSocketUpgrade(mqtt.handle, logger.child({ component: 'mqtt-ws' })),
         logger: logger.child({ component: 'rest' }),
@@ -163,7 +174,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
           })
         : undefined;
     logger.info(
-      { mqttPort: mqtt.port, httpsPort: rest.port, dataDir: config.dataDir ?? null },
+      {
+        mqttPort: mqtt.port,
+        httpsPort: rest.port,
+        dataDir: config.dataDir ?? null,
+        quota: config.quota ? `${config.quota.tier}:${config.quota.units}` : 'off',
+      },
       'local hub started',
     );
 
@@ -179,6 +195,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       sessions,
       presence,
       telemetry,
+      throttle,
       serviceConnectionString: serviceCs,
       deviceConnectionString: (device: DeviceRecord) =>
         deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),

@@ -4,6 +4,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
+import type { HubThrottle } from '../quota/throttle';
 import type { DeviceRegistry } from '../registry/devices';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import type { ConnectionCredentials } from './credentials';
@@ -20,6 +21,8 @@ export interface MqttServerOptions {
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
   context: DeviceMessageContext;
+  /** IoT Hub's new-connection throttle (off unless the hub runs with a quota). */
+  throttle: HubThrottle;
   /** Ends connections at token expiry and key regeneration. */
   credentials: ConnectionCredentials;
   /** Longest a client may take for its TLS handshake, then for its CONNECT packet. */
@@ -59,6 +62,12 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         policyKeys: options.policyKeys,
         nowSeconds: Math.floor(Date.now() / 1000),
       });
+      if (result.ok && !options.throttle.tryTake('deviceConnections')) {
+        // Over the new-connection rate: CONNACK 3 (server unavailable), which the device SDK retries with
+        // backoff, where 4 and 5 would end its attempts.
+        warn(client.id, {}, 'device connection throttled');
+        return done(Object.assign(new Error('Throttled'), { returnCode: 3 }) as AuthenticateError, null);
+      }
       if (result.ok) {
         credentials.granted(client, result);
         return done(null, true);
