@@ -20,6 +20,11 @@ describe('readyBanner', () => {
     expect(banner).not.toContain('--https-port 443');
   });
 
+  it('names the quota the hub enforces, or how to turn one on', () => {
+    expect(readyBanner(hub(8443), true, 'S2:3')).toMatch(/throttles +IoT Hub S2:3 rates/);
+    expect(readyBanner(hub(8443), true)).toMatch(/throttles +off \(--quota S1\|S2\|S3\[:units\]\)/);
+  });
+
   it('elsewhere says how to get there without running as root', () => {
     const banner = readyBanner(hub(8443), true);
     expect(banner).not.toContain('Port 443 mode');

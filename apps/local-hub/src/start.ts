@@ -23,7 +23,7 @@ export async function runStart(
     await hub.close();
     logger.info('stopped');
   });
-  print(readyBanner(hub, ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY));
+  print(readyBanner(hub, ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY, settings.quota));
   await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
   return 0;
 }
@@ -39,7 +39,7 @@ interface ReadyHub {
 
 /** The lines printed once the hub is ready. The owner connection string is shown in full only with the
  * public well-known key; a private key stays in connection.json. */
-export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
+export function readyBanner(hub: ReadyHub, wellKnownKey: boolean, quota?: string): string {
   const cs = hub.serviceConnectionString();
   const shown = wellKnownKey
     ? cs
@@ -52,6 +52,7 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
     `  CA certificate             ${hub.caFile ?? '(in memory)'}`,
     `  connection file            ${hub.connectionFile ?? '(in memory)'}`,
     `  service connection string  ${shown}`,
+    `  throttles                  ${quota ? `IoT Hub ${quota} rates (429 over them)` : 'off (--quota S1|S2|S3[:units])'}`,
     '',
     'Add a device:   pnpm local-hub device add <device-id>   (prints its connection string)',
     "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
