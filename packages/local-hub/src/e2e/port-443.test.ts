@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type LocalHub, startLocalHub } from '../hub';
-import { canListenOn } from '../test-support/privileged-port';
+import { canListenOn } from '../testing/privileged-port';
 
 const run = promisify(execFile);
 const port443 = canListenOn(443);
