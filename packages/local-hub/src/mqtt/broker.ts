@@ -64,7 +64,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       });
       if (result.ok && !options.throttle.tryTake('deviceConnections')) {
         // Over the new-connection rate: CONNACK 3 (server unavailable), which the device SDK retries with
-        // backoff, where 4 and 5 would end its attempts.
+        // backoff, where 4 and 5 would end its attempts. IoT Hub's quota page names no MQTT code for this
+        // throttle; 3 is MQTT's own "try again later".
         warn(client.id, {}, 'device connection throttled');
         return done(Object.assign(new Error('Throttled'), { returnCode: 3 }) as AuthenticateError, null);
       }
