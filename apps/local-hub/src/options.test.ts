@@ -32,6 +32,11 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('takes --quota (or LOCAL_HUB_QUOTA) as a tier with units', () => {
+    expect(parseCommandLine(['--quota', 's2:3'], {})).toMatchObject({ settings: { quota: 'S2:3' } });
+    expect(parseCommandLine([], { LOCAL_HUB_QUOTA: 'S1' })).toMatchObject({ settings: { quota: 'S1:1' } });
+  });
+
   it('parses the device commands', () => {
     expect(parseCommandLine(['device', 'add', 'sensor-1', '--data-dir', '/tmp/h'], {})).toEqual({
       kind: 'device',
@@ -55,6 +60,8 @@ describe('parseCommandLine', () => {
     [['device', 'add'], /device add needs a device id/],
     [['device', 'list', 'x'], /takes no device id/],
     [['--log-level', 'loud'], /unknown log level/],
+    [['--quota', 'S4'], /quota must be S1, S2 or S3/],
+    [['--quota', 'S1:0'], /quota units must be 1 to 200/],
   ])('rejects %j with a usage error', (argv, message) => {
     let thrown: unknown;
     try {

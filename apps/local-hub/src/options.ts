@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
+import { parseQuotaSpec } from '@iothub-reboot/local-hub';
 
 /** What `local-hub start` runs with. Field names follow `startLocalHub`'s options. */
 export interface StartSettings {
@@ -10,6 +11,8 @@ export interface StartSettings {
   dataDir?: string;
   inMemory: boolean;
   ownerKey?: string;
+  /** IoT Hub throttles to enforce, `S1`…`S3[:units]`; unset: none. */
+  quota?: string;
   logLevel: string;
 }
 
@@ -35,6 +38,7 @@ Options (environment variable in brackets):
   --data-dir <dir>      state, certificates, connection.json [LOCAL_HUB_DATA_DIR] (.local-hub)
   --in-memory           keep nothing on disk [LOCAL_HUB_IN_MEMORY=1]
   --owner-key <base64>  iothubowner key instead of the well-known one [LOCAL_HUB_OWNER_KEY]
+  --quota <S1|S2|S3[:units]>  enforce IoT Hub's throttles of that tier, answering 429 [LOCAL_HUB_QUOTA] (off)
   --log-level <level>   trace|debug|info|warn|error|silent [LOG_LEVEL] (info)`;
 
 /** Parses argv (without node and the script) plus environment into a command. Throws CliError on bad input. */
@@ -74,6 +78,7 @@ function parse(argv: readonly string[]) {
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
       'owner-key': { type: 'string' },
+      quota: { type: 'string' },
       'log-level': { type: 'string' },
     },
   });
@@ -104,6 +109,12 @@ function startSettings(values: Values, env: NodeJS.ProcessEnv, dataDir: string |
   if (httpsPort !== undefined) settings.httpsPort = httpsPort;
   if (dataDir !== undefined) settings.dataDir = dataDir;
   if (ownerKey !== undefined) settings.ownerKey = ownerKey;
+  const quota = values.quota ?? env.LOCAL_HUB_QUOTA;
+  if (quota !== undefined) {
+    const parsed = parseQuotaSpec(quota);
+    if (typeof parsed === 'string') throw usageError(parsed);
+    settings.quota = `${parsed.tier}:${parsed.units}`;
+  }
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(settings.logLevel)) {
     throw usageError(`unknown log level "${settings.logLevel}"`);
   }

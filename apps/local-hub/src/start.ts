@@ -23,7 +23,7 @@ export async function runStart(
     await hub.close();
     logger.info('stopped');
   });
-  print(readyBanner(hub, ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY));
+  print(readyBanner(hub, ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY, settings.quota));
   await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
   return 0;
 }
@@ -39,7 +39,7 @@ interface ReadyHub {
 
 /** The lines printed once the hub is ready. The owner connection string is shown in full only with the
  * public well-known key; a private key stays in connection.json. */
-export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
+export function readyBanner(hub: ReadyHub, wellKnownKey: boolean, quota?: string): string {
   const cs = hub.serviceConnectionString();
   const shown = wellKnownKey
     ? cs
@@ -52,9 +52,11 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
     `  CA certificate             ${hub.caFile ?? '(in memory)'}`,
     `  connection file            ${hub.connectionFile ?? '(in memory)'}`,
     `  service connection string  ${shown}`,
+    `  throttles                  ${quota ? `IoT Hub ${quota} rates (429 over them)` : 'off (--quota S1|S2|S3[:units])'}`,
     '',
     'Add a device:   pnpm local-hub device add <device-id>   (prints its connection string)',
     "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
+    ...port443Recipe(hub),
     ...(hub.mqttPort === 8883
       ? []
       : [
@@ -64,6 +66,32 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean): string {
     'Stop:           Ctrl-C',
     '',
   ].join('\n');
+}
+
+/** How to let node listen on 443 without running everything as root (see the README's "Port 443 mode"). */
+export const ALLOW_PORT_443 =
+  'sudo setcap cap_net_bind_service=+ep "$(readlink -f "$(command -v node)")"' +
+  '  or  sudo sysctl net.ipv4.ip_unprivileged_port_start=443';
+
+/**
+ * On 443 the hub is where IoT Hub's SDKs look by default (`https://<HostName>:443`, MqttWs on
+ * `wss://<HostName>:443`): say that unmodified code now works and what it must trust. Elsewhere, say how
+ * to get there.
+ */
+function port443Recipe(hub: ReadyHub): string[] {
+  const ca = hub.caFile ?? '<CA certificate>';
+  if (hub.httpsPort !== 443) {
+    return [
+      'Unmodified SDK code (Registry/Client/JobClient.fromConnectionString): run with --https-port 443;',
+      `                to allow port 443 without root: ${ALLOW_PORT_443}`,
+    ];
+  }
+  return [
+    'Port 443 mode:  Registry, Client and JobClient.fromConnectionString(<service connection string>) and',
+    '                MqttWs devices work unmodified (HostName only, no GatewayHostName); trust the CA with',
+    `                Node:   NODE_EXTRA_CA_CERTS=${ca}`,
+    `                Python: SSL_CERT_FILE=${ca} REQUESTS_CA_BUNDLE=${ca}`,
+  ];
 }
 
 /** Turns what can stop the hub from starting into a one-line message saying what to change. */
@@ -83,11 +111,15 @@ function startFailure(err: unknown): unknown {
     );
   }
   if (code === 'EACCES') {
-    return new CliError(`not permitted to listen on port ${port ?? ''}: ports below 1024 need privileges`, {
-      exitCode: EXIT_USAGE,
-      code: 'port-denied',
-      cause: err,
-    });
+    const hint = port === 443 ? `; to allow 443: ${ALLOW_PORT_443}` : '';
+    return new CliError(
+      `not permitted to listen on port ${port ?? ''}: ports below 1024 need privileges${hint}`,
+      {
+        exitCode: EXIT_USAGE,
+        code: 'port-denied',
+        cause: err,
+      },
+    );
   }
   return err;
 }

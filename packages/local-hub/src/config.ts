@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { derivePolicyKey, POLICY_NAMES, type PolicyName, WELL_KNOWN_OWNER_KEY } from './auth/policies';
 import type { StorageBackend } from './persistence/backend';
+import { parseQuotaSpec, type QuotaSpec } from './quota/rates';
+import type { Clock } from './quota/token-bucket';
 
 /** Options of {@link startLocalHub}; every one has a default. */
 export interface LocalHubOptions {
@@ -44,6 +46,14 @@ export interface LocalHubOptions {
    * slow or failing disk. Certificates and connection.json still follow `dataDir`.
    */
   storage?: StorageBackend;
+  /**
+   * Enforce IoT Hub's published per-unit throttles of a tier (`'S1'`, `'S2:3'` or `{ tier, units }`): direct
+   * methods, twin reads and updates, queries, jobs operations and new device connections answer 429
+   * `ThrottlingException` (MQTT: CONNACK 3, twin `errorCode` 429001) over the rate. Default: off.
+   */
+  quota?: string | QuotaSpec;
+  /** The throttles' clock (ms): a seam for tests. Default `Date.now`. */
+  quotaClock?: Clock;
   /** pino logger; default silent. Keys, tokens and signatures are never logged. */
   logger?: Logger;
 }
@@ -62,6 +72,8 @@ export interface LocalHubConfig {
   slowClientTimeoutMs: number;
   closeTimeoutMs: number;
   storage: StorageBackend | undefined;
+  quota: QuotaSpec | undefined;
+  quotaClock: Clock;
   logger: Logger;
 }
 
@@ -114,8 +126,17 @@ export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
     ),
     closeTimeoutMs: checkTimeout('closeTimeoutMs', options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs),
     storage: options.storage,
+    quota: checkQuota(options.quota),
+    quotaClock: options.quotaClock ?? Date.now,
     logger: options.logger ?? pino({ level: 'silent' }),
   };
+}
+
+function checkQuota(quota: string | QuotaSpec | undefined): QuotaSpec | undefined {
+  if (quota === undefined) return undefined;
+  const parsed = parseQuotaSpec(typeof quota === 'string' ? quota : `${quota.tier}:${quota.units}`);
+  if (typeof parsed === 'string') throw new ConfigError(parsed);
+  return parsed;
 }
 
 function checkPort(name: string, port: number): number {

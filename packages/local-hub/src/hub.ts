@@ -17,9 +17,11 @@ import { pushDesiredPatch } from './mqtt/desired-push';
 import { mqttMethodTransport } from './mqtt/method-transport';
 import { DeviceSessions } from './mqtt/sessions';
 import { TelemetryCounter } from './mqtt/telemetry';
+import { mqttWebSocketUpgrade } from './mqtt/websocket';
 import { MemoryBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
+import { HubThrottle } from './quota/throttle';
 import { type DeviceRecord, DeviceRegistry } from './registry/devices';
 import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
@@ -29,7 +31,8 @@ import { openHubState } from './state';
 export type { LocalHub, LocalHubDevice } from './local-hub';
 
 /**
- * Starts an IoT-Hub-compatible hub: device MQTT over TLS and the service REST API over HTTPS.
+ * Starts an IoT-Hub-compatible hub: device MQTT over TLS, and on the HTTPS port the service REST API and
+ * device MQTT over WebSockets.
  * The composition root: it reads top to bottom, each part built from the ones above it.
  */
 export async function startLocalHub(options: LocalHubOptions = {}): Promise<LocalHub> {
@@ -100,6 +103,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       { logger: logger.child({ component: 'jobs' }) },
     );
     const telemetry = new TelemetryCounter();
+    const throttle = new HubThrottle(config.quota, config.quotaClock);
 
     // Transports.
     const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
@@ -112,7 +116,15 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         tls,
         policyKeys: config.policyKeys,
         registry,
-        context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
+        context: {
+          twins,
+          sessions,
+          invoker,
+          telemetry,
+          throttle,
+          logger: logger.child({ component: 'mqtt' }),
+        },
+        throttle,
         credentials,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         logger: logger.child({ component: 'mqtt' }),
@@ -129,6 +141,9 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         policyKeys: config.policyKeys,
         context: { registry, twins, twinViews, sessions, invoker, jobs },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
+        throttle,
+        // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
+        upgrade: mqttWebSocketUpgrade(mqtt.handle, logger.child({ component: 'mqtt-ws' })),
         logger: logger.child({ component: 'rest' }),
       }),
       (server) => bounded('REST server', server.close()),
@@ -159,7 +174,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
           })
         : undefined;
     logger.info(
-      { mqttPort: mqtt.port, httpsPort: rest.port, dataDir: config.dataDir ?? null },
+      {
+        mqttPort: mqtt.port,
+        httpsPort: rest.port,
+        dataDir: config.dataDir ?? null,
+        quota: config.quota ? `${config.quota.tier}:${config.quota.units}` : 'off',
+      },
       'local hub started',
     );
 
@@ -175,6 +195,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       sessions,
       presence,
       telemetry,
+      throttle,
       serviceConnectionString: serviceCs,
       deviceConnectionString: (device: DeviceRecord) =>
         deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),

@@ -9,4 +9,13 @@ export { formatDeviceConnectionString } from './connection-strings';
 export { type LocalHub, type LocalHubDevice, startLocalHub } from './hub';
 export type { DeviceJobStatus, JobStatus, JobType } from './jobs/model';
 export { StoreCorruptError } from './persistence/store';
+/** IoT Hub's throttles by tier (`quota` option): the table, the tiers and the operation classes it meters. */
+export {
+  type OperationClass,
+  parseQuotaSpec,
+  QUOTA_TABLE,
+  QUOTA_TIERS,
+  type QuotaSpec,
+  type QuotaTier,
+} from './quota/rates';
 export type { DeviceInput, DeviceStatus } from './registry/devices';

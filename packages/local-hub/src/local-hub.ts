@@ -3,6 +3,8 @@ import type { ConnectionStates } from './connections/presence';
 import type { DeviceSessions } from './mqtt/sessions';
 import type { TelemetryCounter } from './mqtt/telemetry';
 import { METHODS_FILTER } from './mqtt/topics';
+import type { OperationClass } from './quota/rates';
+import type { HubThrottle } from './quota/throttle';
 import type { DeviceInput, DeviceRecord, DeviceRegistry, DeviceStatus } from './registry/devices';
 
 /** A device as the library API shows it, with its ready-made connection string. */
@@ -40,6 +42,10 @@ export interface LocalHub {
   whenDeviceSubscribedToMethods(deviceId: string): Promise<void>;
   /** Device-to-cloud messages received (for one device, or all). */
   telemetryCount(deviceId?: string): number;
+  /** Operations refused with 429 / CONNACK 3 so far, per IoT Hub throttle (all 0 without a quota). */
+  throttledCounts(): Readonly<Record<OperationClass, number>>;
+  /** Resolves when the hub next refuses an operation of this class over its throttle. */
+  whenThrottled(operation: OperationClass): Promise<void>;
   /**
    * Stops accepting, closes every connection, flushes state. Work still in flight after `closeTimeoutMs`
    * is cut short (failed, never acknowledged), so this always settles.
@@ -64,6 +70,7 @@ export interface LocalHubParts
   sessions: DeviceSessions;
   presence: ConnectionStates;
   telemetry: TelemetryCounter;
+  throttle: HubThrottle;
   deviceConnectionString(device: DeviceRecord): string;
 }
 
@@ -93,6 +100,8 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     isDeviceSubscribedToMethods: (deviceId) => sessions.isSubscribed(deviceId, METHODS_FILTER),
     whenDeviceSubscribedToMethods: (deviceId) => sessions.whenSubscribed(deviceId, METHODS_FILTER),
     telemetryCount: (deviceId) => (deviceId === undefined ? telemetry.total() : telemetry.of(deviceId)),
+    throttledCounts: () => parts.throttle.refusedCounts(),
+    whenThrottled: (operation) => parts.throttle.nextRefusal(operation),
     close: () => parts.close(),
   };
 }

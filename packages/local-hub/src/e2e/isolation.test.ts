@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { rawDevices } from '../test-support/raw-mqtt';
+import { type RawTransport, rawDevices } from '../test-support/raw-mqtt';
 import { startTestHub, type TestHub } from '../testing';
 
 /** The next message a raw client receives. */
@@ -9,9 +9,10 @@ function nextMessage(client: MqttClient): Promise<{ topic: string; payload: stri
   );
 }
 
-describe('device isolation and sessions', () => {
+// MQTT over WebSockets enters the same broker as MQTT over TLS, so every rule here holds on both.
+describe.each<RawTransport>(['mqtts', 'wss'])('device isolation and sessions over %s', (transport) => {
   let t: TestHub;
-  const devices = rawDevices(() => t.hub);
+  const devices = rawDevices(() => t.hub, transport);
   const connect = devices.connect;
   beforeAll(async () => {
     t = await startTestHub();

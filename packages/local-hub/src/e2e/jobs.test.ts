@@ -151,6 +151,20 @@ describe('IoT Hub jobs through azure-iothub JobClient', () => {
     expect(rows).toHaveLength(FLEET - JOB_CONCURRENCY);
   });
 
+  it('selects every device with queryCondition "*", as IoT Hub\'s job examples write it', async () => {
+    const { jobStatus } = await t.service.jobClient.scheduleTwinUpdate('job-all', '*', {
+      tags: { everyone: true },
+    });
+    expect(jobStatus).toMatchObject({ status: 'queued', queryCondition: '*' });
+    const last = (await followJob(t.service.jobClient, 'job-all')).at(-1)!;
+    expect(last).toMatchObject({
+      status: 'completed',
+      deviceJobStatistics: { deviceCount: FLEET, succeededCount: FLEET, failedCount: 0 },
+    });
+    const { responseBody } = await t.service.registry.getTwin(ids[FLEET - 1]!);
+    expect(responseBody.tags).toMatchObject({ everyone: true });
+  });
+
   it('keeps a job with a future start time scheduled until then, and cancels it', async () => {
     const later = new Date(Date.now() + 3600_000);
     const { jobStatus } = await t.service.jobClient.scheduleDeviceMethod(
@@ -160,11 +174,15 @@ describe('IoT Hub jobs through azure-iothub JobClient', () => {
       later,
       600,
     );
+    // IoT Hub answers a new job `queued`; GET shows it `scheduled` until its start time.
     expect(jobStatus).toMatchObject({
-      status: 'scheduled',
+      status: 'queued',
       startTime: later.toISOString(),
       maxExecutionTimeInSeconds: 600,
       deviceJobStatistics: { deviceCount: 0 },
+    });
+    await expect(t.service.jobClient.getJob('job-later')).resolves.toMatchObject({
+      jobStatus: { status: 'scheduled' },
     });
     await expect(t.service.jobClient.cancelJob('job-later')).resolves.toMatchObject({
       jobStatus: { status: 'cancelled' },
@@ -182,7 +200,10 @@ describe('IoT Hub jobs through azure-iothub JobClient', () => {
     await t.service.jobClient.scheduleTwinUpdate('list-twin', none, { tags: { a: 1 } }, later);
     await t.service.jobClient.scheduleDeviceMethod('list-cancelled', none, { methodName: 'reboot' }, later);
     await t.service.jobClient.cancelJob('list-cancelled');
-    const all = async (type?: 'scheduleDeviceMethod' | 'scheduleUpdateTwin', status?: 'cancelled') => {
+    const all = async (
+      type?: 'scheduleDeviceMethod' | 'scheduleUpdateTwin',
+      status?: 'cancelled' | 'scheduled' | 'queued',
+    ) => {
       const query = t.service.jobClient.createQuery(type, status, 2);
       const jobs: string[] = [];
       let pages = 0;
@@ -200,6 +221,9 @@ describe('IoT Hub jobs through azure-iothub JobClient', () => {
     expect((await all()).pages).toBeGreaterThan(1);
     await expect(all('scheduleUpdateTwin')).resolves.toMatchObject({ jobs: ['list-twin'] });
     await expect(all(undefined, 'cancelled')).resolves.toMatchObject({ jobs: ['list-cancelled'] });
+    // The filter matches the job's status, not its creation answer: future jobs are `scheduled`.
+    await expect(all(undefined, 'scheduled')).resolves.toMatchObject({ jobs: ['list-method', 'list-twin'] });
+    await expect(all(undefined, 'queued')).resolves.toMatchObject({ jobs: [] });
     await expect(all('scheduleDeviceMethod', 'cancelled')).resolves.toMatchObject({
       jobs: ['list-cancelled'],
     });

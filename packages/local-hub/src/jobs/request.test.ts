@@ -86,6 +86,14 @@ describe('parseCondition', () => {
     expect(parseCondition("deviceId IN ['a', 'b']").where).toMatchObject({ kind: 'in' });
   });
 
+  it('takes "*" as every device, as IoT Hub\'s job examples write it', () => {
+    expect(parseCondition('*').where).toBeUndefined();
+    expect(parseCondition(' * ').where).toBeUndefined();
+    expect(() => parseCondition('* AND deviceId = 1')).toThrow(
+      expect.objectContaining({ errorName: 'ArgumentInvalid' }),
+    );
+  });
+
   it.each([
     ["tags.site = 'x' AND", 'expected a condition at position 19'],
     ['', 'expected a condition at position 0'],

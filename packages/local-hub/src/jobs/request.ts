@@ -82,8 +82,12 @@ export function parseJobRequest(jobId: string, input: unknown): NewJob {
 // text such as `a = 1) GROUP BY (b` cannot escape them.
 const PREFIX = 'SELECT * FROM devices WHERE (';
 
-/** Parses a job's queryCondition; syntax errors name positions within the condition itself. */
+/**
+ * Parses a job's queryCondition; syntax errors name positions within the condition itself. `*` selects every
+ * device: IoT Hub's own job examples use `queryCondition: "*"` ("Schedule jobs on multiple devices").
+ */
 export function parseCondition(condition: string): Query {
+  if (condition.trim() === '*') return parseQuery('SELECT * FROM devices');
   try {
     return parseQuery(`${PREFIX}${condition})`);
   } catch (err) {

@@ -125,9 +125,10 @@ describe('JobService', () => {
   it('starts a scheduled job at its start time and selects the devices of that moment', async () => {
     const { jobs, calls, setDevices } = await setup(0);
     await expect(jobs.create(method('later', { startTime: '2026-01-01T00:10:00Z' }))).resolves.toMatchObject({
-      status: 'scheduled',
+      status: 'queued',
       startTime: '2026-01-01T00:10:00.000Z',
     });
+    expect(jobs.get('later')).toMatchObject({ status: 'scheduled' });
     setDevices(['late-1']);
     await jest.advanceTimersByTimeAsync(10 * 60_000 - 1);
     expect(calls).toHaveLength(0);

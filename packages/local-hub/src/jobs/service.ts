@@ -94,7 +94,7 @@ export class JobService {
     for (const job of this.repository.list()) if (!isTerminal(job.status)) this.schedule(job);
   }
 
-  /** Stores a new job and schedules it. HubError JobAlreadyExists when the id is taken. */
+  /** Stores a new job and schedules it; answers its document as `queued`. HubError JobAlreadyExists. */
   async create(request: NewJob): Promise<JsonObject> {
     if (this.stopped) throw new HubError('ServiceUnavailable', 'The hub is shutting down.');
     if (this.repository.get(request.jobId)) {
@@ -119,7 +119,9 @@ export class JobService {
     await this.repository.put(job);
     this.logger.info({ jobId: job.jobId, type: job.type, startTime: job.startTime }, 'job created');
     this.schedule(job);
-    return this.document(job);
+    // IoT Hub answers every new job as `queued`, a future one included; the job's own status (`scheduled`
+    // until its start time) is what GET and the job query show ("Schedule jobs on multiple devices").
+    return { ...this.document(job), status: 'queued' };
   }
 
   /** The job document. HubError JobNotFound. */

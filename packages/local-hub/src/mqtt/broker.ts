@@ -1,8 +1,10 @@
+import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
+import type { HubThrottle } from '../quota/throttle';
 import type { DeviceRegistry } from '../registry/devices';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import type { ConnectionCredentials } from './credentials';
@@ -19,6 +21,8 @@ export interface MqttServerOptions {
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
   context: DeviceMessageContext;
+  /** IoT Hub's new-connection throttle (off unless the hub runs with a quota). */
+  throttle: HubThrottle;
   /** Ends connections at token expiry and key regeneration. */
   credentials: ConnectionCredentials;
   /** Longest a client may take for its TLS handshake, then for its CONNECT packet. */
@@ -28,6 +32,11 @@ export interface MqttServerOptions {
 
 export interface MqttServer {
   port: number;
+  /**
+   * Serves one more MQTT connection arriving on another transport (MQTT over WebSockets): the same broker,
+   * so the same authentication, topic rules, limits and sessions as a connection to the TLS port.
+   */
+  handle(stream: Duplex): void;
   close(): Promise<void>;
 }
 
@@ -53,6 +62,13 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         policyKeys: options.policyKeys,
         nowSeconds: Math.floor(Date.now() / 1000),
       });
+      if (result.ok && !options.throttle.tryTake('deviceConnections')) {
+        // Over the new-connection rate: CONNACK 3 (server unavailable), which the device SDK retries with
+        // backoff, where 4 and 5 would end its attempts. IoT Hub's quota page names no MQTT code for this
+        // throttle; 3 is MQTT's own "try again later".
+        warn(client.id, {}, 'device connection throttled');
+        return done(Object.assign(new Error('Throttled'), { returnCode: 3 }) as AuthenticateError, null);
+      }
       if (result.ok) {
         credentials.granted(client, result);
         return done(null, true);
@@ -127,19 +143,18 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   );
   broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
 
-  const server: Server = createServer(
-    tlsServerOptions(options.tls, options.slowClientTimeoutMs),
-    (socket) => {
-      grantAtMostQos1(broker.handle(socket));
-      // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
-      const meter = new MqttPacketSizeMeter();
-      socket.on('data', (chunk: Buffer) => {
-        if (meter.push(chunk)) return;
-        logger.warn('MQTT packet over the size limit: connection dropped');
-        socket.destroy();
-      });
-    },
-  );
+  /** Every connection, whatever its transport, enters the broker here. */
+  const handle = (stream: Duplex) => {
+    grantAtMostQos1(broker.handle(stream));
+    // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
+    const meter = new MqttPacketSizeMeter();
+    stream.on('data', (chunk: Buffer) => {
+      if (meter.push(chunk)) return;
+      logger.warn('MQTT packet over the size limit: connection dropped');
+      stream.destroy();
+    });
+  };
+  const server: Server = createServer(tlsServerOptions(options.tls, options.slowClientTimeoutMs), handle);
   const listener = await listenTls(server, options.port, options.bindAddress, logger).catch(
     async (err: unknown) => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -149,6 +164,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
 
   return {
     port: listener.port,
+    handle,
     // Done only once the listener and every client connection are closed, not when closing starts.
     close: async () => {
       const closed = listener.closed();

@@ -1,11 +1,14 @@
 import type { Client } from 'aedes';
 import type { Logger } from 'pino';
+import { HubError } from '../errors';
 import type { MethodInvoker } from '../methods/invoker';
+import type { HubThrottle } from '../quota/throttle';
 import type { TwinRegistry } from '../registry/twins';
+import { sendToClient, twinErrorBody } from './reply';
 import { handleReportedPatch } from './reported-patch';
 import type { DeviceSessions } from './sessions';
 import type { TelemetryCounter } from './telemetry';
-import type { DevicePublish } from './topics';
+import { type DevicePublish, twinResponseTopic } from './topics';
 import { handleTwinGet } from './twin-get';
 
 /** What the device-publish handlers need. */
@@ -14,6 +17,8 @@ export interface DeviceMessageContext {
   sessions: DeviceSessions;
   invoker: MethodInvoker;
   telemetry: TelemetryCounter;
+  /** IoT Hub's twin read and update throttles count device requests too ("Twin (device and module) reads"). */
+  throttle: HubThrottle;
   logger: Logger;
 }
 
@@ -28,10 +33,12 @@ export function dispatchDevicePublish(
   ctx.sessions.active(deviceId);
   switch (message.kind) {
     case 'twin-get':
-      handleTwinGet(ctx.twins, client, deviceId, message.rid, ctx.logger);
+      if (!throttled(ctx, client, 'twinReads', message.rid))
+        handleTwinGet(ctx.twins, client, deviceId, message.rid, ctx.logger);
       return;
     case 'reported-patch':
-      void handleReportedPatch(ctx.twins, client, deviceId, message.rid, payload, ctx.logger);
+      if (!throttled(ctx, client, 'twinUpdates', message.rid))
+        void handleReportedPatch(ctx.twins, client, deviceId, message.rid, payload, ctx.logger);
       return;
     case 'method-response':
       ctx.invoker.handleResponse(deviceId, message.rid, message.status, payload);
@@ -40,4 +47,22 @@ export function dispatchDevicePublish(
       ctx.telemetry.record(deviceId);
       return;
   }
+}
+
+/**
+ * Whether a device twin request is over its throttle; if so it is answered `twin/res/429` with the
+ * `errorCode` body (429001) that makes the device SDK fail the request and retry it with backoff.
+ */
+function throttled(
+  ctx: DeviceMessageContext,
+  client: Client,
+  operation: 'twinReads' | 'twinUpdates',
+  rid: string,
+): boolean {
+  if (ctx.throttle.tryTake(operation)) return false;
+  const { status, body } = twinErrorBody(
+    new HubError('ThrottlingException', `The hub's ${operation} throttle is exceeded; back off and retry.`),
+  );
+  sendToClient(client, twinResponseTopic(status, rid), body, ctx.logger);
+  return true;
 }

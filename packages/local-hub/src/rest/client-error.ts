@@ -8,7 +8,11 @@ import { hubErrorBody } from './errors';
  * have no body, and the SDK could not tell what went wrong.
  */
 export function clientErrorResponse(err: { code?: string | undefined }, now: Date = new Date()): string {
-  const error = toClientHubError(err.code);
+  return rawHubErrorResponse(toClientHubError(err.code), now);
+}
+
+/** A HubError as raw HTTP/1.1 response text that closes the connection: for sockets no ServerResponse owns. */
+export function rawHubErrorResponse(error: HubError, now: Date = new Date()): string {
   const body = hubErrorBody(error, now);
   return [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`,

@@ -1,5 +1,6 @@
 import type { Permission } from '../auth/policies';
 import { HubError } from '../errors';
+import type { OperationClass } from '../quota/rates';
 import type { HandlerContext, RestRequest, RestResponse } from './handlers/context';
 
 /** The HTTP methods routes are declared with. */
@@ -25,8 +26,16 @@ export interface RouteDeclaration<Path extends string> {
   permissions: readonly Permission[];
   /** Also match the path with a trailing `/` (only the routes that always did: it is not a default). */
   trailingSlash?: true;
+  /** The IoT Hub throttle the route counts against (with `--quota`), and its cost in tokens (default 1). */
+  throttle?: RouteThrottle;
   /** Gets the placeholders of `path` as `request.params`: reading one the path lacks does not compile. */
   handler: RouteHandler<PathParamNames<Path>>;
+}
+
+/** Which operation class a route is metered as, and what one request costs. */
+export interface RouteThrottle {
+  operation: OperationClass;
+  cost?: (body: unknown) => number;
 }
 
 /** A declared route, ready for matching. */
@@ -36,6 +45,7 @@ export interface Route {
   /** Set on IoT Hub routes the local hub knows but does not implement: the feature they belong to. */
   readonly notSupported?: string;
   readonly permissions: readonly Permission[];
+  readonly throttle?: RouteThrottle;
   /** Matches the whole path; group i captures `paramNames[i]`, still percent-encoded. */
   readonly pattern: RegExp;
   readonly paramNames: readonly string[];
@@ -63,6 +73,7 @@ export function route<Path extends string>(declaration: RouteDeclaration<Path>):
     method: declaration.method,
     path: declaration.path,
     permissions: declaration.permissions,
+    ...(declaration.throttle ? { throttle: declaration.throttle } : {}),
     pattern: new RegExp(`^${source}${declaration.trailingSlash ? '/?' : ''}$`),
     paramNames,
     // Safe: the router fills `params` with exactly the placeholders parsed from this same path.

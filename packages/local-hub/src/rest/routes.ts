@@ -1,16 +1,29 @@
 import type { Permission } from '../auth/policies';
+import { methodMeters } from '../quota/rates';
 import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
 import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
 import { queryTwins } from './handlers/query';
 import { deviceStatistics, serviceStatistics } from './handlers/statistics';
 import { getTwin, patchTwin, putTwin } from './handlers/twins';
-import { type HttpMethod, notSupported, type Route, route } from './route';
+import { type HttpMethod, notSupported, type Route, type RouteThrottle, route } from './route';
 
 // Permissions as IoT Hub assigns them: the `service` policy reads twins, queries and invokes methods;
 // jobs act on devices as the service does, so they need ServiceConnect like methods.
 const TWIN_READ: readonly Permission[] = ['RegistryRead', 'ServiceConnect'];
 const TWIN_WRITE: readonly Permission[] = ['ServiceConnect', 'RegistryWrite'];
+
+// The IoT Hub throttle each route counts against when the hub runs with a quota (quota/rates.ts).
+const TWIN_READS: RouteThrottle = { operation: 'twinReads' };
+const TWIN_UPDATES: RouteThrottle = { operation: 'twinUpdates' };
+const QUERIES: RouteThrottle = { operation: 'queries' };
+const JOBS: RouteThrottle = { operation: 'jobsOperations' };
+// Direct methods are metered by payload, 4 KB a token.
+const METHODS: RouteThrottle = {
+  operation: 'directMethods',
+  cost: (body) =>
+    methodMeters(Buffer.byteLength(JSON.stringify((body as { payload?: unknown } | null)?.payload ?? null))),
+};
 
 /**
  * Every REST route of the hub. The first row whose path and method both match serves a request, so a
@@ -38,7 +51,13 @@ export const ROUTES: readonly Route[] = [
     permissions: ['RegistryWrite'],
     handler: bulkDevices,
   }),
-  route({ method: 'POST', path: '/devices/query', permissions: TWIN_READ, handler: queryTwins }),
+  route({
+    method: 'POST',
+    path: '/devices/query',
+    permissions: TWIN_READ,
+    throttle: QUERIES,
+    handler: queryTwins,
+  }),
   route({ method: 'PUT', path: '/devices/{deviceId}', permissions: ['RegistryWrite'], handler: putDevice }),
   route({ method: 'GET', path: '/devices/{deviceId}', permissions: ['RegistryRead'], handler: getDevice }),
   route({
@@ -47,23 +66,61 @@ export const ROUTES: readonly Route[] = [
     permissions: ['RegistryWrite'],
     handler: deleteDevice,
   }),
-  route({ method: 'GET', path: '/twins/{deviceId}', permissions: TWIN_READ, handler: getTwin }),
-  route({ method: 'PATCH', path: '/twins/{deviceId}', permissions: TWIN_WRITE, handler: patchTwin }),
-  route({ method: 'PUT', path: '/twins/{deviceId}', permissions: TWIN_WRITE, handler: putTwin }),
+  route({
+    method: 'GET',
+    path: '/twins/{deviceId}',
+    permissions: TWIN_READ,
+    throttle: TWIN_READS,
+    handler: getTwin,
+  }),
+  route({
+    method: 'PATCH',
+    path: '/twins/{deviceId}',
+    permissions: TWIN_WRITE,
+    throttle: TWIN_UPDATES,
+    handler: patchTwin,
+  }),
+  route({
+    method: 'PUT',
+    path: '/twins/{deviceId}',
+    permissions: TWIN_WRITE,
+    throttle: TWIN_UPDATES,
+    handler: putTwin,
+  }),
   route({
     method: 'POST',
     path: '/twins/{deviceId}/methods',
     trailingSlash: true,
     permissions: ['ServiceConnect'],
+    throttle: METHODS,
     handler: invokeMethod,
   }),
-  route({ method: 'GET', path: '/jobs/v2/query', permissions: ['ServiceConnect'], handler: queryJobs }),
-  route({ method: 'PUT', path: '/jobs/v2/{jobId}', permissions: ['ServiceConnect'], handler: putJob }),
-  route({ method: 'GET', path: '/jobs/v2/{jobId}', permissions: ['ServiceConnect'], handler: getJob }),
+  route({
+    method: 'GET',
+    path: '/jobs/v2/query',
+    permissions: ['ServiceConnect'],
+    throttle: JOBS,
+    handler: queryJobs,
+  }),
+  route({
+    method: 'PUT',
+    path: '/jobs/v2/{jobId}',
+    permissions: ['ServiceConnect'],
+    throttle: JOBS,
+    handler: putJob,
+  }),
+  route({
+    method: 'GET',
+    path: '/jobs/v2/{jobId}',
+    permissions: ['ServiceConnect'],
+    throttle: JOBS,
+    handler: getJob,
+  }),
   route({
     method: 'POST',
     path: '/jobs/v2/{jobId}/cancel',
     permissions: ['ServiceConnect'],
+    throttle: JOBS,
     handler: cancelJob,
   }),
   route({

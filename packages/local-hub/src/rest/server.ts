@@ -5,7 +5,9 @@ import type { PolicyName } from '../auth/policies';
 import { authorizeServiceRequest } from '../auth/service-auth';
 import { toHubError } from '../error-translation';
 import { HubError } from '../errors';
+import type { UpgradeHandler } from '../mqtt/websocket';
 import { QuerySnapshots } from '../query/snapshots';
+import type { HubThrottle } from '../quota/throttle';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import { readJsonBody } from './body';
 import { clientErrorResponse } from './client-error';
@@ -24,6 +26,10 @@ export interface RestServerOptions {
   context: RestContext;
   /** Longest a client may take for its TLS handshake, or to send a request once connected or started. */
   slowClientTimeoutMs: number;
+  /** IoT Hub's operation throttles (off unless the hub runs with a quota). */
+  throttle: HubThrottle;
+  /** Takes HTTP upgrade requests (MQTT over WebSockets), which IoT Hub serves on its HTTPS port too. */
+  upgrade: UpgradeHandler;
   logger: Logger;
 }
 
@@ -68,6 +74,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     socket.once('data', () => socket.setTimeout(0));
   });
   server.on('request', (req) => req.socket.setTimeout(0));
+  server.on('upgrade', options.upgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Never log the error itself: its rawPacket holds the request bytes, Authorization header included.
     logger.debug({ code: err.code }, 'malformed HTTP request');
@@ -120,6 +127,8 @@ async function handle(
       }
     }
     const body = await readJsonBody(req);
+    // Counted once the caller is known, as IoT Hub meters a hub's authenticated operations.
+    if (route.throttle) options.throttle.take(route.throttle.operation, route.throttle.cost?.(body) ?? 1);
     const response = await route.handler(context, {
       params,
       body,

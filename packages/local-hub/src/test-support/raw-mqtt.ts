@@ -2,14 +2,24 @@ import { connectAsync, type IConnackPacket, type MqttClient } from 'mqtt';
 import { createSasToken } from '../auth/sas';
 import type { LocalHub } from '../hub';
 
+/** How a raw client reaches the hub: MQTT over TLS, or MQTT over WebSockets on the HTTPS port. */
+export type RawTransport = 'mqtts' | 'wss';
+
+/** The URL a raw client dials for `transport`. */
+export function rawUrl(hub: LocalHub, transport: RawTransport): string {
+  return transport === 'mqtts'
+    ? `mqtts://127.0.0.1:${hub.mqttPort}`
+    : `wss://127.0.0.1:${hub.httpsPort}/$iothub/websocket`;
+}
+
 /** A raw mqtt.js connection for what the SDK cannot express (foreign topics, forged tokens). */
 export async function connectRaw(
   hub: LocalHub,
   deviceId: string,
   password: string,
-  options: { clean?: boolean } = {},
+  options: { clean?: boolean; transport?: RawTransport } = {},
 ): Promise<MqttClient> {
-  return connectAsync(`mqtts://127.0.0.1:${hub.mqttPort}`, {
+  return connectAsync(rawUrl(hub, options.transport ?? 'mqtts'), {
     ca: hub.caPem,
     clientId: deviceId,
     username: `${hub.hostName}/${deviceId}/?api-version=2021-04-12`,
@@ -39,16 +49,18 @@ export async function connackCode(connecting: Promise<MqttClient>): Promise<numb
 export type { IConnackPacket };
 
 /**
- * Raw MQTT device connections to `hub` (each device created on first use), all ended by `closeAll`:
- * the fixture of the isolation suites.
+ * Raw MQTT device connections to `hub` over `transport` (each device created on first use), all ended by
+ * `closeAll`: the fixture of the isolation suites.
  */
-export function rawDevices(hub: () => LocalHub) {
+export function rawDevices(hub: () => LocalHub, transport: RawTransport = 'mqtts') {
   const open: MqttClient[] = [];
   return {
     connect: async (deviceId: string): Promise<MqttClient> => {
       const h = hub();
       const device = h.listDevices().find((d) => d.deviceId === deviceId) ?? (await h.createDevice(deviceId));
-      const client = await connectRaw(h, deviceId, deviceToken(h, deviceId, device.primaryKey));
+      const client = await connectRaw(h, deviceId, deviceToken(h, deviceId, device.primaryKey), {
+        transport,
+      });
       open.push(client);
       return client;
     },

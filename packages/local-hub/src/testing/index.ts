@@ -27,6 +27,10 @@ export {
   type HubProcessOptions,
   startHubProcess,
 } from './hub-process';
+export { canListenOn } from './privileged-port';
+
+/** A device transport of azure-iot-device-mqtt: `Mqtt` (TLS) or `MqttWs` (WebSockets). */
+export type DeviceTransport = typeof Mqtt;
 
 /** A hub on free ports with service clients; every client it hands out is closed by `close()`. */
 export interface TestHub {
@@ -35,8 +39,11 @@ export interface TestHub {
   service: ServiceClients;
   /** More service clients, for another shared access policy (closed with the hub). */
   serviceClients(policy: PolicyName): ServiceClients;
-  /** An azure-iot-device client over MQTT (the hub's CA trusted), not yet opened. */
-  deviceClient(connectionString: string): Promise<DeviceClient>;
+  /**
+   * An azure-iot-device client (the hub's CA trusted), not yet opened: over MQTT, or over `MqttWs` from
+   * azure-iot-device-mqtt, which always dials port 443 (a hub started with `httpsPort: 443`).
+   */
+  deviceClient(connectionString: string, transport?: DeviceTransport): Promise<DeviceClient>;
   /** Creates the device unless it exists, and opens an SDK client for it. */
   connectDevice(deviceId: string): Promise<DeviceClient>;
   /** Closes every client handed out, then the hub. */
@@ -53,8 +60,8 @@ export async function startTestHub(options: LocalHubOptions = {}): Promise<TestH
     return clients;
   };
   const devices: DeviceClient[] = [];
-  const deviceClient = async (connectionString: string) => {
-    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+  const deviceClient = async (connectionString: string, transport: DeviceTransport = Mqtt) => {
+    const client = DeviceClient.fromConnectionString(connectionString, transport);
     devices.push(client);
     await client.setOptions({ ca: hub.caPem });
     return client;
