@@ -1,3 +1,4 @@
+import { deviceConnectionString } from '../connection-strings';
 import { MemoryBackend } from '../persistence/backend';
 import { heldDisk, writesTo } from '../test-support/held-disk';
 import { startTestHub, type TestHub } from '../testing';
@@ -41,6 +42,25 @@ describe('a write is visible only once durable', () => {
     await expect(t.service.registry.get('vis-create')).resolves.toMatchObject({
       responseBody: { deviceId: 'vis-create' },
     });
+  });
+
+  it('a device being created cannot connect until its identity is durable', async () => {
+    const { t, disk } = await start();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const held = disk.hold(writesTo('devices'));
+    const created = t.service.registry.create({
+      deviceId: 'vis-connect',
+      authentication: { symmetricKey: { primaryKey: key, secondaryKey: key } },
+    });
+    await held;
+    const client = await t.deviceClient(
+      deviceConnectionString(t.hub.hostName, 'vis-connect', key, { host: '127.0.0.1', port: t.hub.mqttPort }),
+    );
+    // CONNACK 5 (not authorized), as for a device that does not exist.
+    await expect(client.open()).rejects.toMatchObject({ name: 'UnauthorizedError' });
+    disk.release();
+    await created;
+    await expect(client.open()).resolves.toBeDefined();
   });
 
   it('a device update shows the old status and etag until durable', async () => {
