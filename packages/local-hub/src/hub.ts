@@ -171,6 +171,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             httpsPort: rest.port,
             serviceConnectionString: serviceCs(),
             caFile: certificates.caFile,
+          }).catch((err: unknown) => {
+            // A hub restarted on a full disk still serves (reads; writes answer 503 until space returns).
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+            logger.error({ code }, 'connection.json could not be written (disk full); it may name old ports');
+            return undefined;
           })
         : undefined;
     logger.info(

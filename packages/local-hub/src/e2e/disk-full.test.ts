@@ -96,5 +96,40 @@ const big = (n: number) => ({ [`v${n}`]: `${n}`.padEnd(4000, '.') });
       expect(desired.sort()).toEqual(['v2', 'v5']);
       expect(reported.sort()).toEqual(['v1', 'v6']);
     });
+
+    it('restarts on the full disk: serves reads, answers writes 503, stores them once space returns', async () => {
+      const dataDir = join(mountPoint, 'restart');
+      testHub = await startTestHub({ inMemory: false, dataDir });
+      await testHub.hub.createDevice('full-2');
+      const patch = (n: number) =>
+        rawRequest(testHub?.hub as TestHub['hub'], 'PATCH', '/twins/full-2?api-version=2021-04-12', {
+          body: JSON.stringify({ properties: { desired: big(n) } }),
+        });
+      expect((await patch(1)).status).toBe(200);
+      await testHub.close();
+
+      const filler = join(mountPoint, 'filler-restart');
+      fill(filler);
+      try {
+        // Lock text, compaction and connection.json all need space: each is given up, not the start.
+        testHub = await startTestHub({ inMemory: false, dataDir });
+        const shown = await rawRequest(testHub.hub, 'GET', '/twins/full-2?api-version=2021-04-12');
+        expect(shown.status).toBe(200);
+        expect(Object.keys((shown.json as { properties: { desired: object } }).properties.desired)).toContain(
+          'v1',
+        );
+        const refused = await patch(2);
+        expect(refused.status).toBe(503);
+        expect(refused.text).toContain('ENOSPC');
+      } finally {
+        unlinkSync(filler);
+      }
+      expect((await patch(3)).status).toBe(200);
+      await testHub.close();
+      testHub = await startTestHub({ inMemory: false, dataDir });
+      const after = await testHub.service.registry.getTwin('full-2');
+      const desired = Object.keys(after.responseBody.properties.desired).filter((k) => k.startsWith('v'));
+      expect(desired.sort()).toEqual(['v1', 'v3']);
+    });
   },
 );

@@ -97,7 +97,8 @@ export class JobService {
   /** Stores a new job and schedules it; answers its document as `queued`. HubError JobAlreadyExists. */
   async create(request: NewJob): Promise<JsonObject> {
     if (this.stopped) throw new HubError('ServiceUnavailable', 'The hub is shutting down.');
-    if (this.repository.get(request.jobId)) {
+    // A job whose creation is not durable yet holds its id too.
+    if (this.repository.latest(request.jobId)) {
       throw new HubError(
         'JobAlreadyExists',
         `A job with id ${JSON.stringify(request.jobId)} already exists.`,
@@ -131,8 +132,9 @@ export class JobService {
 
   /** Cancels a job that has not ended (an ended job is returned unchanged). HubError JobNotFound. */
   async cancel(jobId: string): Promise<JsonObject> {
-    const job = this.require(jobId);
-    if (isTerminal(job.status)) return this.document(job);
+    // What it builds on includes a write not yet durable (say, a completion); what it shows never does.
+    const job = this.repository.latest(jobId) ?? this.require(jobId);
+    if (isTerminal(job.status)) return this.document(this.require(jobId));
     this.disarm(jobId);
     const next = cancelled(job, this.now());
     await this.repository.put(next);
@@ -196,7 +198,7 @@ export class JobService {
   }
 
   private async run(jobId: string): Promise<void> {
-    let job = this.repository.get(jobId);
+    let job = this.repository.latest(jobId);
     if (!job || isTerminal(job.status)) return;
     if (job.status !== 'running') {
       // The condition was checked at creation; the devices are the ones it selects now.
@@ -209,17 +211,17 @@ export class JobService {
     if (this.now().getTime() >= deadlineOf(job)) return this.timeOut(jobId);
     this.arm(jobId, deadlineOf(job), () => this.track(jobId, this.timeOut(jobId)));
     const running = job;
-    const records = this.repository.devicesOf(jobId);
+    const records = this.repository.latestDevicesOf(jobId);
     const pending = (job.deviceIds ?? []).filter((deviceId) => !records.has(deviceId));
     await runBounded(
       pending,
       this.concurrency,
-      () => !this.stopped && this.repository.get(jobId)?.status === 'running',
+      () => !this.stopped && this.repository.latest(jobId)?.status === 'running',
       (deviceId) => this.runDevice(running, deviceId),
     );
     if (this.stopped) return;
     this.disarm(jobId);
-    const current = this.repository.get(jobId);
+    const current = this.repository.latest(jobId);
     if (current?.status === 'running') {
       await this.repository.put(completed(current, this.now()));
       this.logger.info({ jobId }, 'job completed');
@@ -252,17 +254,17 @@ export class JobService {
       );
     }
     // The time limit may have failed this device meanwhile: that verdict stands.
-    if (this.repository.devicesOf(job.jobId).get(deviceId)?.status !== 'running') return;
+    if (this.repository.latestDevice(job.jobId, deviceId)?.status !== 'running') return;
     await this.repository.putDevice(outcome);
   }
 
   private async timeOut(jobId: string): Promise<void> {
     this.timers.delete(jobId);
-    const job = this.repository.get(jobId);
+    const job = this.repository.latest(jobId);
     if (job?.status !== 'running') return;
     const now = this.now();
     const writes = [this.repository.put(timedOut(job, now))];
-    for (const record of this.repository.devicesOf(jobId).values()) {
+    for (const record of this.repository.latestDevicesOf(jobId).values()) {
       if (record.status === 'running')
         writes.push(this.repository.putDevice(deviceFailed(record, TIMED_OUT, now)));
     }

@@ -180,6 +180,9 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
  * "When a device app subscribes to a topic with QoS 2, IoT Hub grants maximum QoS level 1 in the SUBACK
  * packet" (Communicate with an IoT hub using the MQTT protocol). aedes fills the SUBACK from the QoS the
  * client asked for, whatever authorizeSubscribe grants, so the request is lowered as it is parsed.
+ * No public hook does this in aedes 1.2.0: `handleSubscribe` records the requested QoS as granted before
+ * `authorizeSubscribe` runs (lib/handlers/subscribe.js), `preConnect` sees only CONNECT and the
+ * 'subscribe' event follows the SUBACK; a stream wrapper around `handle()` would parse every byte twice.
  */
 function grantAtMostQos1(client: Client): void {
   const parser = (client as unknown as { _parser?: { prependListener?: unknown } })._parser;

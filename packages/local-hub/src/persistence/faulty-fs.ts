@@ -32,7 +32,8 @@ function errno(code: string): NodeJS.ErrnoException {
 
 /**
  * The node file system with faults injected on demand, for storage tests: `inject(fault)` makes the next
- * operation of its kind fail that way; `full` makes every write fail with ENOSPC until `recover()`.
+ * operation of its kind fail that way; `full` makes every write that grows a file fail with ENOSPC until
+ * `recover()`.
  */
 export class FaultyFileSystem implements FileSystem {
   full = false;
@@ -58,7 +59,10 @@ export class FaultyFileSystem implements FileSystem {
     const file = await nodeFileSystem.open(path, flags, mode);
     return {
       write: async (buffer, offset, length, position) => {
-        if (this.full) throw errno('ENOSPC');
+        // A full disk refuses only writes that need new space: an overwrite in place still works.
+        if (this.full && (position === null || position + length > (await file.stat()).size)) {
+          throw errno('ENOSPC');
+        }
         const fault = this.take('write', path);
         if (fault === 'ENOSPC' || fault === 'EIO') throw errno(fault);
         if (fault === 'short' || fault === 'short-then-full') {

@@ -19,17 +19,19 @@ export interface FileBackendOptions {
 /**
  * Snapshot + journal files in `dir`, durable against `kill -9` and power loss, and locked for one hub at a
  * time (see {@link DirectoryLock}). Journal appends are fsynced before they are acknowledged; one that
- * fails (short write, ENOSPC, EIO, failed fsync) is cut off the journal again, and until that succeeds no
- * append is accepted, so a failed write never lingers to be replayed. A snapshot is written to a temporary
- * file, fsynced and renamed over the old one (atomic), and only then is the journal emptied: a snapshot
- * that fails leaves the old one and the journal as they were.
+ * fails (short write, ENOSPC, EIO, failed fsync) is retracted: cut off the journal, or, when the truncate
+ * fails too, overwritten in place with blanks that replay skips (an overwrite needs no new space, so it
+ * works on a full disk). Until one of the two is durable no append is accepted, and both are tried again
+ * before the next append and at close, so a failed write never lingers to be replayed. A snapshot is
+ * written to a temporary file, fsynced and renamed over the old one (atomic), and only then is the journal
+ * emptied: a snapshot that fails leaves the old one and the journal as they were.
  */
 export class FileBackend implements StorageBackend {
   private readonly fs: FileSystem;
   private journal: OpenFile | undefined;
   /** The journal's length up to its last durable append. */
   private journalLength = 0;
-  /** Set while a failed append could not be cut off the journal. */
+  /** Set while a failed append could not be retracted from the journal. */
   private dirty = false;
   private lock: DirectoryLock | undefined;
 
@@ -63,14 +65,14 @@ export class FileBackend implements StorageBackend {
 
   async append(lines: string) {
     const journal = this.handle();
-    if (this.dirty) await this.rollBack(journal);
+    if (this.dirty) await this.retract(journal);
     try {
       const buffer = Buffer.from(lines, 'utf8');
       await writeFully(journal, buffer);
       await journal.datasync();
       this.journalLength += buffer.length;
     } catch (err) {
-      await this.rollBack(journal).catch(() => undefined);
+      await this.retract(journal).catch(() => undefined);
       throw err;
     }
   }
@@ -89,6 +91,8 @@ export class FileBackend implements StorageBackend {
     const journal = this.journal;
     this.journal = undefined;
     try {
+      // The last chance to retract a failed append before a restart would replay it.
+      if (journal && this.dirty) await this.retract(journal).catch(() => undefined);
       await journal?.close();
     } finally {
       await this.lock?.release();
@@ -96,12 +100,42 @@ export class FileBackend implements StorageBackend {
     }
   }
 
-  /** Cuts the journal back to its last durable append, durably. Until that works, appends are refused. */
-  private async rollBack(journal: OpenFile): Promise<void> {
+  /**
+   * Makes a failed append void, durably: cut off (truncate), or else blanked in place. Until one works,
+   * appends are refused. Rejects with the blanking's error when both fail.
+   */
+  private async retract(journal: OpenFile): Promise<void> {
     this.dirty = true;
-    await journal.truncate(this.journalLength);
-    await journal.datasync();
+    try {
+      await journal.truncate(this.journalLength);
+      await journal.datasync();
+    } catch {
+      await this.blankTail(journal);
+    }
     this.dirty = false;
+  }
+
+  /**
+   * Overwrites the journal after its last durable append with spaces ending in a newline: one blank line,
+   * which replay skips, and after which appends can follow. Through a second handle, because the journal's
+   * own is in append mode (on Linux pwrite(2) on O_APPEND ignores the offset).
+   */
+  private async blankTail(journal: OpenFile): Promise<void> {
+    const { size } = await journal.stat();
+    // Cut off already, but not durably (its fsync failed): sync again.
+    if (size === this.journalLength) await journal.datasync();
+    else {
+      const blank = Buffer.alloc(size - this.journalLength, 0x20);
+      blank[blank.length - 1] = 0x0a;
+      const file = await this.fs.open(join(this.dir, JOURNAL), 'r+');
+      try {
+        await writeFully(file, blank, this.journalLength);
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+    }
+    this.journalLength = size;
   }
 
   private handle(): OpenFile {

@@ -46,12 +46,22 @@ export class DirectoryLock {
         await fs.unlink(path).catch(() => undefined);
         continue;
       }
+      let failure: unknown;
       try {
         const holder: Holder = { pid: process.pid, hostname: hostname() };
         await writeFully(file, Buffer.from(`${JSON.stringify(holder)}\n`));
         await file.sync();
+      } catch (err) {
+        // A full disk creates the file but cannot hold its text. The hub must still start (read-only until
+        // space returns): the O_EXCL file still excludes a hub starting meanwhile; one that finds it empty
+        // later takes it for a crash's leftover (the price of starting on a full disk, in the README).
+        if (!isOutOfSpace(err)) failure = err;
       } finally {
         await file.close();
+      }
+      if (failure !== undefined) {
+        await fs.unlink(path).catch(() => undefined);
+        throw failure;
       }
       held.add(path);
       return new DirectoryLock(fs, path);
@@ -62,6 +72,11 @@ export class DirectoryLock {
     if (!held.delete(this.path)) return;
     await this.fs.unlink(this.path).catch(() => undefined);
   }
+}
+
+function isOutOfSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function lockedError(path: string, err: unknown): Error {

@@ -130,7 +130,10 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     this.maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
   }
 
-  /** Loads the state (ignoring a torn last write) and compacts it, so the journal starts clean. */
+  /**
+   * Loads the state (ignoring a torn last write) and compacts it, so the journal starts clean. A failed
+   * compaction is logged, not thrown: a hub restarted on a full disk must still start.
+   */
   static async open<S extends StoreSchema = StoreSchema>(
     backend: StorageBackend,
     options: HubStoreOptions = {},
@@ -140,12 +143,14 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
       const { snapshot, journal } = await backend.load();
       if (snapshot !== undefined) await store.restoreSnapshot(snapshot);
       await store.replay(journal);
-      await store.compact();
     } catch (err) {
       // A store that cannot be read must not keep the journal's file handle open.
       await backend.close().catch(() => undefined);
       throw err;
     }
+    // Not a condition of starting: on a full disk the hub still comes up, serves reads and refuses writes
+    // (503) until space returns, and the journal it read keeps the state meanwhile.
+    await store.compactQuietly();
     return store;
   }
 
@@ -387,6 +392,10 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     for await (const { line, complete } of readLines(journal)) {
       index += 1;
       if (!complete) break;
+      // Counted in case the compaction after loading fails: the size bound then starts from the real journal.
+      this.journalBytes += Buffer.byteLength(line) + 1;
+      // A failed append the backend could not cut off, blanked in place instead (see FileBackend).
+      if (line.trim() === '') continue;
       const entry = parseLine(line, `Journal line ${index} is not valid JSON`) as JournalLine;
       if (entry.b === undefined) {
         this.apply(checkEntry(entry, index));

@@ -47,8 +47,9 @@ export class DeviceRegistry {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The device as it is on disk: what clients are shown and authenticated against (issue #21). */
   get(deviceId: string): DeviceRecord | undefined {
-    return this.store.get('devices', deviceId);
+    return this.store.durable('devices', deviceId);
   }
 
   /** The device, or HubError DeviceNotFound. */
@@ -59,7 +60,7 @@ export class DeviceRegistry {
   }
 
   list(): DeviceRecord[] {
-    return this.store.values('devices');
+    return this.store.durableValues('devices');
   }
 
   /** Creates a device; keys are generated when absent. HubError DeviceAlreadyExists / ArgumentInvalid. */
@@ -70,7 +71,7 @@ export class DeviceRegistry {
         "A device id has 1 to 128 characters: letters, digits and - : . + % _ # * ? ! ( ) , = @ ; $ '.",
       );
     }
-    if (this.get(deviceId) || this.creating.has(deviceId)) {
+    if (this.store.get('devices', deviceId) || this.creating.has(deviceId)) {
       throw new HubError(
         'DeviceAlreadyExists',
         `A device with id ${JSON.stringify(deviceId)} already exists.`,
@@ -99,7 +100,7 @@ export class DeviceRegistry {
 
   /** Updates status and keys of an existing device; `ifMatch` is an etag or `*`. */
   async update(deviceId: string, input: DeviceInput, ifMatch: string): Promise<DeviceRecord> {
-    const current = this.require(deviceId);
+    const current = this.latest(deviceId);
     checkEtag(current.etag, ifMatch);
     const statusChanged = input.status !== undefined && input.status !== current.status;
     const device: DeviceRecord = {
@@ -118,10 +119,20 @@ export class DeviceRegistry {
 
   /** Removes a device; `ifMatch` is an etag or `*` (absent means `*`). */
   async remove(deviceId: string, ifMatch = '*'): Promise<void> {
-    const current = this.require(deviceId);
+    const current = this.latest(deviceId);
     checkEtag(current.etag, ifMatch);
     await this.store.delete('devices', deviceId);
     await this.lifecycle.removed(deviceId);
+  }
+
+  /**
+   * The device with its writes not yet durable, or HubError DeviceNotFound: what an update builds on and
+   * checks the etag against, so concurrent updates see each other (a failed one fails those built on it).
+   */
+  private latest(deviceId: string): DeviceRecord {
+    const device = this.store.get('devices', deviceId);
+    if (!device) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
+    return device;
   }
 }
 
