@@ -4,7 +4,11 @@ import { loadOrCreateCertificates } from './certificates';
 import { Closers } from './closers';
 import { type LocalHubOptions, resolveConfig } from './config';
 import { writeConnectionFile } from './connection-file';
-import { deviceConnectionString, serviceConnectionString } from './connection-strings';
+import {
+  deviceConnectionString,
+  moduleConnectionString,
+  serviceConnectionString,
+} from './connection-strings';
 import { ConnectionStates } from './connections/presence';
 import { settledWithin } from './deadline';
 import { JobRepository } from './jobs/repository';
@@ -21,12 +25,15 @@ import { MemoryBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
 import { type DeviceRecord, DeviceRegistry } from './registry/devices';
+import { identityKey } from './registry/identity';
+import { ModuleTwinViews } from './registry/module-twin-views';
+import { type ModuleRecord, ModuleRegistry } from './registry/modules';
 import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
 import { openHubState } from './state';
 
-export type { LocalHub, LocalHubDevice } from './local-hub';
+export type { LocalHub, LocalHubDevice, LocalHubModule } from './local-hub';
 
 /**
  * Starts an IoT-Hub-compatible hub: device MQTT over TLS and the service REST API over HTTPS.
@@ -79,14 +86,35 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       removed: async (deviceId) => {
         await twins.remove(deviceId);
         await sessions.evict(deviceId, true);
+        await modules.removeAllOf(deviceId);
       },
       updated: (device) => {
-        if (device.status === 'disabled') void sessions.evict(device.deviceId, false);
+        if (device.status === 'disabled') {
+          void sessions.evict(device.deviceId, false);
+          // A disabled device's modules cannot connect either (see authenticateModule).
+          for (const module of modules.listOn(device.deviceId))
+            void sessions.evict(identityKey(module.deviceId, module.moduleId), false);
+        }
         credentials.deviceUpdated(device);
       },
     });
+    const modules = new ModuleRegistry(store, registry, {
+      creating: (module) => twins.create(module.deviceId, module.moduleId),
+      removed: async (module) => {
+        const key = identityKey(module.deviceId, module.moduleId);
+        await twins.remove(key);
+        await sessions.evict(key, true);
+      },
+      updated: (module) =>
+        credentials.deviceUpdated({
+          deviceId: identityKey(module.deviceId, module.moduleId),
+          primaryKey: module.primaryKey,
+          secondaryKey: module.secondaryKey,
+        }),
+    });
     const twinViews = new ServiceTwinViews(registry, twins, presence);
-    const invoker = new MethodInvoker(mqttMethodTransport(registry, sessions, logger));
+    const moduleTwinViews = new ModuleTwinViews(registry, modules, twins, presence);
+    const invoker = new MethodInvoker(mqttMethodTransport(registry, modules, sessions, logger));
     const jobs = new JobService(
       new JobRepository(store),
       {
@@ -112,6 +140,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         tls,
         policyKeys: config.policyKeys,
         registry,
+        modules,
         context: { twins, sessions, invoker, telemetry, logger: logger.child({ component: 'mqtt' }) },
         credentials,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
@@ -127,7 +156,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         port: config.httpsPort,
         tls,
         policyKeys: config.policyKeys,
-        context: { registry, twins, twinViews, sessions, invoker, jobs },
+        context: { registry, twins, twinViews, modules, moduleTwinViews, sessions, invoker, jobs },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         logger: logger.child({ component: 'rest' }),
       }),
@@ -172,12 +201,21 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       caFile: certificates.caFile,
       connectionFile,
       registry,
+      modules,
       sessions,
       presence,
       telemetry,
       serviceConnectionString: serviceCs,
       deviceConnectionString: (device: DeviceRecord) =>
         deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),
+      moduleConnectionString: (module: ModuleRecord) =>
+        moduleConnectionString(
+          config.hostName,
+          module.deviceId,
+          module.moduleId,
+          module.primaryKey,
+          gateway(mqtt.port),
+        ),
       close: () => {
         closing ??= closeAll().then(() => logger.info('local hub stopped'));
         return closing;

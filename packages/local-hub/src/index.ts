@@ -6,7 +6,8 @@ export {
   readConnectionFile,
 } from './connection-file';
 export { formatDeviceConnectionString } from './connection-strings';
-export { type LocalHub, type LocalHubDevice, startLocalHub } from './hub';
+export { type LocalHub, type LocalHubDevice, type LocalHubModule, startLocalHub } from './hub';
 export type { DeviceJobStatus, JobStatus, JobType } from './jobs/model';
 export { StoreCorruptError } from './persistence/store';
 export type { DeviceInput, DeviceStatus } from './registry/devices';
+export type { ModuleInput } from './registry/modules';

@@ -136,16 +136,18 @@ export function checkEtag(current: string, ifMatch: string): void {
   }
 }
 
-function newEtag(): string {
+/** A new opaque etag (for devices and modules). */
+export function newEtag(): string {
   return randomBytes(9).toString('base64');
 }
 
-function newKey(): string {
+/** A new random symmetric key, 32 bytes in base64. */
+export function newKey(): string {
   return randomBytes(32).toString('base64');
 }
 
 /** IoT Hub accepts base64 symmetric keys of 16 to 64 bytes. */
-function checkKey(key: string | undefined): string | undefined {
+export function checkKey(key: string | undefined): string | undefined {
   if (key === undefined || key === '') return undefined;
   const bytes = Buffer.from(key, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || bytes.length < 16 || bytes.length > 64) {

@@ -20,7 +20,8 @@ export function toDesiredPatchMessage(patch: JsonObject, version: number): JsonO
 export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): JsonObject {
   return {
     deviceId: twin.deviceId,
-    modelId: '',
+    ...(twin.moduleId === undefined ? {} : { moduleId: twin.moduleId }),
+    modelId: twin.modelId ?? '',
     etag: twin.etag,
     deviceEtag: device.etag,
     version: twin.version,
