@@ -25,6 +25,7 @@ import { MemoryBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
 import { type DeviceRecord, DeviceRegistry } from './registry/devices';
+import { EDGE_SYSTEM_MODULES } from './registry/edge';
 import { identityKey } from './registry/identity';
 import { ModuleTwinViews } from './registry/module-twin-views';
 import { type ModuleRecord, ModuleRegistry } from './registry/modules';
@@ -83,6 +84,13 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     const credentials = new ConnectionCredentials(logger.child({ component: 'mqtt' }));
     const registry = new DeviceRegistry(store, {
       creating: (device) => twins.create(device.deviceId),
+      // IoT Hub creates an IoT Edge device's two system module identities with it ("IoT Edge runtime:
+      // $edgeAgent and $edgeHub"); the local hub registers them but runs neither.
+      created: async (device) => {
+        if (!device.iotEdge) return;
+        for (const moduleId of EDGE_SYSTEM_MODULES)
+          if (!modules.get(device.deviceId, moduleId)) await modules.create(device.deviceId, moduleId);
+      },
       removed: async (deviceId) => {
         await twins.remove(deviceId);
         await sessions.evict(deviceId, true);

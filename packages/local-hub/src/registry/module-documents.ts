@@ -38,5 +38,6 @@ export function toModuleFacts(module: ModuleRecord, device: DeviceRecord, presen
     connectionState: presence.connectionState,
     lastActivityTime: presence.lastActivityTime,
     authenticationType: 'sas',
+    iotEdge: false,
   };
 }

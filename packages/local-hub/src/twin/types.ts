@@ -41,4 +41,8 @@ export interface DeviceFacts {
   connectionState: 'Connected' | 'Disconnected';
   lastActivityTime: string;
   authenticationType: 'sas';
+  /** `capabilities.iotEdge`, and the IoT Edge scopes when the device has them. */
+  iotEdge: boolean;
+  deviceScope?: string;
+  parentScopes?: string[];
 }
