@@ -6,7 +6,7 @@ export {
   readConnectionFile,
 } from './connection-file';
 export { formatDeviceConnectionString } from './connection-strings';
-export { type LocalHub, type LocalHubDevice, startLocalHub } from './hub';
+export { type LocalHub, type LocalHubDevice, type LocalHubModule, startLocalHub } from './hub';
 export type { DeviceJobStatus, JobStatus, JobType } from './jobs/model';
 export { StoreCorruptError } from './persistence/store';
 /** IoT Hub's throttles by tier (`quota` option): the table, the tiers and the operation classes it meters. */
@@ -19,3 +19,4 @@ export {
   type QuotaTier,
 } from './quota/rates';
 export type { DeviceInput, DeviceStatus } from './registry/devices';
+export type { ModuleInput } from './registry/modules';

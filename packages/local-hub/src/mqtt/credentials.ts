@@ -47,8 +47,11 @@ export class ConnectionCredentials {
     this.admitted.delete(client);
   }
 
-  /** The device's keys may have changed: end its connections whose signing key it no longer has. */
-  deviceUpdated(device: DeviceRecord): void {
+  /**
+   * The device's keys may have changed: end its connections whose signing key it no longer has. For a
+   * module, `deviceId` is its client id `<deviceId>/<moduleId>` and the keys are the module's.
+   */
+  deviceUpdated(device: Pick<DeviceRecord, 'deviceId' | 'primaryKey' | 'secondaryKey'>): void {
     for (const [client, { deviceId, grant }] of this.admitted) {
       if (deviceId !== device.deviceId || grant.deviceKey === undefined) continue;
       if (grant.deviceKey === device.primaryKey || grant.deviceKey === device.secondaryKey) continue;

@@ -20,7 +20,8 @@ export function toDeviceDocument(device: DeviceRecord, presence: Presence): Reco
       symmetricKey: { primaryKey: device.primaryKey, secondaryKey: device.secondaryKey },
       x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
     },
-    capabilities: { iotEdge: false },
+    capabilities: { iotEdge: device.iotEdge === true },
+    ...edgeScopesOf(device),
   };
 }
 
@@ -33,5 +34,15 @@ export function toDeviceFacts(device: DeviceRecord, presence: Presence): DeviceF
     connectionState: presence.connectionState,
     lastActivityTime: presence.lastActivityTime,
     authenticationType: 'sas',
+    iotEdge: device.iotEdge === true,
+    ...edgeScopesOf(device),
+  };
+}
+
+/** `deviceScope` and `parentScopes`, shown only when the device has them. */
+function edgeScopesOf(device: DeviceRecord): { deviceScope?: string; parentScopes?: string[] } {
+  return {
+    ...(device.deviceScope === undefined ? {} : { deviceScope: device.deviceScope }),
+    ...(device.parentScopes === undefined ? {} : { parentScopes: [...device.parentScopes] }),
   };
 }

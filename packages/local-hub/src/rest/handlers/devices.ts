@@ -3,12 +3,16 @@ import { HubError, type HubErrorName } from '../../errors';
 import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
+import type { EdgeInput } from '../../registry/edge';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { parseBody } from './validation';
 
 // The writable fields of a device, shared by the device document and the bulk entry.
 const deviceFields = {
   status: z.enum(['enabled', 'disabled']).nullish(),
+  capabilities: z.looseObject({ iotEdge: z.boolean().nullish() }).nullish(),
+  deviceScope: z.string().max(512).nullish(),
+  parentScopes: z.array(z.string().max(512)).max(10).nullish(),
   statusReason: z.string().max(128).nullish(),
   authentication: z
     .looseObject({
@@ -61,6 +65,17 @@ function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): Device
     ...(body.statusReason ? { statusReason: body.statusReason } : {}),
     ...(keys?.primaryKey ? { primaryKey: keys.primaryKey } : {}),
     ...(keys?.secondaryKey ? { secondaryKey: keys.secondaryKey } : {}),
+    ...edgeInputOf(body),
+  };
+}
+
+/** `capabilities.iotEdge`, `deviceScope` and `parentScopes`; absent keeps, `null`/`''` clears a scope. */
+function edgeInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): EdgeInput {
+  const iotEdge = body.capabilities?.iotEdge;
+  return {
+    ...(iotEdge === undefined || iotEdge === null ? {} : { iotEdge }),
+    ...(body.deviceScope === undefined ? {} : { deviceScope: body.deviceScope }),
+    ...(body.parentScopes === undefined ? {} : { parentScopes: body.parentScopes }),
   };
 }
 
