@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { runCli } from '@iothub-reboot/app-kit';
 import { createServiceClients, parseServiceConnectionString } from '@iothub-reboot/service-connection';
-import { startBenchHub } from './bench-hub';
+import { cpuProfArgs, startBenchHub } from './bench-hub';
 import { rebootConfirmation } from './confirmation';
 import type { BenchContext } from './context';
 import { fleet } from './fleet';
@@ -58,7 +58,7 @@ void runCli('bench', async () => {
     const scenarios: BenchReport['scenarios'] = {};
     if (runs('round-trip')) {
       scenarios.methodRoundTrip = await scenario('method round trip', (ctx) =>
-        methodRoundTrip(ctx, settings),
+        methodRoundTrip(ctx, { ...settings, cpuProfArgs: cpuProfArgs(settings.cpuProfDir) }),
       );
     }
     if (runs('confirmation')) {
