@@ -66,12 +66,12 @@ function roundTripLines(rt: RoundTripResult): string[] {
     latencyRow('bare Node HTTPS, keep-alive GET', rt.independent.https),
     latencyRow('TLS handshake, bare server', rt.independent.handshake),
     latencyRow(
-      `TLS handshake, bare, resumed (${rt.independent.resumedCount}/${rt.independent.resumedHandshake.count})`,
+      `TLS handshake, bare, resumed (${rt.independent.resumedCount}/${rt.independent.handshakes})`,
       rt.independent.resumedHandshake,
     ),
     latencyRow('TLS handshake, hub MQTT port', rt.hubHandshake.full),
     latencyRow(
-      `TLS handshake, hub, resumed (${rt.hubHandshake.resumedCount}/${rt.hubHandshake.resumed.count})`,
+      `TLS handshake, hub, resumed (${rt.hubHandshake.resumedCount}/${rt.hubHandshake.handshakes})`,
       rt.hubHandshake.resumed,
     ),
     `hub MQTT twin GET / aedes relay (hub's own work on the device leg): ${rt.ratio.hubMqttOverBroker.toFixed(2)}`,
@@ -119,7 +119,7 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
     row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
     ...fleet.flatMap((f) => [
       row([
-        `${f.devices} fan-out`,
+        `${f.devices} fan-out (${f.store} store, ${f.processes} proc)`,
         f.connectMs.toFixed(0),
         (f.hubRssPerDeviceBytes / 1024).toFixed(1),
         f.fanOut.wallMs.toFixed(0),
@@ -129,7 +129,7 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
         String(f.fanOut.requests.methodCalls + f.fanOut.requests.queryPages),
       ]),
       row([
-        `${f.devices} job`,
+        `${f.devices} job (${f.store} store)`,
         '',
         '',
         f.job.wallMs.toFixed(0),

@@ -28,8 +28,9 @@ export interface IndependentFloor {
   handshake: Summary;
   /** A handshake offering the previous session's ticket. */
   resumedHandshake: Summary;
-  /** How many of the resumed series' handshakes the server did resume. */
+  /** How many of the resumed series' handshakes (warm-up included) the server did resume, out of `handshakes`. */
   resumedCount: number;
+  handshakes: number;
 }
 
 /** Handshakes to the hub's MQTT listener, the same two ways. */
@@ -37,10 +38,13 @@ export interface HubHandshakes {
   full: Summary;
   resumed: Summary;
   resumedCount: number;
+  handshakes: number;
 }
 
 /** Scenario 1's figures. */
 export interface RoundTripResult {
+  /** Every measured sample of every series, ms rounded to 0.01 (for the latency chart). */
+  samplesMs: Record<string, number[]>;
   floor: { mqtt: Summary; https: Summary };
   independent: IndependentFloor;
   hubHandshake: HubHandshakes;
@@ -147,6 +151,12 @@ export async function methodRoundTrip(
   const floors = [s.mqtt.median, s.https.median];
   const independent = [s.bareHttps.median, s.broker.median];
   return {
+    samplesMs: Object.fromEntries(
+      Object.entries(samples).map(([name, times]) => [
+        name,
+        (times as number[]).map((t) => Math.round(t * 100) / 100),
+      ]),
+    ),
     floor: { mqtt: s.mqtt, https: s.https },
     independent: {
       keyType,
@@ -156,11 +166,13 @@ export async function methodRoundTrip(
       handshake: s.handshake,
       resumedHandshake: s.resumedHandshake,
       resumedCount: resumedHandshake.resumed(),
+      handshakes: resumedHandshake.handshakes(),
     },
     hubHandshake: {
       full: s.hubHandshake,
       resumed: s.hubResumedHandshake,
       resumedCount: hubResumedHandshake.resumed(),
+      handshakes: hubResumedHandshake.handshakes(),
     },
     noop: s.noop,
     reboot: s.reboot,

@@ -41,8 +41,8 @@ describe('latencySpec', () => {
 describe('timelineSpec', () => {
   it('facets by phase in the order given and keeps each metric apart', () => {
     const spec = timelineSpec('t', [
-      { phase: 'job', metric: 'answered', eventsMs: [10] },
-      { phase: 'connect', metric: 'connected', eventsMs: [5, 6] },
+      { phase: 'job', metric: 'answered', points: cumulative([10]) },
+      { phase: 'connect', metric: 'connected', points: cumulative([5, 6]) },
     ]);
     expect((spec.facet as { column: { sort: string[] } }).column.sort).toEqual(['job', 'connect']);
     const values = (spec.data as { values: Array<{ phase: string; metric: string; devices: number }> })

@@ -13,12 +13,11 @@ export interface LatencySeries {
   samples: readonly number[];
 }
 
-/** A count that grew over time: one point per event, `t` in seconds from the phase's start. */
+/** A count of devices that grew over time (see {@link cumulative}), `t` in seconds from the phase's start. */
 export interface TimelineSeries {
   phase: string;
   metric: 'connected' | 'answered' | 'confirmed';
-  /** Event times in ms from the phase's start (each one device); sorted or not. */
-  eventsMs: readonly number[];
+  points: ReadonlyArray<{ t: number; devices: number }>;
 }
 
 /** A Vega-Lite spec (kept loose: the compiler validates it). */
@@ -40,7 +39,13 @@ export function latencySpec(title: string, series: readonly LatencySeries[]): Ve
     data: { values },
     mark: { type: 'boxplot', extent: 'min-max', size: 16 },
     encoding: {
-      y: { field: 'series', type: 'nominal', sort: series.map((s) => s.name), title: null },
+      y: {
+        field: 'series',
+        type: 'nominal',
+        sort: series.map((s) => s.name),
+        title: null,
+        axis: { labelLimit: 320 },
+      },
       x: {
         field: 'ms',
         type: 'quantitative',
@@ -58,9 +63,7 @@ export function latencySpec(title: string, series: readonly LatencySeries[]): Ve
  * fan-out, job), so how long each phase took and where it stalled can be seen at a glance.
  */
 export function timelineSpec(title: string, series: readonly TimelineSeries[]): VegaLiteSpec {
-  const values = series.flatMap((s) =>
-    cumulative(s.eventsMs).map((p) => ({ phase: s.phase, metric: s.metric, ...p })),
-  );
+  const values = series.flatMap((s) => s.points.map((p) => ({ phase: s.phase, metric: s.metric, ...p })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

@@ -104,6 +104,8 @@ export async function openBrokerFloor(endpoint: TlsEndpoint): Promise<FloorClien
 /** A handshake floor: how many of its handshakes resumed a session. */
 export interface HandshakeFloor extends FloorClient {
   resumed(): number;
+  /** Handshakes made, warm-up included (the count `resumed()` is out of). */
+  handshakes(): number;
 }
 
 /**
@@ -114,8 +116,10 @@ export interface HandshakeFloor extends FloorClient {
 export function openHandshakeFloor(endpoint: TlsEndpoint, options: { resume: boolean }): HandshakeFloor {
   let session: Buffer | undefined;
   let resumed = 0;
+  let handshakes = 0;
   return {
     roundTrip: async () => {
+      handshakes++;
       const socket = tlsConnect({
         host: '127.0.0.1',
         port: endpoint.port,
@@ -138,6 +142,7 @@ export function openHandshakeFloor(endpoint: TlsEndpoint, options: { resume: boo
     },
     close: async () => undefined,
     resumed: () => resumed,
+    handshakes: () => handshakes,
   };
 }
 
