@@ -41,7 +41,7 @@ function timingAnswers(client: Client): RebootHandlerClient {
 
 async function start(message: WorkerStart): Promise<void> {
   const connectedAt: number[] = [];
-  const limiter = new AdaptiveLimit({ initial: 16, min: 4, max: 400 });
+  const limiter = new AdaptiveLimit({ initial: 50, min: 16, max: 400 });
   await forEachAdaptive(message.identities, limiter, async ({ deviceId, primaryKey }) => {
     const client = Client.fromConnectionString(
       `HostName=${message.hostName};DeviceId=${deviceId};SharedAccessKey=${primaryKey};GatewayHostName=127.0.0.1:${message.mqttPort}`,
