@@ -8,9 +8,17 @@ import { type FloorKeyType, startFloorServers } from './floor-servers';
 async function main(): Promise<void> {
   const keyType: FloorKeyType = process.argv[2] === 'ec' ? 'ec' : 'rsa';
   const servers = await startFloorServers(keyType);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void servers.close().then(() => process.exit(0));
+  };
   process.on('message', (message: { type?: string }) => {
-    if (message.type === 'stop') void servers.close().then(() => process.exit(0));
+    if (message.type === 'stop') stop();
   });
+  // The bench died without stopping us: the IPC channel closes, and nothing else would end this process.
+  process.on('disconnect', stop);
   process.send?.({
     type: 'ready',
     caPem: servers.caPem,
