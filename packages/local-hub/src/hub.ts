@@ -72,11 +72,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       }),
       (opened) => opened.close({ timeoutMs: timeLeft() }),
     );
-    const certificates = await loadOrCreateCertificates(config.dataDir, [
-      config.hostName,
-      config.gatewayHost,
-      config.bindAddress,
-    ]);
+    const certificates = await loadOrCreateCertificates(
+      config.dataDir,
+      [config.hostName, config.gatewayHost, config.bindAddress],
+      new Date(),
+      config.serverKeyType,
+    );
 
     // Domain: who exists, what their twins hold, who is connected, how calls and jobs reach them.
     const presence = new ConnectionStates();

@@ -1,4 +1,5 @@
 export { POLICY_NAMES, type PolicyName, WELL_KNOWN_OWNER_KEY } from './auth/policies';
+export type { ServerKeyType } from './certificates';
 export { ConfigError, DEFAULTS, type LocalHubOptions } from './config';
 export {
   type ConnectionFile,
