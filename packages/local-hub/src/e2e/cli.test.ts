@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'main.js');
+const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 // The CLI as a user runs it: the hub in the foreground, device commands against it, Ctrl-C, restart.
 describe('local-hub CLI', () => {

@@ -1,6 +1,6 @@
 import { type CliContext, CliError, createAppLogger, EXIT_USAGE } from '@iothub-reboot/app-kit';
 import { redactSecrets } from '@iothub-reboot/contracts';
-import { ConfigError, startLocalHub, WELL_KNOWN_OWNER_KEY } from '@iothub-reboot/local-hub';
+import { ConfigError, startLocalHub, WELL_KNOWN_OWNER_KEY } from '../index';
 import type { StartSettings } from './options';
 
 /** Runs the hub in the foreground until SIGINT/SIGTERM, printing how to reach it once it is ready. */
