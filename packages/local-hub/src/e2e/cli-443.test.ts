@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
-import { canListenOn } from '@iothub-reboot/local-hub/testing';
+import { canListenOn } from '../testing';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'main.js');
+const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const run = promisify(execFile);
 const port443 = canListenOn(443);
 if (!port443.ok) {
