@@ -10,9 +10,11 @@ export async function runStart(
   print: (text: string) => void,
 ): Promise<number> {
   const logger = createAppLogger({ name: 'local-hub', level: settings.logLevel });
-  const { ownerKey, logLevel: _, ...hubOptions } = settings;
+  const { ownerKey, logLevel: _, view, ...hubOptions } = settings;
   const hub = await startLocalHub({
     ...hubOptions,
+    // On by default for the CLI (the library's default is off): people would rather look than read.
+    view: view === false ? false : view === undefined ? true : { port: view },
     ...(ownerKey === undefined ? {} : { policyKeys: { iothubowner: ownerKey } }),
     logger,
   }).catch((err: unknown) => {
@@ -34,6 +36,7 @@ interface ReadyHub {
   httpsPort: number;
   caFile: string | undefined;
   connectionFile: string | undefined;
+  viewUrl?: string | undefined;
   serviceConnectionString(): string;
 }
 
@@ -53,6 +56,12 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean, quota?: string
     `  connection file            ${hub.connectionFile ?? '(in memory)'}`,
     `  service connection string  ${shown}`,
     `  throttles                  ${quota ? `IoT Hub ${quota} rates (429 over them)` : 'off (--quota S1|S2|S3[:units])'}`,
+    ...(hub.viewUrl
+      ? [
+          `  web view                   ${hub.viewUrl}`,
+          '                             (the URL holds a per-start access token: do not share it)',
+        ]
+      : []),
     '',
     'Add a device:   pnpm local-hub device add <device-id>   (prints its connection string)',
     "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
@@ -102,7 +111,7 @@ function startFailure(err: unknown): unknown {
   const { code, port } = err as { code?: string; port?: number };
   if (code === 'EADDRINUSE') {
     return new CliError(
-      `port ${port ?? ''} is already in use: stop what uses it or pass --mqtt-port/--https-port`,
+      `port ${port ?? ''} is already in use: stop what uses it or pass --mqtt-port/--https-port/--view`,
       {
         exitCode: EXIT_USAGE,
         code: 'port-in-use',

@@ -21,7 +21,7 @@ describe('local-hub CLI', () => {
     return app;
   };
   const startHub = async () => {
-    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn']);
+    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--view', '0', '--log-level', 'warn']);
     await hub.waitForLine(/Local IoT Hub is ready/);
     await hub.waitForLine(/^Stop:/);
     return hub;
@@ -45,6 +45,8 @@ describe('local-hub CLI', () => {
     const banner = hub.lines.join('\n');
     expect(banner).toMatch(/service connection string +HostName=localhost;SharedAccessKeyName=iothubowner;/);
     expect(banner).toContain(join(dataDir, 'ca.pem'));
+    // On by default for the CLI: its URL, with the per-start token, is in the banner (not in the logs).
+    expect(banner).toMatch(/web view +http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}/);
 
     const connection = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
     expect(connection).toMatchObject({
