@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describe, get, patch, post } from './api';
 import { time } from './devices';
 import { useLive } from './events';
@@ -101,7 +101,7 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
                 request={rebootRequest}
                 onRequested={setRebootRequest}
               />
-              <EditCard key={data.twin.etag} twin={data.twin} onSaved={reload} />
+              <EditCard twin={data.twin} onSaved={reload} />
               <MethodCard deviceId={deviceId} />
             </div>
           </div>
@@ -175,13 +175,32 @@ function RebootCard(props: {
 }
 
 function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
-  const [tags, setTags] = useState(JSON.stringify(twin.tags ?? {}, null, 2));
-  const [desired, setDesired] = useState(JSON.stringify(writable(twin.properties.desired), null, 2));
+  const texts = (of: Twin) => ({
+    etag: of.etag,
+    tags: JSON.stringify(of.tags ?? {}, null, 2),
+    desired: JSON.stringify(writable(of.properties.desired), null, 2),
+  });
+  // The twin the edit started from: its etag goes in If-Match, so a twin changed meanwhile is a 412.
+  const [base, setBase] = useState(() => texts(twin));
+  const [tags, setTags] = useState(base.tags);
+  const [desired, setDesired] = useState(base.desired);
+  const [dirty, setDirty] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const rebase = () => {
+    const next = texts(twin);
+    setBase(next);
+    setTags(next.tags);
+    setDesired(next.desired);
+    setDirty(false);
+  };
+  // A twin that changed while nothing was being edited is simply shown; edits in progress are kept.
+  useEffect(() => {
+    if (!dirty && twin.etag !== base.etag) rebase();
+  }, [twin.etag, dirty]);
   const save = async () => {
     let body: { etag: string; tags: unknown; desired: unknown };
     try {
-      body = { etag: twin.etag, tags: JSON.parse(tags), desired: JSON.parse(desired) };
+      body = { etag: base.etag, tags: JSON.parse(tags), desired: JSON.parse(desired) };
     } catch (err) {
       setMessage({ text: `not valid JSON: ${describe(err)}`, error: true });
       return;
@@ -189,12 +208,13 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
     try {
       await patch(`/api/twins/${encodeURIComponent(twin.deviceId)}`, body);
       setMessage({ text: 'saved', error: false });
+      setDirty(false);
       onSaved();
     } catch (err) {
       const conflict = err instanceof ApiError && err.status === 412;
       setMessage({
         text: conflict
-          ? 'Conflict: the twin changed since you loaded it (etag mismatch). Nothing was overwritten; reload to see the new twin.'
+          ? 'Conflict: the twin changed since you started editing (etag mismatch). Nothing was overwritten; discard your edits to see the new twin.'
           : describe(err),
         error: true,
       });
@@ -203,10 +223,18 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
   return (
     <div class="card">
       <h2>Edit tags and desired properties</h2>
-      <p class="muted">Merged as a PATCH with If-Match: "{twin.etag}". Set a key to null to remove it.</p>
+      <p class="muted">Merged as a PATCH with If-Match: "{base.etag}". Set a key to null to remove it.</p>
       <label>
         tags
-        <textarea aria-label="tags" rows={4} value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
+        <textarea
+          aria-label="tags"
+          rows={4}
+          value={tags}
+          onInput={(e) => {
+            setTags(e.currentTarget.value);
+            setDirty(true);
+          }}
+        />
       </label>
       <label>
         desired
@@ -214,12 +242,28 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
           aria-label="desired"
           rows={5}
           value={desired}
-          onInput={(e) => setDesired(e.currentTarget.value)}
+          onInput={(e) => {
+            setDesired(e.currentTarget.value);
+            setDirty(true);
+          }}
         />
       </label>
-      <button type="button" onClick={save}>
-        Save
-      </button>
+      <div class="toolbar">
+        <button type="button" onClick={save}>
+          Save
+        </button>
+        {dirty && (
+          <button
+            type="button"
+            onClick={() => {
+              rebase();
+              setMessage(undefined);
+            }}
+          >
+            Discard edits
+          </button>
+        )}
+      </div>
       {message && (
         <p
           class={message.error ? 'error' : 'message'}
