@@ -46,7 +46,7 @@ function App() {
       </header>
       <main>
         {device ? (
-          <DevicePage deviceId={decodeURIComponent(device[1] ?? '')} />
+          <DevicePage key={device[1]} deviceId={decodeURIComponent(device[1] ?? '')} />
         ) : route.startsWith('#/jobs') ? (
           <JobsPage />
         ) : route.startsWith('#/query') ? (

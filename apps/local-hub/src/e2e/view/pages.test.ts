@@ -100,6 +100,9 @@ describe('web view in Chromium', () => {
   it('reboots a device running device-reboot-handler and shows the twin confirming it', async () => {
     await rebootableDevice('b-reboot');
     await page.goto(new URL('/#/devices/b-reboot', t.hub.viewUrl).href);
+    // A fresh page per device: nothing typed on another device's page (a conflict, say) carries over.
+    await page.getByLabel('desired', { exact: true }).waitFor();
+    expect(await page.getByLabel('desired', { exact: true }).inputValue()).toBe('{}');
     await page.getByRole('button', { name: 'Reboot' }).click();
     const confirmation = page.getByTestId('reboot-confirmation');
     await confirmation.getByText(/^Confirmed: the twin reports this request \(reboot-/).waitFor();
@@ -182,7 +185,8 @@ describe('web view in Chromium', () => {
     try {
       await narrow.setViewportSize({ width: 380, height: 760 });
       await narrow.emulateMedia({ colorScheme: 'dark' });
-      await narrow.goto(new URL('/#/devices/b-reboot', t.hub.viewUrl).href);
+      await rebootableDevice('b-narrow');
+      await narrow.goto(new URL('/#/devices/b-narrow', t.hub.viewUrl).href);
       await narrow.getByRole('button', { name: 'Reboot' }).waitFor();
       const fits = await narrow.evaluate<boolean>(
         'document.documentElement.scrollWidth <= window.innerWidth',
