@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type ViewAnswer, viewRequest, viewSession } from '../test-support/view-client';
@@ -38,6 +39,17 @@ describe('web view API', () => {
       expect(plain.hub.viewUrl).toBeUndefined();
     } finally {
       await plain.close();
+    }
+  });
+
+  it('closes a connection that never sends a request after slowClientTimeoutMs', async () => {
+    const slow = await startTestHub({ view: { port: 0 }, slowClientTimeoutMs: 300 });
+    try {
+      const socket = connect(Number(new URL(slow.hub.viewUrl as string).port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      await slow.close();
     }
   });
 
@@ -165,9 +177,11 @@ describe('web view API', () => {
     const notJson = await authed('/api/devices', {
       method: 'POST',
       headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
-      body: undefined,
+      rawBody: '{"deviceId": ',
     });
-    expect(notJson.status).toBe(400);
+    expect([notJson.status, errorCode(notJson)]).toEqual([400, 'ArgumentInvalid']);
+    const noId = await write('/api/devices', 'POST', {});
+    expect(noId.status).toBe(400);
   });
 
   it('refuses a stale etag on a twin edit (412) and keeps the newer twin', async () => {
@@ -223,12 +237,22 @@ describe('web view API', () => {
   });
 
   it('streams connections, method calls with status and duration, and twin changes as they happen', async () => {
-    const events: { type: string; deviceId?: string; status?: number; durationMs?: number }[] = [];
-    const seen = (predicate: (e: (typeof events)[number]) => boolean) =>
+    type Seen = { type: string; deviceId?: string; status?: number; durationMs?: number };
+    const events: Seen[] = [];
+    const waiters: { predicate: (e: Seen) => boolean; resolve: () => void }[] = [];
+    // Resolves on the first streamed event (so far or later) that matches.
+    const seen = (predicate: (e: Seen) => boolean) =>
       new Promise<void>((resolve) => {
-        const check = () => (events.some(predicate) ? resolve() : setImmediate(check));
-        check();
+        if (events.some(predicate)) resolve();
+        else waiters.push({ predicate, resolve });
       });
+    const arrived = (event: Seen) => {
+      events.push(event);
+      for (const waiter of waiters.filter((w) => w.predicate(event))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    };
     const url = new URL('/api/events', base);
     const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
       const req = request(
@@ -247,7 +271,7 @@ describe('web view API', () => {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const data = block.split('\n').find((line) => line.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice(6)));
+        if (data) arrived(JSON.parse(data.slice(6)));
         end = buffer.indexOf('\n\n');
       }
     });
@@ -274,6 +298,28 @@ describe('web view API', () => {
     } finally {
       stream.destroy();
     }
+  });
+
+  it('cancels a running reboot job and lists its per-device results', async () => {
+    const device = await t.connectDevice('cancel-1');
+    const called = new Promise<void>((resolve) =>
+      // Never answers: the job stays running on this device until it is cancelled.
+      device.onDeviceMethod('rebootDevice', () => resolve()),
+    );
+    await t.hub.whenDeviceSubscribedToMethods('cancel-1');
+    await t.service.registry.updateTwin('cancel-1', { tags: { group: 'cancel' } }, '*');
+    const created = await write('/api/jobs', 'POST', { queryCondition: "tags.group = 'cancel'" });
+    expect(created.status).toBe(200);
+    const { jobId } = created.json as { jobId: string };
+    await called;
+    const cancelled = await write(`/api/jobs/${jobId}/cancel`, 'POST', {});
+    expect(cancelled.json).toMatchObject({ jobId, status: 'cancelled' });
+    const listed = (await authed('/api/jobs')).json as { jobId: string; status: string }[];
+    expect(listed.find((job) => job.jobId === jobId)?.status).toBe('cancelled');
+    const rows = (await authed(`/api/jobs/${jobId}/devices`)).json as { deviceId: string }[];
+    expect(rows.map((row) => row.deviceId)).toEqual(['cancel-1']);
+    const unknown = await authed('/api/jobs/no-such-job/devices');
+    expect([unknown.status, errorCode(unknown)]).toEqual([404, 'JobNotFound']);
   });
 
   it('never logs the access token or the CSRF token', () => {

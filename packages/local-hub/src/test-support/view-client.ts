@@ -15,10 +15,10 @@ export interface ViewAnswer {
 export function viewRequest(
   base: string,
   path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: unknown; rawBody?: string } = {},
 ): Promise<ViewAnswer> {
   const url = new URL(path, base);
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const req = request(
       {

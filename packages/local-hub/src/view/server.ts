@@ -135,6 +135,10 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // Node's request timeouts start at a request's first byte: a connection that sends none gets
+    // slowClientTimeoutMs of silence, as on the REST listener (an open event stream is not silent).
+    socket.setTimeout(options.slowClientTimeoutMs, () => socket.destroy());
+    socket.once('data', () => socket.setTimeout(0));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
