@@ -64,6 +64,47 @@ describe('web view in Chromium', () => {
     await shot('devices');
   });
 
+  it('adds, disables, reveals the connection string of, and removes a device', async () => {
+    await page.goto(new URL('/#/devices', t.hub.viewUrl).href);
+    await page.getByLabel('New device id').fill('b-crud');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    const row = page.locator('tr[data-device="b-crud"]');
+    await row.waitFor();
+    const { primaryKey } =
+      (await t.service.registry.get('b-crud')).responseBody.authentication?.symmetricKey ?? {};
+    expect(primaryKey).toEqual(expect.any(String));
+    expect(await page.content()).not.toContain(primaryKey);
+    await row.getByRole('button', { name: /Connection string/ }).click();
+    await row.locator('code').getByText(t.hub.deviceConnectionString('b-crud'), { exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Hide' }).click();
+    expect(await page.content()).not.toContain(primaryKey);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    expect((await t.service.registry.get('b-crud')).responseBody.status).toBe('disabled');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect(t.hub.listDevices().map((d) => d.deviceId)).not.toContain('b-crud');
+  });
+
+  it('invokes a direct method and shows its status, payload and latency', async () => {
+    const device = await t.connectDevice('b-method');
+    device.onDeviceMethod('getFirmware', (request, response) => {
+      void response.send(201, { firmware: '1.2.3', asked: request.payload });
+    });
+    await t.hub.whenDeviceSubscribedToMethods('b-method');
+    await page.goto(new URL('/#/devices/b-method', t.hub.viewUrl).href);
+    await page.getByLabel('name').fill('getFirmware');
+    await page.getByLabel('payload (JSON)').fill('{ "detail": true }');
+    await page.getByRole('button', { name: 'Invoke' }).click();
+    const result = page.locator('form.card pre.json');
+    await result.getByText(/^status 201 in \d+ ms/).waitFor();
+    expect(JSON.parse((await result.textContent())?.replace(/^status 201 in \d+ ms\n/, '') ?? '')).toEqual({
+      firmware: '1.2.3',
+      asked: { detail: true },
+    });
+  });
+
   it('sends edited desired properties to the device', async () => {
     const device = await t.connectDevice('b-desired');
     const twin = await device.getTwin();
