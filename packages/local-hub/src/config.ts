@@ -155,6 +155,8 @@ function checkQuota(quota: string | QuotaSpec | undefined): QuotaSpec | undefine
   const parsed = parseQuotaSpec(typeof quota === 'string' ? quota : `${quota.tier}:${quota.units}`);
   if (typeof parsed === 'string') throw new ConfigError(parsed);
   return parsed;
+}
+
 function resolveView(view: LocalHubOptions['view']): LocalHubConfig['view'] {
   if (view === undefined || view === false) return undefined;
   if (view !== true && (typeof view !== 'object' || view === null)) {
