@@ -217,7 +217,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
           await startViewServer({
             ...config.view,
             hostName: config.hostName,
-            context: { registry, twins, twinViews, sessions, invoker, jobs },
+            context: { registry, twins, twinViews, modules, moduleTwinViews, sessions, invoker, jobs },
             events,
             deviceConnectionString: deviceCs,
             slowClientTimeoutMs: config.slowClientTimeoutMs,
