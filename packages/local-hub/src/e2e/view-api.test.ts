@@ -6,7 +6,7 @@ import { type ViewAnswer, viewRequest, viewSession } from '../test-support/view-
 import { startTestHub, type TestHub } from '../testing';
 
 // The web view's HTTP surface without a browser: its security gates, and that its actions answer exactly
-// as the REST API does (the browser suites in apps/local-hub drive the page itself).
+// as the REST API does (the browser suites in apps/view-e2e drive the page itself).
 describe('web view API', () => {
   let t: TestHub;
   let logs = '';

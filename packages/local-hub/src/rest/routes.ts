@@ -1,6 +1,7 @@
 import type { Permission } from '../auth/policies';
 import { methodMeters } from '../quota/rates';
 import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
+import { health } from './handlers/health';
 import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
 import {
@@ -45,7 +46,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/health',
     permissions: [],
-    handler: () => ({ status: 200, body: { status: 'ok' } }),
+    handler: health,
   }),
   route({
     method: 'GET',

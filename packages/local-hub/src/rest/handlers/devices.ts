@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HubError, type HubErrorName } from '../../errors';
+import { IDENTITY_KINDS } from '../../features';
 import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
@@ -56,8 +57,11 @@ const BULK_FAILURE: HubErrorName = 'BulkRegistryOperationFailure';
 /** The writable fields of a device body; empty keys (as the SDK sends them) mean "generate" or "keep". */
 function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): DeviceInput {
   const type = body.authentication?.type;
-  if (type !== undefined && type !== null && type !== 'sas') {
-    throw new HubError('ArgumentInvalid', `Authentication type "${type}" is not supported; use "sas".`);
+  if (type !== undefined && type !== null && !(IDENTITY_KINDS as readonly string[]).includes(type)) {
+    throw new HubError(
+      'ArgumentInvalid',
+      `Authentication type "${type}" is not supported; use ${IDENTITY_KINDS.map((k) => `"${k}"`).join(' or ')}.`,
+    );
   }
   const keys = body.authentication?.symmetricKey;
   return {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError } from '@iothub-reboot/app-kit';
-import { formatDeviceConnectionString, readConnectionFile } from '@iothub-reboot/local-hub';
 import { createServiceClients } from '@iothub-reboot/service-connection';
+import { formatDeviceConnectionString, readConnectionFile } from '../index';
 
 /** Exit code when no hub answers at the data directory's endpoints. */
 export const EXIT_NO_HUB = 3;

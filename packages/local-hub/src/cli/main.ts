@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from '@iothub-reboot/app-kit';
+import { hubVersion } from '../features';
 import { runDeviceCommand } from './device-commands';
 import { parseCommandLine, USAGE } from './options';
 import { runStart } from './start';
@@ -11,6 +12,9 @@ void runCli('local-hub', async (context) => {
   switch (command.kind) {
     case 'help':
       print(USAGE);
+      return 0;
+    case 'version':
+      print(hubVersion());
       return 0;
     case 'start':
       return runStart(command.settings, context, print);

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'main.js');
+const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 // The CLI as a user runs it: the hub in the foreground, device commands against it, Ctrl-C, restart.
 describe('local-hub CLI', () => {
@@ -96,6 +96,71 @@ describe('local-hub CLI', () => {
     expect(await again.stop()).toBe(0);
   }, 120_000); // a dozen CLI processes, one after another
 
+  it('--in-memory keeps state in memory but writes ca.pem and connection.json to a temporary directory', async () => {
+    const hub = startChildApp({
+      label: '[cli]',
+      script: CLI,
+      args: [
+        'start',
+        '--in-memory',
+        '--mqtt-port',
+        '0',
+        '--https-port',
+        '0',
+        '--view',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      emit: () => undefined,
+    });
+    running.push(hub);
+    await hub.waitForLine(/^Stop:/);
+    const banner = hub.lines.join('\n');
+    const tempDir = /connection file +(\S+)\/connection\.json/.exec(banner)?.[1] ?? '';
+    expect(tempDir.startsWith(join(tmpdir(), 'local-hub-'))).toBe(true);
+    expect(banner).toContain(`(${tempDir} is temporary: removed on exit)`);
+    expect(banner).toContain('state                      in memory, gone on exit');
+    // The banner's hint, as printed, works from another process.
+    expect(banner).toContain(`device add <device-id> --data-dir ${tempDir}`);
+    expect(await readFile(join(tempDir, 'ca.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+    const added = startChildApp({
+      label: '[cli]',
+      script: CLI,
+      args: ['device', 'add', 'mem-1', '--data-dir', tempDir],
+      emit: () => undefined,
+    });
+    running.push(added);
+    expect(await added.exited).toBe(0);
+    expect(added.lines).toEqual([
+      expect.stringMatching(/^HostName=localhost;DeviceId=mem-1;SharedAccessKey=/),
+    ]);
+    expect(await hub.stop()).toBe(0);
+    await expect(stat(tempDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 60_000);
+
+  it('one hub per data directory: a clear refusal, and a lock left by kill -9 is taken over', async () => {
+    const first = await startHub();
+    const second = await command('start', '--mqtt-port', '0', '--https-port', '0', '--view', '0');
+    expect(second.code).toBe(2);
+    expect(second.out).toMatch(
+      /^local-hub: .*: The data directory is in use by another hub \(process \d+ on /,
+    );
+    expect(second.out).toContain('--data-dir');
+    expect(await first.kill()).not.toBe(0); // SIGKILL: the LOCK file stays behind
+    const again = await startHub();
+    expect(await again.stop()).toBe(0);
+  }, 60_000);
+
+  it('--version prints the package version and nothing else', async () => {
+    const { version } = JSON.parse(await readFile(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(await command('--version')).toEqual({ code: 0, out: version });
+    expect(await command('--reboot-seconds', '-1')).toEqual({
+      code: 2,
+      out: 'local-hub: unknown option --reboot-seconds (see --help)',
+    });
+  });
+
   it('refuses bad flags with a usage error', async () => {
     expect(await command('--mqtt-port', 'x')).toMatchObject({
       code: 2,
@@ -107,7 +172,16 @@ describe('local-hub CLI', () => {
     });
     const hub = await startHub();
     const { mqttPort } = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
-    const clash = await command('start', '--mqtt-port', String(mqttPort), '--https-port', '0', '--in-memory');
+    const clash = await command(
+      'start',
+      '--mqtt-port',
+      String(mqttPort),
+      '--https-port',
+      '0',
+      '--view',
+      '0',
+      '--in-memory',
+    );
     expect(clash).toMatchObject({ code: 2, out: expect.stringMatching(/already in use/) });
     expect(await hub.stop()).toBe(0);
   }, 60_000);

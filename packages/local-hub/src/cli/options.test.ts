@@ -37,6 +37,11 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([], { LOCAL_HUB_QUOTA: 'S1' })).toMatchObject({ settings: { quota: 'S1:1' } });
   });
 
+  it('answers --version and --help before anything else', () => {
+    expect(parseCommandLine(['--version'], {})).toEqual({ kind: 'version' });
+    expect(parseCommandLine(['device', '--help'], {})).toEqual({ kind: 'help' });
+  });
+
   it('parses the device commands', () => {
     expect(parseCommandLine(['device', 'add', 'sensor-1', '--data-dir', '/tmp/h'], {})).toEqual({
       kind: 'device',
@@ -68,7 +73,7 @@ describe('parseCommandLine', () => {
     [['--view', 'on'], /--view must be a whole number/],
     [['--mqtt-port', 'eighty'], /--mqtt-port must be a whole number from 0 to 65535/],
     [['--https-port', '70000'], /--https-port must be a whole number/],
-    [['--nope'], /Unknown option/],
+    [['--nope'], /^unknown option --nope/],
     [['reboot'], /unknown command "reboot"/],
     [['device'], /device needs add, list, show or remove/],
     [['device', 'add'], /device add needs a device id/],
@@ -76,6 +81,17 @@ describe('parseCommandLine', () => {
     [['--log-level', 'loud'], /unknown log level/],
     [['--quota', 'S4'], /quota must be S1, S2 or S3/],
     [['--quota', 'S1:0'], /quota units must be 1 to 200/],
+    [
+      ['device', 'add', 'd', '--mqtt-port', '1'],
+      /--mqtt-port is a flag of start; device commands find the hub/,
+    ],
+    [['device', 'list', '--in-memory'], /--in-memory is a flag of start/],
+    [['--version', '--nope'], /unknown option --nope \(see --help\)$/],
+    [['--reboot-seconds', '-1'], /unknown option --reboot-seconds/],
+    [
+      ['--mqtt-port', '-1'],
+      /--mqtt-port needs a value \(for one starting with "-", write --mqtt-port=<value>\)/,
+    ],
   ])('rejects %j with a usage error', (argv, message) => {
     let thrown: unknown;
     try {

@@ -9,7 +9,7 @@ import { launchChromium } from './browser';
 // The web view in a real Chromium against a running hub with real SDK devices (MQTT over TLS).
 // VIEW_SCREENSHOTS=1 also writes the README's screenshots (packages/local-hub/docs/).
 const SCREENSHOTS = process.env.VIEW_SCREENSHOTS === '1';
-const SHOTS_DIR = join(__dirname, '../../../../../packages/local-hub/docs');
+const SHOTS_DIR = join(__dirname, '../../../../packages/local-hub/docs');
 
 describe('web view in Chromium', () => {
   let t: TestHub;

@@ -23,7 +23,8 @@ export type LocalHubCommand =
   | { kind: 'start'; settings: StartSettings }
   | { kind: 'device'; action: 'add' | 'remove' | 'show'; deviceId: string; dataDir?: string }
   | { kind: 'device'; action: 'list'; dataDir?: string }
-  | { kind: 'help' };
+  | { kind: 'help' }
+  | { kind: 'version' };
 
 export const USAGE = `Usage:
   local-hub [start] [options]          run the hub in the foreground (Ctrl-C stops it)
@@ -31,6 +32,7 @@ export const USAGE = `Usage:
   local-hub device list                list registered devices
   local-hub device show <id>           print a device's connection string
   local-hub device remove <id>         delete a device
+  local-hub --version                  print the version
 
 Options (environment variable in brackets):
   --host-name <name>    IoT Hub host name in connection strings [LOCAL_HUB_HOST_NAME] (localhost)
@@ -48,6 +50,7 @@ Options (environment variable in brackets):
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): LocalHubCommand {
   const { values, positionals } = withUsageErrors(() => parse(argv));
   if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
   const [command = 'start', action, deviceId, ...extra] = positionals;
   const dataDir = values['data-dir'] ?? env.LOCAL_HUB_DATA_DIR;
   if (command === 'start') {
@@ -56,6 +59,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (command !== 'device') throw usageError(`unknown command "${command}"`);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);
+  // A device command finds the hub through <data-dir>/connection.json; a start flag would be ignored.
+  const startOnly = Object.keys(values).find((name) => !DEVICE_FLAGS.has(name));
+  if (startOnly !== undefined) {
+    throw usageError(`--${startOnly} is a flag of start; device commands find the hub through --data-dir`);
+  }
   if (action === 'list') {
     if (deviceId !== undefined) throw usageError('device list takes no device id');
     return { kind: 'device', action, ...(dataDir === undefined ? {} : { dataDir }) };
@@ -74,6 +82,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
       'host-name': { type: 'string' },
       bind: { type: 'string' },
       'mqtt-port': { type: 'string' },
@@ -89,6 +98,9 @@ function parse(argv: readonly string[]) {
 }
 
 type Values = ReturnType<typeof parse>['values'];
+
+/** The flags a device command uses; every other flag belongs to start. */
+const DEVICE_FLAGS: ReadonlySet<string> = new Set(['data-dir', 'help', 'version']);
 
 const PORT = { min: 0, max: 65_535, integer: true };
 

@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type CliContext, CliError, createAppLogger, EXIT_USAGE } from '@iothub-reboot/app-kit';
 import { redactSecrets } from '@iothub-reboot/contracts';
-import { ConfigError, startLocalHub, WELL_KNOWN_OWNER_KEY } from '@iothub-reboot/local-hub';
+import { ConfigError, DEFAULTS, startLocalHub, WELL_KNOWN_OWNER_KEY } from '../index';
+import { MemoryBackend } from '../persistence/backend';
 import type { StartSettings } from './options';
 
 /** Runs the hub in the foreground until SIGINT/SIGTERM, printing how to reach it once it is ready. */
@@ -10,22 +14,40 @@ export async function runStart(
   print: (text: string) => void,
 ): Promise<number> {
   const logger = createAppLogger({ name: 'local-hub', level: settings.logLevel });
-  const { ownerKey, logLevel: _, view, ...hubOptions } = settings;
+  const { ownerKey, logLevel: _, inMemory, view, ...hubOptions } = settings;
+  // In memory the state stays in memory, but the CA and connection.json still go to a directory (a temporary
+  // one unless --data-dir names one), so clients in other processes can trust TLS and find the hub.
+  const tempDir =
+    inMemory && settings.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'local-hub-')) : undefined;
+  const removeTempDir = () => (tempDir ? rm(tempDir, { recursive: true, force: true }) : Promise.resolve());
+  const dataDir = resolve(tempDir ?? settings.dataDir ?? DEFAULTS.dataDir);
   const hub = await startLocalHub({
     ...hubOptions,
+    dataDir,
+    ...(inMemory ? { storage: new MemoryBackend() } : {}),
     // On by default for the CLI (the library's default is off): people would rather look than read.
     view: view === false ? false : view === undefined ? true : { port: view },
     ...(ownerKey === undefined ? {} : { policyKeys: { iothubowner: ownerKey } }),
     logger,
-  }).catch((err: unknown) => {
-    throw startFailure(err);
+  }).catch(async (err: unknown) => {
+    await removeTempDir();
+    throw startFailure(err, dataDir);
   });
   context.onShutdown(async () => {
     logger.info('stopping: closing connections and flushing state');
     await hub.close();
+    await removeTempDir();
     logger.info('stopped');
   });
-  print(readyBanner(hub, ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY, settings.quota));
+  print(
+    readyBanner(hub, {
+      wellKnownKey: ownerKey === undefined || ownerKey === WELL_KNOWN_OWNER_KEY,
+      dataDir,
+      temporary: tempDir !== undefined,
+      inMemory,
+      ...(settings.quota === undefined ? {} : { quota: settings.quota }),
+    }),
+  );
   await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
   return 0;
 }
@@ -40,13 +62,29 @@ interface ReadyHub {
   serviceConnectionString(): string;
 }
 
+/** How the hub was started, as far as the banner's hints depend on it. */
+export interface BannerFacts {
+  /** The owner key is the public well-known one, so the string may be shown in full. */
+  wellKnownKey: boolean;
+  /** The absolute data directory (certificates and connection.json). */
+  dataDir: string;
+  /** The directory is a temporary one, removed on exit. */
+  temporary: boolean;
+  inMemory: boolean;
+  /** The --quota tier, when throttling is on. */
+  quota?: string;
+}
+
 /** The lines printed once the hub is ready. The owner connection string is shown in full only with the
- * public well-known key; a private key stays in connection.json. */
-export function readyBanner(hub: ReadyHub, wellKnownKey: boolean, quota?: string): string {
+ * public well-known key; a private key stays in connection.json. Every command it suggests works as shown:
+ * off the default data directory the hints carry `--data-dir`. */
+export function readyBanner(hub: ReadyHub, facts: BannerFacts): string {
   const cs = hub.serviceConnectionString();
-  const shown = wellKnownKey
+  const shown = facts.wellKnownKey
     ? cs
     : `${redactSecrets(cs)}  (full string in ${hub.connectionFile ?? 'memory only'})`;
+  const dataDirFlag =
+    facts.dataDir === resolve(DEFAULTS.dataDir) ? '' : ` --data-dir ${quoteForShell(facts.dataDir)}`;
   return [
     'Local IoT Hub is ready.',
     `  host name                  ${hub.hostName}`,
@@ -54,8 +92,10 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean, quota?: string
     `  service (HTTPS REST)       127.0.0.1:${hub.httpsPort}`,
     `  CA certificate             ${hub.caFile ?? '(in memory)'}`,
     `  connection file            ${hub.connectionFile ?? '(in memory)'}`,
+    `  state                      ${facts.inMemory ? 'in memory, gone on exit' : join(facts.dataDir, 'state')}`,
+    ...(facts.temporary ? [`  (${facts.dataDir} is temporary: removed on exit)`] : []),
     `  service connection string  ${shown}`,
-    `  throttles                  ${quota ? `IoT Hub ${quota} rates (429 over them)` : 'off (--quota S1|S2|S3[:units])'}`,
+    `  throttles                  ${facts.quota ? `IoT Hub ${facts.quota} rates (429 over them)` : 'off (--quota S1|S2|S3[:units])'}`,
     ...(hub.viewUrl
       ? [
           `  web view                   ${hub.viewUrl}`,
@@ -63,7 +103,7 @@ export function readyBanner(hub: ReadyHub, wellKnownKey: boolean, quota?: string
         ]
       : []),
     '',
-    'Add a device:   pnpm local-hub device add <device-id>   (prints its connection string)',
+    `Add a device:   ${commandName()} device add <device-id>${dataDirFlag}   (prints its connection string)`,
     "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
     ...port443Recipe(hub),
     ...(hub.mqttPort === 8883
@@ -103,10 +143,32 @@ function port443Recipe(hub: ReadyHub): string[] {
   ];
 }
 
+/** How the user ran this CLI, so a hint can be pasted as is: a pnpm script, npx, or the bin on PATH. */
+function commandName(): string {
+  if (process.env.npm_lifecycle_event === 'local-hub') return 'pnpm local-hub';
+  if (process.env.npm_command === 'exec') return 'npx @iothub-reboot/local-hub';
+  return 'local-hub';
+}
+
+function quoteForShell(text: string): string {
+  return /^[\w./:@-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 /** Turns what can stop the hub from starting into a one-line message saying what to change. */
-function startFailure(err: unknown): unknown {
+function startFailure(err: unknown, dataDir: string): unknown {
   if (err instanceof ConfigError) {
     return new CliError(err.message, { exitCode: EXIT_USAGE, code: 'usage', cause: err });
+  }
+  if ((err as Error).name === 'DataDirLockedError') {
+    // The lock's own text names the holder; a lock left by a killed hub is taken over, so this is a live one.
+    return new CliError(
+      `${dataDir}: ${(err as Error).message} Or pass another --data-dir (or --in-memory).`,
+      {
+        exitCode: EXIT_USAGE,
+        code: 'data-dir-in-use',
+        cause: err,
+      },
+    );
   }
   const { code, port } = err as { code?: string; port?: number };
   if (code === 'EADDRINUSE') {

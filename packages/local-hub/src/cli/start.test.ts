@@ -9,9 +9,11 @@ const hub = (httpsPort: number) => ({
   serviceConnectionString: () => 'HostName=localhost;SharedAccessKeyName=iothubowner;SharedAccessKey=a2V5',
 });
 
+const facts = { wellKnownKey: true, dataDir: '/data/.local-hub', temporary: false, inMemory: false };
+
 describe('readyBanner', () => {
   it('on 443 prints the recipe for unmodified SDK code: the CA variables for Node and Python', () => {
-    const banner = readyBanner(hub(443), true);
+    const banner = readyBanner(hub(443), facts);
     expect(banner).toMatch(/Port 443 mode: +Registry, Client and JobClient\.fromConnectionString/);
     expect(banner).toContain('NODE_EXTRA_CA_CERTS=/data/.local-hub/ca.pem');
     expect(banner).toContain(
@@ -21,12 +23,12 @@ describe('readyBanner', () => {
   });
 
   it('names the quota the hub enforces, or how to turn one on', () => {
-    expect(readyBanner(hub(8443), true, 'S2:3')).toMatch(/throttles +IoT Hub S2:3 rates/);
-    expect(readyBanner(hub(8443), true)).toMatch(/throttles +off \(--quota S1\|S2\|S3\[:units\]\)/);
+    expect(readyBanner(hub(8443), { ...facts, quota: 'S2:3' })).toMatch(/throttles +IoT Hub S2:3 rates/);
+    expect(readyBanner(hub(8443), facts)).toMatch(/throttles +off \(--quota S1\|S2\|S3\[:units\]\)/);
   });
 
   it('elsewhere says how to get there without running as root', () => {
-    const banner = readyBanner(hub(8443), true);
+    const banner = readyBanner(hub(8443), facts);
     expect(banner).not.toContain('Port 443 mode');
     expect(banner).toContain('--https-port 443');
     expect(banner).toMatch(
