@@ -11,6 +11,8 @@ import {
 } from './connection-strings';
 import { ConnectionStates } from './connections/presence';
 import { settledWithin } from './deadline';
+import { HubEventBus } from './events/bus';
+import { feedHubEvents } from './events/sources';
 import { JobRepository } from './jobs/repository';
 import { JobService } from './jobs/service';
 import { type LocalHub, localHubFacade } from './local-hub';
@@ -35,6 +37,7 @@ import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
 import { openHubState } from './state';
+import { startViewServer } from './view/server';
 
 export type { LocalHub, LocalHubDevice, LocalHubModule } from './local-hub';
 
@@ -199,6 +202,31 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     await jobs.start();
 
     const gateway = (port: number) => ({ host: config.gatewayHost, port });
+    const deviceCs = (device: DeviceRecord) =>
+      deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port));
+
+    // The web view (off unless asked for): its own loopback listener over the same services and events.
+    const events = new HubEventBus();
+    if (config.view) {
+      const detach = feedHubEvents(events, { store, presence, invoker });
+      closers.add('hub events', detach, async () => detach());
+    }
+    const view = config.view
+      ? closers.add(
+          'web view',
+          await startViewServer({
+            ...config.view,
+            hostName: config.hostName,
+            context: { registry, twins, twinViews, modules, moduleTwinViews, sessions, invoker, jobs },
+            events,
+            deviceConnectionString: deviceCs,
+            slowClientTimeoutMs: config.slowClientTimeoutMs,
+            logger: logger.child({ component: 'view' }),
+          }),
+          (server) => bounded('web view', server.close()),
+        )
+      : undefined;
+
     const serviceCs = (policy: PolicyName = 'iothubowner') =>
       serviceConnectionString(config.hostName, policy, config.policyKeys[policy], gateway(rest.port));
     const connectionFile =
@@ -235,6 +263,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       caPem: certificates.caPem,
       caFile: certificates.caFile,
       connectionFile,
+      viewUrl: view?.url,
       registry,
       modules,
       sessions,
@@ -242,8 +271,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       telemetry,
       throttle,
       serviceConnectionString: serviceCs,
-      deviceConnectionString: (device: DeviceRecord) =>
-        deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),
+      deviceConnectionString: deviceCs,
       moduleConnectionString: (module: ModuleRecord) =>
         moduleConnectionString(
           config.hostName,

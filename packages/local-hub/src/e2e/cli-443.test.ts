@@ -27,7 +27,19 @@ describeOn443('local-hub --https-port 443', () => {
     hub = startChildApp({
       label: '[cli-443]',
       script: CLI,
-      args: ['start', '--https-port', '443', '--mqtt-port', '0', '--quota', 'S1', '--log-level', 'warn'],
+      args: [
+        'start',
+        '--https-port',
+        '443',
+        '--mqtt-port',
+        '0',
+        '--view',
+        '0',
+        '--quota',
+        'S1',
+        '--log-level',
+        'warn',
+      ],
       env: { LOCAL_HUB_DATA_DIR: dataDir },
       emit: () => undefined,
     });
