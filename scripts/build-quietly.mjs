@@ -16,6 +16,12 @@ const child = spawn(turbo, ['run', 'build', '--output-logs=errors-only', ...proc
   env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
+// A cached build is over in well under a second; only a real one says it is working, so a first run
+// does not look stuck.
+const notice = setTimeout(
+  () => process.stderr.write('build: building the packages (the first run takes about a minute)…\n'),
+  2000,
+);
 const output = [];
 child.stdout.on('data', (chunk) => output.push(chunk));
 child.stderr.on('data', (chunk) => output.push(chunk));
@@ -24,6 +30,7 @@ child.on('error', (error) => {
   process.exit(1);
 });
 child.on('close', (code, signal) => {
+  clearTimeout(notice);
   if (code === 0) {
     const text = Buffer.concat(output).toString('utf8');
     const cached = /FULL TURBO/.test(text);
