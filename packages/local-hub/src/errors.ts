@@ -15,6 +15,9 @@ export const HUB_ERRORS = {
   DeviceNotOnline: { status: 404, code: 404103 },
   JobNotFound: { status: 404, code: 404002 },
   NotFound: { status: 404, code: 404000 },
+  // CA certificates (the resource provider's `/certificates`): IoT Hub documents no numeric codes for them.
+  CertificateNotFound: { status: 404, code: 404000 },
+  CertificateAlreadyExists: { status: 409, code: 409000 },
   MethodNotAllowed: { status: 405, code: 405000 },
   DeviceAlreadyExists: { status: 409, code: 409001 },
   // IoT Hub documents no code for a duplicate job id; the status is what the SDK acts on.

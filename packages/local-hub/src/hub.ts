@@ -4,7 +4,11 @@ import { loadOrCreateCertificates } from './certificates';
 import { Closers } from './closers';
 import { type LocalHubOptions, resolveConfig } from './config';
 import { writeConnectionFile } from './connection-file';
-import { deviceConnectionString, serviceConnectionString } from './connection-strings';
+import {
+  deviceConnectionString,
+  serviceConnectionString,
+  x509DeviceConnectionString,
+} from './connection-strings';
 import { ConnectionStates } from './connections/presence';
 import { settledWithin } from './deadline';
 import { JobRepository } from './jobs/repository';
@@ -27,6 +31,7 @@ import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
 import { openHubState } from './state';
+import { CaCertificates } from './x509/ca-certificates';
 
 export type { LocalHub, LocalHubDevice } from './local-hub';
 
@@ -88,6 +93,10 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         credentials.deviceUpdated(device);
       },
     });
+    // X.509 CA certificates: one deleted or replaced ends the connections it vouched for.
+    const caCertificates = new CaCertificates(store, config.hostName, (name) =>
+      credentials.caCertificateChanged(name),
+    );
     const twinViews = new ServiceTwinViews(registry, twins, presence);
     const invoker = new MethodInvoker(mqttMethodTransport(registry, sessions, logger));
     const jobs = new JobService(
@@ -116,6 +125,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         tls,
         policyKeys: config.policyKeys,
         registry,
+        x509Anchors: () => caCertificates.anchors(),
         context: {
           twins,
           sessions,
@@ -139,7 +149,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         port: config.httpsPort,
         tls,
         policyKeys: config.policyKeys,
-        context: { registry, twins, twinViews, sessions, invoker, jobs },
+        context: { registry, twins, twinViews, sessions, invoker, jobs, certificates: caCertificates },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         throttle,
         // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
@@ -204,7 +214,9 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       throttle,
       serviceConnectionString: serviceCs,
       deviceConnectionString: (device: DeviceRecord) =>
-        deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),
+        device.x509
+          ? x509DeviceConnectionString(config.hostName, device.deviceId, gateway(mqtt.port))
+          : deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),
       close: () => {
         closing ??= closeAll().then(() => logger.info('local hub stopped'));
         return closing;

@@ -19,3 +19,12 @@ export {
   type QuotaTier,
 } from './quota/rates';
 export type { DeviceInput, DeviceStatus } from './registry/devices';
+export type { X509Authentication } from './x509/device-authentication';
+export {
+  type IssuedCa,
+  type IssuedCertificate,
+  type IssueOptions,
+  issueCaCertificate,
+  issueDeviceCertificate,
+  issueVerificationCertificate,
+} from './x509/issue';

@@ -4,9 +4,11 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
 import type { PolicyName } from '../auth/policies';
+import { authenticateX509Device, peerCertificateChain } from '../auth/x509';
 import type { HubThrottle } from '../quota/throttle';
 import type { DeviceRegistry } from '../registry/devices';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
+import type { TrustAnchor } from '../x509/verify';
 import type { ConnectionCredentials } from './credentials';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
 import { LogBudget } from './log-budget';
@@ -20,6 +22,8 @@ export interface MqttServerOptions {
   tls: ServerTls;
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
+  /** The verified CA certificates, read at each X.509 CONNECT (a deletion takes effect at once). */
+  x509Anchors: () => readonly TrustAnchor[];
   context: DeviceMessageContext;
   /** IoT Hub's new-connection throttle (off unless the hub runs with a quota). */
   throttle: HubThrottle;
@@ -53,15 +57,29 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
-      const result = authenticateDevice({
-        hostName: options.hostName,
-        clientId: client.id,
-        username,
-        password: password?.toString('utf8'),
-        device: registry.get(client.id),
-        policyKeys: options.policyKeys,
-        nowSeconds: Math.floor(Date.now() / 1000),
-      });
+      const device = registry.get(client.id);
+      // An X.509 device sends no password (azure-iot-mqtt-base passes cert and key to TLS instead).
+      const x509 = device?.x509;
+      const result =
+        device && x509 && password === undefined
+          ? authenticateX509Device({
+              hostName: options.hostName,
+              clientId: client.id,
+              username,
+              device: { ...device, x509 },
+              chain: peerCertificateChain(client.conn),
+              anchors: options.x509Anchors(),
+              now: new Date(),
+            })
+          : authenticateDevice({
+              hostName: options.hostName,
+              clientId: client.id,
+              username,
+              password: password?.toString('utf8'),
+              device,
+              policyKeys: options.policyKeys,
+              nowSeconds: Math.floor(Date.now() / 1000),
+            });
       if (result.ok && !options.throttle.tryTake('deviceConnections')) {
         // Over the new-connection rate: CONNACK 3 (server unavailable), which the device SDK retries with
         // backoff, where 4 and 5 would end its attempts. IoT Hub's quota page names no MQTT code for this
@@ -154,7 +172,18 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       stream.destroy();
     });
   };
-  const server: Server = createServer(tlsServerOptions(options.tls, options.slowClientTimeoutMs), handle);
+  const server: Server = createServer(
+    {
+      ...tlsServerOptions(options.tls, options.slowClientTimeoutMs),
+      // Ask every client for a certificate, as IoT Hub's MQTT endpoint does, but let the handshake through
+      // without one (SAS devices) or with one no system CA vouches for (self-signed devices): OpenSSL's
+      // chain check is replaced, never just dropped, by the hub's own in authenticateX509Device, and a
+      // certificate is worth nothing until that check accepts it for the device it claims.
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    handle,
+  );
   const listener = await listenTls(server, options.port, options.bindAddress, logger).catch(
     async (err: unknown) => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));

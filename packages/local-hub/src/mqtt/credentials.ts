@@ -50,9 +50,21 @@ export class ConnectionCredentials {
   /** The device's keys may have changed: end its connections whose signing key it no longer has. */
   deviceUpdated(device: DeviceRecord): void {
     for (const [client, { deviceId, grant }] of this.admitted) {
-      if (deviceId !== device.deviceId || grant.deviceKey === undefined) continue;
+      if (deviceId !== device.deviceId) continue;
+      if (grant.x509 && !stillAccepts(device, grant.x509)) {
+        this.end(client, 'its certificate is no longer registered');
+        continue;
+      }
+      if (grant.deviceKey === undefined) continue;
       if (grant.deviceKey === device.primaryKey || grant.deviceKey === device.secondaryKey) continue;
       this.end(client, 'the key of its token was regenerated');
+    }
+  }
+
+  /** A CA certificate was deleted or replaced: end the connections whose chain it vouched for. */
+  caCertificateChanged(name: string): void {
+    for (const [client, { grant }] of this.admitted) {
+      if (grant.x509?.anchor === name) this.end(client, 'its CA certificate was deleted or replaced');
     }
   }
 
@@ -76,4 +88,15 @@ export class ConnectionCredentials {
     this.gone(client);
     client.close();
   }
+}
+
+/** The device's registration still covers an X.509 connection it accepted earlier. */
+function stillAccepts(device: DeviceRecord, granted: NonNullable<DeviceGrant['x509']>): boolean {
+  const x509 = device.x509;
+  if (!x509) return false;
+  if (x509.type === 'certificateAuthority') return granted.anchor !== undefined;
+  if (granted.anchor !== undefined) return false;
+  return [x509.primaryThumbprint, x509.secondaryThumbprint].some(
+    (registered) => registered !== null && granted.thumbprints.includes(registered.toUpperCase()),
+  );
 }

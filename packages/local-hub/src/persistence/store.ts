@@ -5,7 +5,7 @@ import { applyDelta, type DeltaOp, diff, isDelta } from './delta';
 import { readLines } from './lines';
 
 /** The kinds of record the hub keeps. */
-export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs';
+export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs' | 'certificates';
 
 /**
  * The document type of each collection. The store itself only needs JSON; the domain names the types
@@ -14,7 +14,14 @@ export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'device
 export type StoreSchema = Record<CollectionName, unknown>;
 
 // A snapshot written before a collection existed simply lacks it: it loads as empty.
-const COLLECTIONS: readonly CollectionName[] = ['devices', 'twins', 'sessions', 'jobs', 'deviceJobs'];
+const COLLECTIONS: readonly CollectionName[] = [
+  'devices',
+  'twins',
+  'sessions',
+  'jobs',
+  'deviceJobs',
+  'certificates',
+];
 /** Format 1: one JSON document. Format 2: JSON lines — a header, one line per record, an end line. */
 const SNAPSHOT_FORMAT = 2;
 const DELETED = Symbol('deleted');

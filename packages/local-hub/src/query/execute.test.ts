@@ -23,6 +23,7 @@ function twinDocument(
     connectionState: connected ? 'Connected' : 'Disconnected',
     lastActivityTime: NOW.toISOString(),
     authenticationType: 'sas',
+    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
   });
 }
 

@@ -30,7 +30,7 @@ export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): Js
     lastActivityTime: device.lastActivityTime,
     cloudToDeviceMessageCount: 0,
     authenticationType: device.authenticationType,
-    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+    x509Thumbprint: { ...device.x509Thumbprint },
     capabilities: { iotEdge: false },
     tags: structuredClone(twin.tags),
     properties: { desired: withBookkeeping(twin.desired), reported: withBookkeeping(twin.reported) },

@@ -36,5 +36,6 @@ export interface DeviceFacts {
   statusUpdateTime: string;
   connectionState: 'Connected' | 'Disconnected';
   lastActivityTime: string;
-  authenticationType: 'sas';
+  authenticationType: 'sas' | 'selfSigned' | 'certificateAuthority';
+  x509Thumbprint: { primaryThumbprint: string | null; secondaryThumbprint: string | null };
 }

@@ -6,6 +6,7 @@ import type { QuerySnapshots } from '../../query/snapshots';
 import type { DeviceRegistry } from '../../registry/devices';
 import type { ServiceTwinViews } from '../../registry/twin-views';
 import type { TwinRegistry } from '../../registry/twins';
+import type { CaCertificates } from '../../x509/ca-certificates';
 
 /** The hub services REST handlers work on. */
 export interface RestContext {
@@ -15,6 +16,7 @@ export interface RestContext {
   sessions: DeviceSessions;
   invoker: MethodInvoker;
   jobs: JobService;
+  certificates: CaCertificates;
 }
 
 /** What handlers work on: the hub's services, and the state the REST server keeps for them. */
