@@ -1,4 +1,4 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -130,13 +130,14 @@ async function sign({
     });
   }
   const issuerCert = new x509.X509Certificate(firstPem(issuer.cert));
-  const issuerKey = await importKey(issuer.key);
+  const signer = await importSigningKey(issuer.key);
   return x509.X509CertificateGenerator.create({
     ...common,
+    signingAlgorithm: signer.algorithm,
     subject,
     issuer: issuerCert.subject,
     publicKey: keys.publicKey,
-    signingKey: issuerKey,
+    signingKey: signer.key,
     extensions: [...extensions, subjectKeyId, await x509.AuthorityKeyIdentifierExtension.create(issuerCert)],
   });
 }
@@ -159,11 +160,17 @@ async function describe(
   };
 }
 
-async function importKey(pem: string): Promise<CryptoKey> {
-  return webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), ALGORITHM, false, [
-    'sign',
-  ]) as Promise<CryptoKey>;
+/** An issuer's key in any PEM form Node reads (PKCS#8, PKCS#1, SEC1): ECDSA P-256 or RSA. */
+async function importSigningKey(pem: string): Promise<{ key: CryptoKey; algorithm: Algorithm }> {
+  const nodeKey = createPrivateKey(pem);
+  const der = nodeKey.export({ type: 'pkcs8', format: 'der' });
+  const algorithm: Algorithm =
+    nodeKey.asymmetricKeyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : ALGORITHM;
+  const key = await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
+  return { key, algorithm };
 }
+
+type Algorithm = webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;
 
 function firstPem(pem: string): string {
   const match = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
