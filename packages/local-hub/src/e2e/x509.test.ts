@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { certificateApi, certs, etagOf, uploadVerifiedCa } from '../test-support/x509';
@@ -428,5 +431,35 @@ describe('an x509=true connection string on port 8883', () => {
       payload: null,
     });
     expect(result).toMatchObject({ status: 200, payload: { pong: true } });
+  });
+});
+
+describe('X.509 state across a restart', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'local-hub-x509-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps verified CA certificates and X.509 devices on disk, and they still connect', async () => {
+    const ca = await certs.ca();
+    const first = await startTestHub({ inMemory: false, dataDir: dir });
+    try {
+      await uploadVerifiedCa(first.hub, 'root', ca);
+      await first.hub.createDevice('ca-restart', { x509: { type: 'certificateAuthority' } });
+    } finally {
+      await first.close();
+    }
+    const second = await startTestHub({ inMemory: false, dataDir: dir });
+    try {
+      const listed = await certificateApi(second.hub).list();
+      expect(listed.json).toMatchObject({ value: [{ name: 'root', properties: { isVerified: true } }] });
+      const client = await second.x509DeviceClient('ca-restart', await certs.signed(ca, 'ca-restart'));
+      await client.open();
+      client.onDeviceMethod('ping', (_req, res) => void res.send(200, null));
+      await second.hub.whenDeviceSubscribedToMethods('ca-restart');
+    } finally {
+      await second.close();
+    }
   });
 });
