@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client as DeviceClient } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { certificateApi, certs, etagOf, uploadVerifiedCa } from '../test-support/x509';
@@ -404,7 +406,11 @@ async function rawConnack(t: TestHub, deviceId: string, cert: { cert?: string; k
 // another program holds it the test says so in one line, and fails in CI, where the port must be free.
 describe('an x509=true connection string on port 8883', () => {
   let t: TestHub | undefined;
-  afterAll(() => t?.close());
+  let plain: DeviceClient | undefined;
+  afterAll(async () => {
+    await plain?.close();
+    await t?.close();
+  });
 
   it('connects the SDK unchanged with setOptions({ ca, cert, key })', async () => {
     try {
@@ -422,7 +428,11 @@ describe('an x509=true connection string on port 8883', () => {
     });
     const connectionString = t.hub.deviceConnectionString('plain-x509');
     expect(connectionString).toBe('HostName=localhost;DeviceId=plain-x509;x509=true');
-    const client = await t.deviceClient(connectionString, cert);
+    // Built here as a user would (the test kit's deviceClient sets only the CA): one setOptions call,
+    // because azure-iot-mqtt-base's setOptions replaces the options it had.
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    plain = client;
+    await client.setOptions({ ca: t.hub.caPem, cert: cert.cert, key: cert.key });
     await client.open();
     client.onDeviceMethod('ping', (_req, res) => void res.send(200, { pong: true }));
     await t.hub.whenDeviceSubscribedToMethods('plain-x509');
