@@ -2,12 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapSettledWithLimit, startChildApp } from '@iothub-reboot/app-kit';
+import { mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
+import { ensureFleetIdentities } from '@iothub-reboot/device-app/dist/fleet-identities';
 import { pollQueryUntil, rebootReportedAfter, type TwinQuerySource } from '@iothub-reboot/twin-poller';
 import { cpuProfArgs } from './bench-hub';
+import { cumulative, type TimelineSeries } from './charts/specs';
 import { type BenchContext, invokeOk } from './context';
 import { settledOrThrow } from './devices';
+import type { FleetStore } from './fleet/messages';
+import { startFleetWorkers } from './fleet/workers';
 import { type Summary, summarize } from './stats';
 
 /** A fan-out reboot: one method call per device from the service side. */
@@ -32,19 +36,25 @@ export interface JobFigures {
 /** Scenario 3's figures for one fleet size. */
 export interface FleetFigures {
   devices: number;
-  /** From the simulator's first connect to its last (identities already created). */
+  /** The simulated devices' pending-reboot store: `memory` for the fleet series, `file` as firmware runs. */
+  store: FleetStore;
+  /** Worker processes the devices were spread over. */
+  processes: number;
+  /** From the start of connecting to the last device connected (identities already created). */
   connectMs: number;
+  /** The adaptive connect limit each worker ended with. */
+  connectLimits: number[];
   hubRssPerDeviceBytes: number;
   fanOut: FanOutFigures;
   job: JobFigures;
+  /** Devices connected, answered and confirmed over time, per phase (thinned, for the chart). */
+  timeline: TimelineSeries[];
 }
 
-const FLEET_MAIN = require.resolve('@iothub-reboot/device-app/dist/main.js');
-
 /**
- * Runs the fleet simulator (apps/device, a real SDK client per device) in its own process, measures the
- * hub's memory per connected device from the hub's process, then reboots the whole fleet by fan-out, then
- * by an IoT Hub job, each confirmed with paged twin queries (pollQueryUntil).
+ * Spreads the simulated devices (a real SDK client and the real reboot handler each) over worker
+ * processes, measures the hub's memory per connected device from the hub's process, then reboots the
+ * whole fleet by fan-out, then by an IoT Hub job, each confirmed with paged twin queries (pollQueryUntil).
  */
 export async function fleet(
   ctx: BenchContext,
@@ -52,57 +62,65 @@ export async function fleet(
     devices: number;
     concurrency: number;
     pollIntervalMs: number;
+    processes: number;
+    store: FleetStore;
     cpuProfDir?: string;
-    emit: (line: string) => void;
   },
 ): Promise<FleetFigures> {
   const { devices } = options;
-  const prefix = `fleet${devices}-`;
+  const prefix = `fleet${devices}${options.store}-`;
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-fleet-'));
   ctx.defer(() => rm(stateDir, { recursive: true, force: true }));
+  const identities = await ensureFleetIdentities(ctx.service.registry, {
+    count: devices,
+    idPrefix: prefix,
+    sites: 4,
+  });
   const rssBefore = await ctx.hub.rss();
-  const app = startChildApp({
-    label: `[fleet ${devices}]`,
-    script: FLEET_MAIN,
-    nodeArgs: cpuProfArgs(options.cpuProfDir),
-    args: [
-      '--count',
-      String(devices),
-      '--id-prefix',
-      prefix,
-      '--reboot-seconds',
-      '0',
-      '--state-dir',
-      stateDir,
-      '--service-connection-string',
-      ctx.hub.serviceConnectionString,
-      '--gateway-host-name',
-      `127.0.0.1:${ctx.hub.mqttPort}`,
-      '--ca',
-      ctx.hub.caFile,
-    ],
-    // The simulator logs JSON at warn level: only its connected line and real problems reach us.
-    emit: (line) => {
-      if (!line.includes('Fleet connected')) options.emit(line);
-    },
+  const workers = await startFleetWorkers({
+    processes: options.processes,
+    identities,
+    hostName: ctx.endpoint.hostName,
+    mqttPort: ctx.endpoint.mqttPort,
+    caPem: ctx.endpoint.caPem,
+    store: options.store,
+    stateDir,
+    execArgv: cpuProfArgs(options.cpuProfDir),
   });
-  ctx.defer(async () => {
-    // Thousands of clients take a while to close.
-    const code = await app.stop(60_000);
-    if (code !== 0) throw new Error(`the fleet simulator exited with code ${code}`);
-  });
-  const connected = JSON.parse(await app.waitForLine(/Fleet connected/)) as { ms?: unknown };
-  if (typeof connected.ms !== 'number') throw new Error('the simulator did not say how long connecting took');
+  ctx.defer(() => workers.stop());
+  const connectStarted = workers.connectStartedAt;
+  const connectMs = Math.max(...workers.connectedAt) - connectStarted;
   const rssAfter = await ctx.hub.rss();
-
-  const width = String(devices - 1).length;
-  const ids = Array.from({ length: devices }, (_, i) => `${prefix}${String(i).padStart(width, '0')}`);
+  const ids = identities.map((identity) => identity.deviceId);
+  const fanOut = await fanOutReboot(ctx, ids, options);
+  const fanOutAnswered = await workers.takeAnsweredAt();
+  const job = await jobReboot(ctx, ids, prefix, options.pollIntervalMs);
+  const jobAnswered = await workers.takeAnsweredAt();
+  for (const [phase, answered] of [
+    ['fan-out', fanOutAnswered],
+    ['job', jobAnswered],
+  ] as const) {
+    if (answered.length !== devices) {
+      throw new Error(`${phase}: the devices answered ${answered.length} calls, expected ${devices}`);
+    }
+  }
+  const since = (from: number, times: readonly number[]) => cumulative(times.map((t) => t - from));
   return {
     devices,
-    connectMs: connected.ms,
+    store: options.store,
+    processes: Math.min(options.processes, devices),
+    connectMs,
+    connectLimits: workers.finalLimits,
     hubRssPerDeviceBytes: (rssAfter - rssBefore) / devices,
-    fanOut: await fanOutReboot(ctx, ids, options),
-    job: await jobReboot(ctx, ids, prefix, options.pollIntervalMs),
+    fanOut: fanOut.figures,
+    job: job.figures,
+    timeline: [
+      { phase: 'connect', metric: 'connected', points: since(connectStarted, workers.connectedAt) },
+      { phase: 'fan-out', metric: 'answered', points: since(fanOut.startedAt, fanOutAnswered) },
+      { phase: 'fan-out', metric: 'confirmed', points: since(fanOut.startedAt, fanOut.confirmedAt) },
+      { phase: 'job', metric: 'answered', points: since(job.startedAt, jobAnswered) },
+      { phase: 'job', metric: 'confirmed', points: since(job.startedAt, job.confirmedAt) },
+    ],
   };
 }
 
@@ -111,8 +129,9 @@ async function fanOutReboot(
   ctx: BenchContext,
   ids: readonly string[],
   options: { concurrency: number; pollIntervalMs: number },
-): Promise<FanOutFigures> {
+): Promise<{ figures: FanOutFigures; startedAt: number; confirmedAt: number[] }> {
   const requestedAt = new Date();
+  const startedAt = Date.now();
   const started = performance.now();
   const latencies = settledOrThrow(
     await mapSettledWithLimit(ids, options.concurrency, async (id) => {
@@ -122,12 +141,16 @@ async function fanOutReboot(
     }),
   );
   const answeredMs = performance.now() - started;
-  const queryPages = await confirm(ctx, ids, requestedAt, options.pollIntervalMs);
+  const { pages, confirmedAt } = await confirm(ctx, ids, requestedAt, options.pollIntervalMs);
   return {
-    wallMs: performance.now() - started,
-    answeredMs,
-    methodLatency: summarize(latencies),
-    requests: { methodCalls: ids.length, queryPages },
+    figures: {
+      wallMs: performance.now() - started,
+      answeredMs,
+      methodLatency: summarize(latencies),
+      requests: { methodCalls: ids.length, queryPages: pages },
+    },
+    startedAt,
+    confirmedAt,
   };
 }
 
@@ -140,9 +163,10 @@ async function jobReboot(
   ids: readonly string[],
   prefix: string,
   pollIntervalMs: number,
-): Promise<JobFigures> {
+): Promise<{ figures: JobFigures; startedAt: number; confirmedAt: number[] }> {
   const jobId = `bench-${prefix}${Date.now()}`;
   const requestedAt = new Date();
+  const startedAt = Date.now();
   const started = performance.now();
   await ctx.service.jobClient.scheduleDeviceMethod(jobId, `tags.simulator = '${prefix}'`, {
     methodName: REBOOT_METHOD_NAME,
@@ -173,22 +197,30 @@ async function jobReboot(
     await sleep(pollIntervalMs);
   }
   const jobEndedMs = performance.now() - started;
-  const queryPages = await confirm(ctx, ids, requestedAt, pollIntervalMs);
+  const { pages, confirmedAt } = await confirm(ctx, ids, requestedAt, pollIntervalMs);
   return {
-    wallMs: performance.now() - started,
-    jobEndedMs,
-    requests: { scheduleJob: 1, getJob: getJobCalls, queryPages },
+    figures: {
+      wallMs: performance.now() - started,
+      jobEndedMs,
+      requests: { scheduleJob: 1, getJob: getJobCalls, queryPages: pages },
+    },
+    startedAt,
+    confirmedAt,
   };
 }
 
-/** Waits until every device reported a reboot after `requestedAt`; returns how many query pages it read. */
+/**
+ * Waits until every device reported a reboot after `requestedAt`; returns how many query pages it read
+ * and, per device, when (`Date.now()`) the round that first saw it confirmed ended.
+ */
 async function confirm(
   ctx: BenchContext,
   ids: readonly string[],
   requestedAt: Date,
   intervalMs: number,
-): Promise<number> {
+): Promise<{ pages: number; confirmedAt: number[] }> {
   let pages = 0;
+  const confirmedAt: number[] = [];
   // Counts every page request the poller makes.
   const counting: TwinQuerySource = {
     createQuery: (sql, pageSize) => {
@@ -213,6 +245,11 @@ async function confirm(
     predicate: rebootReportedAfter({ requestedAt, clockSkewMs: 0 }),
     intervalMs,
     timeoutMs: 60_000,
+    onAttempt: (report) => {
+      if (report.outcome === 'transient-error') return;
+      const now = Date.now();
+      while (confirmedAt.length < report.observation.done.length) confirmedAt.push(now);
+    },
   });
-  return pages;
+  return { pages, confirmedAt };
 }

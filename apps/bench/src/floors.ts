@@ -67,7 +67,10 @@ export async function openMqttFloor(endpoint: DeviceEndpoint, identity: Identity
   };
 }
 
-/** The HTTPS floor: a keep-alive GET of the hub's trivial `/health` on one reused TLS connection. */
+/**
+ * The HTTPS floor: a keep-alive GET of `/health` on one reused TLS connection (the hub's trivial route, or
+ * the independent floor's bare HTTPS server, which answers any path).
+ */
 export function openHttpsFloor(endpoint: { httpsPort: number; caPem: string }): FloorClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: endpoint.caPem });
   return {

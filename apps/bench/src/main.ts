@@ -5,7 +5,8 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { runCli } from '@iothub-reboot/app-kit';
 import { createServiceClients, parseServiceConnectionString } from '@iothub-reboot/service-connection';
-import { startBenchHub } from './bench-hub';
+import { cpuProfArgs, startBenchHub } from './bench-hub';
+import { writeCharts } from './charts/write';
 import { rebootConfirmation } from './confirmation';
 import type { BenchContext } from './context';
 import { fleet } from './fleet';
@@ -58,7 +59,7 @@ void runCli('bench', async () => {
     const scenarios: BenchReport['scenarios'] = {};
     if (runs('round-trip')) {
       scenarios.methodRoundTrip = await scenario('method round trip', (ctx) =>
-        methodRoundTrip(ctx, settings),
+        methodRoundTrip(ctx, { ...settings, cpuProfArgs: cpuProfArgs(settings.cpuProfDir) }),
       );
     }
     if (runs('confirmation')) {
@@ -68,15 +69,20 @@ void runCli('bench', async () => {
     }
     if (runs('fleet')) {
       scenarios.fleet = [];
-      for (const devices of settings.fleetSizes) {
+      const series = settings.fleetSizes.map((devices) => ({ devices, store: settings.fleetStore }));
+      if (settings.fileStoreFleet > 0 && settings.fleetStore !== 'file') {
+        series.push({ devices: settings.fileStoreFleet, store: 'file' });
+      }
+      for (const { devices, store } of series) {
         scenarios.fleet.push(
-          await scenario(`fleet of ${devices}`, (ctx) =>
+          await scenario(`fleet of ${devices} (${store} store)`, (ctx) =>
             fleet(ctx, {
               devices,
+              store,
+              processes: settings.fleetProcesses,
               concurrency: settings.fleetConcurrency,
               pollIntervalMs: settings.pollIntervalMs,
               ...(settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir }),
-              emit: say,
             }),
           ),
         );
@@ -106,6 +112,7 @@ void runCli('bench', async () => {
     await mkdir(dirname(settings.out), { recursive: true });
     await writeFile(settings.out, `${JSON.stringify(report, null, 2)}\n`);
     say(`bench: wrote ${settings.out}`);
+    for (const file of await writeCharts(report, dirname(settings.out))) say(`bench: wrote ${file}`);
     return 0;
   } finally {
     await service.close();

@@ -13,6 +13,19 @@ describe('parseBenchOptions', () => {
     });
   });
 
+  it('spreads the fleet over 2 processes on a memory store by default, plus a 1,000-device file series', () => {
+    expect(parseBenchOptions([], 'o')).toMatchObject({
+      fleetProcesses: 2,
+      fleetStore: 'memory',
+      fileStoreFleet: 1000,
+    });
+    expect(
+      parseBenchOptions(['--fleet-processes', '4', '--fleet-store', 'file', '--file-store-fleet', '0'], 'o'),
+    ).toMatchObject({ fleetProcesses: 4, fleetStore: 'file', fileStoreFleet: 0 });
+    expect(() => parseBenchOptions(['--fleet-store', 'disk'], 'o')).toThrow(/memory or file/);
+    expect(() => parseBenchOptions(['--fleet-processes', '0'], 'o')).toThrow(/--fleet-processes/);
+  });
+
   it('reads fleet sizes and an empty list', () => {
     expect(parseBenchOptions(['--fleet', '10, 20'], 'o')?.fleetSizes).toEqual([10, 20]);
     expect(parseBenchOptions(['--fleet', ''], 'o')?.fleetSizes).toEqual([]);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit';
+import type { FleetStore } from './fleet/messages';
 
 /** The scenarios, in the order they run. */
 export const SCENARIOS = ['round-trip', 'confirmation', 'fleet', 'throughput'] as const;
@@ -15,6 +16,12 @@ export interface BenchSettings {
   pollIntervalMs: number;
   fleetSizes: number[];
   fleetConcurrency: number;
+  /** Worker processes the simulated fleet is spread over. */
+  fleetProcesses: number;
+  /** Pending-reboot store of the fleet series (memory: the simulator costs least; file: as firmware). */
+  fleetStore: FleetStore;
+  /** Size of the extra fleet series run with the durable file store (0: none). */
+  fileStoreFleet: number;
   throughputDevices: number;
   inFlight: number;
   throughputSeconds: number;
@@ -35,6 +42,9 @@ same hub in the same run. Prints a table and writes a JSON report. Any failed ca
   --poll-interval-ms <ms>   twin poll interval for confirmations (default 200)
   --fleet <n,n,…>           fleet sizes (default 100,1000,10000)
   --fleet-concurrency <n>   method calls in flight during a fleet fan-out (default 64)
+  --fleet-processes <n>     worker processes the simulated fleet is spread over (default 2)
+  --fleet-store <s>         memory | file: the fleet series' pending-reboot store (default memory)
+  --file-store-fleet <n>    one more fleet series of n devices on the durable file store (default 1000, 0: none)
   --throughput-devices <n>  devices for the throughput scenario (default 100)
   --in-flight <n>           calls in flight for the throughput scenario (default 64)
   --throughput-seconds <s>  measured seconds per throughput series (default 10)
@@ -57,6 +67,9 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
         'poll-interval-ms': { type: 'string' },
         fleet: { type: 'string' },
         'fleet-concurrency': { type: 'string' },
+        'fleet-processes': { type: 'string' },
+        'fleet-store': { type: 'string' },
+        'file-store-fleet': { type: 'string' },
         'throughput-devices': { type: 'string' },
         'in-flight': { type: 'string' },
         'throughput-seconds': { type: 'string' },
@@ -75,6 +88,9 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     pollIntervalMs: numberFlag('--poll-interval-ms', values['poll-interval-ms'], 200, whole(10, 60_000)),
     fleetSizes: fleetSizes(values.fleet ?? '100,1000,10000'),
     fleetConcurrency: numberFlag('--fleet-concurrency', values['fleet-concurrency'], 64, whole(1, 1000)),
+    fleetProcesses: numberFlag('--fleet-processes', values['fleet-processes'], 2, whole(1, 64)),
+    fleetStore: fleetStore(values['fleet-store']),
+    fileStoreFleet: numberFlag('--file-store-fleet', values['file-store-fleet'], 1000, whole(0, 100_000)),
     throughputDevices: numberFlag(
       '--throughput-devices',
       values['throughput-devices'],
@@ -93,6 +109,12 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     throw usageError('--in-flight must not exceed --throughput-devices (no device takes two calls at once)');
   }
   return settings;
+}
+
+function fleetStore(text: string | undefined): FleetStore {
+  if (text === undefined || text === 'memory') return 'memory';
+  if (text === 'file') return 'file';
+  throw usageError(`--fleet-store must be memory or file, got "${text}"`);
 }
 
 function fleetSizes(text: string): number[] {

@@ -58,6 +58,28 @@ function roundTripLines(rt: RoundTripResult): string[] {
     `ratio = SDK p50 / (MQTT p50 + HTTPS p50): zero-work ${rt.ratio.noop.toFixed(2)}, rebootDevice ${rt.ratio.reboot.toFixed(2)} (target ≤ 2.0, stretch 1.5)`,
     `rebootDevice / (HTTPS p50 + 2 × MQTT p50: its method and its twin report): ${rt.ratio.rebootOwnFloor.toFixed(2)}`,
     `rebootDevice / bare SDK report+answer (what device-reboot-handler adds): ${rt.ratio.rebootOverBare.toFixed(2)}`,
+    '',
+    `Independent floor (no hub logic, own process, ${rt.independent.keyType.toUpperCase()} certificate like the hub's)`,
+    row(['', 'p50', 'p90', 'p99', 'n']),
+    latencyRow('bare TLS echo, 128 B', rt.independent.tlsEcho),
+    latencyRow('aedes, no hub logic: publish→reply', rt.independent.broker),
+    latencyRow('bare Node HTTPS, keep-alive GET', rt.independent.https),
+    latencyRow('TLS handshake, bare server', rt.independent.handshake),
+    latencyRow(
+      `TLS handshake, bare, resumed (${rt.independent.resumedCount}/${rt.independent.handshakes})`,
+      rt.independent.resumedHandshake,
+    ),
+    latencyRow('TLS handshake, hub MQTT port', rt.hubHandshake.full),
+    latencyRow(
+      `TLS handshake, hub, resumed (${rt.hubHandshake.resumedCount}/${rt.hubHandshake.handshakes})`,
+      rt.hubHandshake.resumed,
+    ),
+    `hub MQTT twin GET / aedes relay (hub's own work on the device leg): ${rt.ratio.hubMqttOverBroker.toFixed(2)}`,
+    `aedes relay / TLS echo (MQTT brokering over TLS): ${rt.ratio.brokerOverEcho.toFixed(2)}`,
+    `hub GET /health / bare HTTPS (hub's HTTP stack): ${rt.ratio.hubHttpsOverBare.toFixed(2)}`,
+    `zero-work method / (bare HTTPS + aedes relay): ${rt.ratio.noopOverIndependent.toFixed(2)}, hub's own share ${(rt.ratio.hubShareOfNoop * 100).toFixed(0)} %`,
+    `rebootDevice / (bare HTTPS + 2 × aedes relay): ${rt.ratio.rebootOverIndependent.toFixed(2)}`,
+    `hub TLS handshake / bare TLS handshake: ${rt.ratio.hubHandshakeOverBare.toFixed(2)}`,
   ];
 }
 
@@ -97,7 +119,7 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
     row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
     ...fleet.flatMap((f) => [
       row([
-        `${f.devices} fan-out`,
+        `${f.devices} fan-out (${f.store} store, ${f.processes} proc)`,
         f.connectMs.toFixed(0),
         (f.hubRssPerDeviceBytes / 1024).toFixed(1),
         f.fanOut.wallMs.toFixed(0),
@@ -107,7 +129,7 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
         String(f.fanOut.requests.methodCalls + f.fanOut.requests.queryPages),
       ]),
       row([
-        `${f.devices} job`,
+        `${f.devices} job (${f.store} store)`,
         '',
         '',
         f.job.wallMs.toFixed(0),

@@ -28,6 +28,18 @@ describe('parseServiceOptions', () => {
     });
   });
 
+  it('targets a module of the device with --module-id, and only with one device', () => {
+    expect(parseServiceOptions(['--module-id', 'm1'], ENV)?.target).toEqual({
+      kind: 'device',
+      deviceId: 'd1',
+      moduleId: 'm1',
+    });
+    expect(() => parseServiceOptions(['--devices', 'a,b', '--module-id', 'm1'], ENV)).toThrow(
+      /--module-id targets one device/,
+    );
+    expect(() => parseServiceOptions(['--module-id', ' '], ENV)).toThrow(/needs a module id/);
+  });
+
   it('sends the payload as a JSON string with --payload-as-string, as the seed Python service does', () => {
     expect(parseServiceOptions(['--payload-as-string'], ENV)?.payload).toBe(DEFAULT_PAYLOAD);
   });

@@ -11,7 +11,7 @@ import {
 
 /** Which devices to reboot: one (the tutorial), a list, or every device a twin query condition selects. */
 export type RebootTarget =
-  | { kind: 'device'; deviceId: string }
+  | { kind: 'device'; deviceId: string; moduleId?: string }
   | { kind: 'devices'; deviceIds: string[] }
   | { kind: 'where'; condition: string };
 
@@ -62,6 +62,8 @@ later than the request.
 Options (environment variable in brackets):
   --connection-string <cs>   service connection string [IOTHUB_CONNECTION_STRING] (required)
   --device-id <id>           device to reboot [IOTHUB_DEVICE_ID]
+  --module-id <id>           with --device-id: reboot through this module of the device (its own method
+                             and module twin) [IOTHUB_MODULE_ID]
   --devices <a,b,c>          reboot these devices (a fleet)
   --where <condition>        reboot every device this twin query condition selects, e.g. "tags.site = 'site-1'"
   --job                      fleets: schedule an IoT Hub job instead of invoking each device from here
@@ -162,6 +164,7 @@ function parse(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
       'connection-string': { type: 'string' },
       'device-id': { type: 'string' },
+      'module-id': { type: 'string' },
       devices: { type: 'string' },
       where: { type: 'string' },
       job: { type: 'boolean' },
@@ -199,6 +202,10 @@ function confirmBy(text: string | undefined): ServiceSettings['confirmBy'] {
 function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
   const given = [values['device-id'], values.devices, values.where].filter((v) => v !== undefined);
   if (given.length > 1) throw usageError('give only one of --device-id, --devices and --where');
+  const moduleId = values['module-id'] ?? env.IOTHUB_MODULE_ID;
+  if (values['module-id'] !== undefined && (values.devices !== undefined || values.where !== undefined))
+    throw usageError('--module-id targets one device: use it with --device-id');
+  if (moduleId !== undefined && moduleId.trim() === '') throw usageError('--module-id needs a module id');
   if (values.devices !== undefined) {
     const deviceIds = [
       ...new Set(
@@ -219,7 +226,7 @@ function rebootTarget(values: Values, env: NodeJS.ProcessEnv): RebootTarget {
   if (!deviceId)
     throw usageError('no device: set IOTHUB_DEVICE_ID or pass --device-id, --devices or --where');
   if (values.job) throw usageError('--job is for fleets: use it with --devices or --where');
-  return { kind: 'device', deviceId };
+  return { kind: 'device', deviceId, ...(moduleId === undefined ? {} : { moduleId }) };
 }
 
 function rolloutSettings(

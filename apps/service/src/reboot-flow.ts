@@ -12,14 +12,22 @@ import { EXIT } from './exit-codes';
 import { invokeFailure, pollFailure } from './outcome';
 import type { Progress } from './progress';
 
-/** What the reboot flow needs from `azure-iothub`'s Client. */
+/** What the reboot flow needs from `azure-iothub`'s Client (the module form for `--module-id`). */
 export interface MethodInvoker {
   invokeDeviceMethod(deviceId: string, params: MethodParams): Promise<{ result: unknown }>;
+  invokeDeviceMethod(deviceId: string, moduleId: string, params: MethodParams): Promise<{ result: unknown }>;
+}
+
+/** What the flow reads twins with: `azure-iothub`'s Registry (module twins for `--module-id`). */
+export interface TwinReader extends TwinSource {
+  getModuleTwin(deviceId: string, moduleId: string): Promise<{ responseBody: unknown }>;
 }
 
 /** The settings the flow uses (a subset of the app's). */
 export interface RebootFlowSettings extends WaitSettings {
   deviceId: string;
+  /** Reboot through this module of the device: its method, its module twin. */
+  moduleId?: string;
   clockSkewMs: number;
   /** For devices that do not echo the correlation id: `auto` is the hub clock, else the device clock. */
   confirmBy: 'auto' | 'hub-clock' | 'device-clock';
@@ -50,11 +58,21 @@ const INVOKE_MARGIN_MS = 15_000;
  * request. Resolves when confirmed; rejects with a CliError whose exit code says what went wrong.
  */
 export async function rebootAndConfirm(
-  clients: { client: MethodInvoker; registry: TwinSource; hostName: string },
+  clients: { client: MethodInvoker; registry: TwinReader; hostName: string },
   settings: RebootFlowSettings,
   hooks: { progress: Progress; say: (line: string) => void; logger: Logger; signal: AbortSignal },
 ): Promise<RebootConfirmed> {
-  const { deviceId } = settings;
+  const { deviceId: device, moduleId } = settings;
+  // Messages name the module as IoT Hub's client id does.
+  const deviceId = moduleId === undefined ? device : `${device}/${moduleId}`;
+  const invoke = (params: MethodParams) =>
+    moduleId === undefined
+      ? clients.client.invokeDeviceMethod(device, params)
+      : clients.client.invokeDeviceMethod(device, moduleId, params);
+  const twins: TwinSource =
+    moduleId === undefined
+      ? clients.registry
+      : { getTwin: () => clients.registry.getModuleTwin(device, moduleId) };
   const requestedAt = new Date();
   // The device echoes the id in its twin: the exact confirmation, whatever the clocks say.
   const { payload, correlationId } = withCorrelationId(settings.payload);
@@ -65,7 +83,7 @@ export async function rebootAndConfirm(
   let result: unknown;
   try {
     ({ result } = await withDeadline(
-      clients.client.invokeDeviceMethod(deviceId, methodParams({ ...settings, payload })),
+      invoke(methodParams({ ...settings, payload })),
       (settings.connectTimeoutSeconds + settings.responseTimeoutSeconds) * 1000 + INVOKE_MARGIN_MS,
       hooks.signal,
     ));
@@ -91,7 +109,8 @@ export async function rebootAndConfirm(
     `Waiting for the twin to report a reboot after ${requestedAt.toISOString()} (every ${settings.pollIntervalMs / 1000} s, at most ${totalPolls(settings)} polls)`,
   );
   try {
-    const polled = await pollTwinUntilRebooted(clients.registry, deviceId, {
+    // The poller checks the id is a device id; for a module, `twins` reads the module's twin.
+    const polled = await pollTwinUntilRebooted(twins, device, {
       requestedAt,
       clockSkewMs: settings.clockSkewMs,
       confirmBy: settings.confirmBy,

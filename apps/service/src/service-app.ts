@@ -35,14 +35,14 @@ export async function runService(
     context.onShutdown(() => clients.close());
     return runFleet(clients, { ...settings, target: settings.target }, context, logger, io);
   }
-  const deviceId = settings.target.deviceId;
-  const base = { deviceId, methodName: settings.methodName };
+  const { deviceId, moduleId } = settings.target;
+  const base = { deviceId, ...(moduleId === undefined ? {} : { moduleId }), methodName: settings.methodName };
   try {
     const clients = connect(settings.connectionString, ca);
     context.onShutdown(() => clients.close());
     const confirmed = await rebootAndConfirm(
       clients,
-      { ...settings, deviceId },
+      { ...settings, deviceId, ...(moduleId === undefined ? {} : { moduleId }) },
       {
         progress: createProgress(io.stderr),
         say,

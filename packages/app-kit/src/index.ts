@@ -7,4 +7,10 @@ export { type CliContext, CliError, type CliIo, EXIT_USAGE, runCli } from './cli
 export { mapSettledWithLimit } from './concurrency';
 export { labelLines } from './labelled-lines';
 export { type AppLoggerOptions, createAppLogger } from './logger';
-export { type NumberBounds, numberFlag, usageError, withUsageErrors } from './options';
+export {
+  describeParseArgsError,
+  type NumberBounds,
+  numberFlag,
+  usageError,
+  withUsageErrors,
+} from './options';

@@ -37,4 +37,29 @@ describe('withUsageErrors', () => {
     expect((thrown as CliError).exitCode).toBe(2);
     expect((thrown as CliError).message).toMatch(/--what/);
   });
+
+  // Node's own parseArgs errors (Node 20.19+), as users hit them, each on one line.
+  it.each<[string[], string]>([
+    [['--version'], 'unknown option --version (see --help)'],
+    [['--seconds', '-1'], 'needs a value (for one starting with "-", write --seconds=<value>) (see --help)'],
+    [['--seconds'], '--seconds needs a value (see --help)'],
+    [['--flag=yes'], '--flag takes no value (see --help)'],
+    [['extra'], 'unexpected argument "extra" (see --help)'],
+  ])('says %j in one line', (args, message) => {
+    let thrown: unknown;
+    try {
+      withUsageErrors(() =>
+        parseArgs({
+          args,
+          options: { seconds: { type: 'string' }, flag: { type: 'boolean' } },
+          strict: true,
+          allowPositionals: false,
+        }),
+      );
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as CliError).message).toContain(message);
+    expect((thrown as CliError).message).not.toContain('\n');
+  });
 });

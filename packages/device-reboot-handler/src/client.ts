@@ -20,12 +20,25 @@ export interface MethodResponse {
   send(status: number, payload?: unknown): Promise<void>;
 }
 
-/** Registers direct-method handlers. */
-export interface MethodClient {
-  onDeviceMethod(
-    methodName: string,
-    callback: (request: MethodRequest, response: MethodResponse) => void,
-  ): void;
+type MethodCallback = (request: MethodRequest, response: MethodResponse) => void;
+
+/**
+ * Registers direct-method handlers: a device `Client` names it `onDeviceMethod`, a `ModuleClient`
+ * `onMethod` (azure-iot-device `module_client.ts`); either fits.
+ */
+export type MethodClient = DeviceMethodClient | ModuleMethodClient;
+
+/** A device `Client`'s way of registering a method. */
+export interface DeviceMethodClient {
+  onDeviceMethod(methodName: string, callback: MethodCallback): void;
+}
+
+/**
+ * A `ModuleClient`'s way of registering a method. The SDK types its callback's arguments as optional
+ * (`DoubleValueCallback`) though it always passes both.
+ */
+export interface ModuleMethodClient {
+  onMethod(methodName: string, callback: (request?: MethodRequest, response?: MethodResponse) => void): void;
 }
 
 /**

@@ -1,10 +1,13 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PendingReboot } from '@iothub-reboot/contracts';
 import { PendingRebootStoreError } from './errors';
 import { createFileRebootStore } from './file-store';
+import { attachRebootHandler } from './handler';
 import { createMemoryRebootStore, type PendingRebootStore } from './store';
+import { FakeDeviceClient } from './test-support/fake-client';
 
 const rebooting: PendingReboot = {
   version: 1,
@@ -72,10 +75,39 @@ describe('file store on disk', () => {
     await expect(load).rejects.toThrow(path());
   });
 
-  it('fails with PendingRebootStoreError when the directory is missing', async () => {
+  it('fails with PendingRebootStoreError when the directory is missing and was not prepared', async () => {
     const store = createFileRebootStore(join(directory, 'missing', 'pending-reboot.json'));
     await expect(store.save(rebooting)).rejects.toBeInstanceOf(PendingRebootStoreError);
     await expect(store.load()).resolves.toBeUndefined();
+  });
+
+  it('prepare creates a missing directory, so the first save succeeds', async () => {
+    const path = join(directory, 'state', 'device', 'pending-reboot.json');
+    const store = createFileRebootStore(path);
+    store.prepare?.();
+    await store.save(rebooting);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(rebooting);
+  });
+
+  it('prepare refuses a directory that is a file, in one message', async () => {
+    await writeFile(join(directory, 'occupied'), 'x');
+    const store = createFileRebootStore(join(directory, 'occupied', 'pending-reboot.json'));
+    let thrown: unknown;
+    try {
+      store.prepare?.();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(PendingRebootStoreError);
+    expect((thrown as Error).message).toMatch(/^cannot keep reboot records in .*occupied: /);
+  });
+
+  it('attachRebootHandler prepares the store when it attaches', () => {
+    const path = join(directory, 'not-yet', 'pending-reboot.json');
+    const store = createFileRebootStore(path);
+    const handler = attachRebootHandler(new FakeDeviceClient(), { store, reboot: async () => undefined });
+    expect(statSync(join(directory, 'not-yet')).isDirectory()).toBe(true);
+    return handler.detach();
   });
 
   it('fails with PendingRebootStoreError when the path is a directory', async () => {

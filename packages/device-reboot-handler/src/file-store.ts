@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage, PendingRebootStoreError } from './errors';
@@ -7,7 +8,8 @@ import { checkPendingReboot, type PendingRebootStore } from './store';
 /**
  * A store in one JSON file. `save` writes a temporary file in the same directory, fsyncs it, renames it
  * over the record and fsyncs the directory, so after a crash or power loss the file holds either the
- * old or the new record, never a torn one. The directory must exist.
+ * old or the new record, never a torn one. `prepare` (run by `attachRebootHandler`) creates the directory
+ * when it is missing and checks that it is a writable directory.
  */
 export function createFileRebootStore(path: string): PendingRebootStore {
   const directory = dirname(path);
@@ -16,6 +18,21 @@ export function createFileRebootStore(path: string): PendingRebootStore {
   };
 
   return {
+    prepare() {
+      try {
+        mkdirSync(directory, { recursive: true, mode: 0o700 });
+        if (!statSync(directory).isDirectory()) throw new Error(`${directory} is not a directory`);
+        accessSync(directory, constants.W_OK);
+      } catch (err) {
+        throw new PendingRebootStoreError(
+          `cannot keep reboot records in ${directory}: ${errorMessage(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    },
+
     async load() {
       let text: string;
       try {

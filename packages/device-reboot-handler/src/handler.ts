@@ -60,7 +60,8 @@ export interface RebootHandler {
 /**
  * Registers the reboot method on `client`. Each request is answered exactly once: 400 for a bad payload,
  * 409 while another reboot or report runs, otherwise per `mode` (see the README for the full flow).
- * Throws {@link RebootHandlerError} on invalid options or when the method already has a handler.
+ * Throws {@link RebootHandlerError} on invalid options or when the method already has a handler, and
+ * {@link PendingRebootStoreError} when the store cannot keep records (see `PendingRebootStore.prepare`).
  */
 export function attachRebootHandler(
   client: RebootHandlerClient,
@@ -75,6 +76,8 @@ export function attachRebootHandler(
     throw new RebootHandlerError(`mode must be one of ${RESPONSE_MODES.join(', ')}`);
   if (typeof options.reboot !== 'function') throw new RebootHandlerError('reboot must be a function');
   const resolved = resolveReportingOptions(options);
+  // A store that cannot save fails here, not as a 500 at the first reboot.
+  resolved.store.prepare?.();
   const logger = resolved.logger.child({ methodName });
   const report = createTwinReporter(client, resolved);
 

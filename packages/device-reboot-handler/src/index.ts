@@ -5,9 +5,11 @@
  */
 export type {
   ConnectionEvents,
+  DeviceMethodClient,
   MethodClient,
   MethodRequest,
   MethodResponse,
+  ModuleMethodClient,
   RebootHandlerClient,
   ReportableTwin,
   TwinClient,

@@ -7,7 +7,7 @@ interface Slot {
 }
 
 // azure-iot-device has no way to unregister a method callback (no removeDeviceMethod; the listener sits
-// on the private transport, and a second onDeviceMethod for the same name throws). So each method is
+// on the private transport, and a second onDeviceMethod / onMethod for the same name throws). So each method is
 // registered with the SDK once per client, and the SDK callback dispatches to whichever handler holds
 // the slot: detaching empties the slot and a later attach on the same client fills it again.
 const slots = new WeakMap<MethodClient, Map<string, Slot>>();
@@ -29,7 +29,12 @@ export function claimMethod(client: MethodClient, methodName: string, callback: 
   if (slot === undefined) {
     const created: Slot = { current: undefined };
     try {
-      client.onDeviceMethod(methodName, (request, response) => created.current?.(request, response));
+      const dispatch: MethodCallback = (request, response) => created.current?.(request, response);
+      if ('onDeviceMethod' in client) client.onDeviceMethod(methodName, dispatch);
+      else
+        client.onMethod(methodName, (request, response) => {
+          if (request && response) dispatch(request, response);
+        });
     } catch (err) {
       throw new RebootHandlerError(`Could not register method "${methodName}" with the client`, {
         cause: err,

@@ -12,6 +12,12 @@ export interface PendingRebootStore {
   save(record: PendingReboot): Promise<void>;
   /** Removes the record; removing an absent record is not an error. */
   clear(): Promise<void>;
+  /**
+   * Optional: makes sure a later `save` can succeed (the file store creates or checks its directory).
+   * `attachRebootHandler` calls it, so a wrong path fails at start-up rather than at the first reboot.
+   * Throws {@link PendingRebootStoreError}.
+   */
+  prepare?(): void;
 }
 
 /** Checks a record against the contract; throws {@link PendingRebootStoreError} naming `where`. */

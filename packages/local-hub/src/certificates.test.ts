@@ -32,4 +32,23 @@ describe('loadOrCreateCertificates', () => {
     expect(renamed.serverCertPem).not.toBe(first.serverCertPem);
     expect(new X509Certificate(renamed.serverCertPem).subjectAltName).toContain('IP Address:10.0.0.5');
   });
+
+  it('gives the CA and the server ECDSA P-256 keys by default, RSA 2048 on request', async () => {
+    const ec = await loadOrCreateCertificates(undefined, []);
+    const key = new X509Certificate(ec.serverCertPem).publicKey;
+    expect(key.asymmetricKeyType).toBe('ec');
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    expect(new X509Certificate(ec.caPem).publicKey.asymmetricKeyType).toBe('ec');
+    expect(new X509Certificate(ec.serverCertPem).verify(new X509Certificate(ec.caPem).publicKey)).toBe(true);
+    const rsa = await loadOrCreateCertificates(undefined, [], new Date(), 'rsa');
+    const rsaKey = new X509Certificate(rsa.serverCertPem).publicKey;
+    expect(rsaKey.asymmetricKeyType).toBe('rsa');
+    expect(rsaKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+
+  it('keeps a CA on disk, and its key type, when another key type is asked for', async () => {
+    const rsa = await loadOrCreateCertificates(dir, [], new Date(), 'rsa');
+    const again = await loadOrCreateCertificates(dir, [], new Date(), 'ec');
+    expect(again).toEqual(rsa);
+  });
 });

@@ -14,6 +14,7 @@ describe('resolveConfig', () => {
       dataDir: resolve('.local-hub'),
       compactAfter: Number.POSITIVE_INFINITY,
       slowClientTimeoutMs: 30_000,
+      serverKeyType: 'ec',
     });
     expect(config.policyKeys.iothubowner).toBe(WELL_KNOWN_OWNER_KEY);
     expect(config.policyKeys.service).not.toBe(WELL_KNOWN_OWNER_KEY);
@@ -39,6 +40,7 @@ describe('resolveConfig', () => {
     [{ policyKeys: { service: 'c2hvcnQ=' } }, /policy service/],
     [{ slowClientTimeoutMs: 50 }, /slowClientTimeoutMs/],
     [{ slowClientTimeoutMs: 1.5e3 + 0.5 }, /slowClientTimeoutMs/],
+    [{ serverKeyType: 'dsa' as 'ec' }, /serverKeyType/],
   ])('refuses %j', (options, message) => {
     expect(() => resolveConfig(options)).toThrow(ConfigError);
     expect(() => resolveConfig(options)).toThrow(message);

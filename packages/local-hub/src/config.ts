@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { derivePolicyKey, POLICY_NAMES, type PolicyName, WELL_KNOWN_OWNER_KEY } from './auth/policies';
+import type { ServerKeyType } from './certificates';
 import type { StorageBackend } from './persistence/backend';
 import { parseQuotaSpec, type QuotaSpec } from './quota/rates';
 import type { Clock } from './quota/token-bucket';
@@ -54,6 +55,11 @@ export interface LocalHubOptions {
   quota?: string | QuotaSpec;
   /** The throttles' clock (ms): a seam for tests. Default `Date.now`. */
   quotaClock?: Clock;
+  /**
+   * Key type of the TLS server certificate: `ec` (ECDSA P-256, default: the cheapest full handshake for
+   * the hub) or `rsa` (RSA 2048), for new certificates; a CA already on disk keeps its own key type.
+   */
+  serverKeyType?: ServerKeyType;
   /** pino logger; default silent. Keys, tokens and signatures are never logged. */
   logger?: Logger;
 }
@@ -74,6 +80,7 @@ export interface LocalHubConfig {
   storage: StorageBackend | undefined;
   quota: QuotaSpec | undefined;
   quotaClock: Clock;
+  serverKeyType: ServerKeyType;
   logger: Logger;
 }
 
@@ -90,6 +97,7 @@ export const DEFAULTS = {
   compactAfter: Number.POSITIVE_INFINITY,
   slowClientTimeoutMs: 30_000,
   closeTimeoutMs: 10_000,
+  serverKeyType: 'ec',
 } as const;
 
 const HOST_NAME =
@@ -128,6 +136,7 @@ export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
     storage: options.storage,
     quota: checkQuota(options.quota),
     quotaClock: options.quotaClock ?? Date.now,
+    serverKeyType: checkServerKeyType(options.serverKeyType ?? DEFAULTS.serverKeyType),
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }
@@ -137,6 +146,11 @@ function checkQuota(quota: string | QuotaSpec | undefined): QuotaSpec | undefine
   const parsed = parseQuotaSpec(typeof quota === 'string' ? quota : `${quota.tier}:${quota.units}`);
   if (typeof parsed === 'string') throw new ConfigError(parsed);
   return parsed;
+}
+
+function checkServerKeyType(keyType: unknown): ServerKeyType {
+  if (keyType !== 'ec' && keyType !== 'rsa') throw new ConfigError('serverKeyType must be "ec" or "rsa"');
+  return keyType;
 }
 
 function checkPort(name: string, port: number): number {

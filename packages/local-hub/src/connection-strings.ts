@@ -63,6 +63,25 @@ export function deviceConnectionString(
   );
 }
 
+/**
+ * A module's `HostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…` (what `ModuleClient.fromConnectionString`
+ * takes), plus `GatewayHostName=<host>:<port>` unless MQTT is on 8883.
+ */
+export function moduleConnectionString(
+  hostName: string,
+  deviceId: string,
+  moduleId: string,
+  key: string,
+  gateway: Gateway,
+): string {
+  return withGateway(
+    `HostName=${hostName};DeviceId=${deviceId};ModuleId=${moduleId};SharedAccessKey=${key}`,
+    hostName,
+    gateway,
+    IOT_HUB_PORTS.mqtt,
+  );
+}
+
 function withGateway(base: string, hostName: string, gateway: Gateway, standardPort: number): string {
   return reachesDirectly(hostName, gateway, standardPort)
     ? base

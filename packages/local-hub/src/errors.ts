@@ -13,6 +13,8 @@ export const HUB_ERRORS = {
   IotHubUnauthorizedAccess: { status: 401, code: 401003 },
   DeviceNotFound: { status: 404, code: 404001 },
   DeviceNotOnline: { status: 404, code: 404103 },
+  // IoT Hub's codes for modules (Microsoft.Azure.Devices ErrorCode: ModuleNotFound, ModuleAlreadyExistsOnDevice).
+  ModuleNotFound: { status: 404, code: 404010 },
   JobNotFound: { status: 404, code: 404002 },
   NotFound: { status: 404, code: 404000 },
   // CA certificates (the resource provider's `/certificates`): IoT Hub documents no numeric codes for them.
@@ -20,6 +22,7 @@ export const HUB_ERRORS = {
   CertificateAlreadyExists: { status: 409, code: 409000 },
   MethodNotAllowed: { status: 405, code: 405000 },
   DeviceAlreadyExists: { status: 409, code: 409001 },
+  ModuleAlreadyExistsOnDevice: { status: 409, code: 409301 },
   // IoT Hub documents no code for a duplicate job id; the status is what the SDK acts on.
   JobAlreadyExists: { status: 409, code: 409000 },
   PreconditionFailed: { status: 412, code: 412001 },

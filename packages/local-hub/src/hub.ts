@@ -6,6 +6,7 @@ import { type LocalHubOptions, resolveConfig } from './config';
 import { writeConnectionFile } from './connection-file';
 import {
   deviceConnectionString,
+  moduleConnectionString,
   serviceConnectionString,
   x509DeviceConnectionString,
 } from './connection-strings';
@@ -27,13 +28,17 @@ import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
 import { HubThrottle } from './quota/throttle';
 import { type DeviceRecord, DeviceRegistry } from './registry/devices';
+import { EDGE_SYSTEM_MODULES } from './registry/edge';
+import { identityKey } from './registry/identity';
+import { ModuleTwinViews } from './registry/module-twin-views';
+import { type ModuleRecord, ModuleRegistry } from './registry/modules';
 import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
 import { openHubState } from './state';
 import { CaCertificates } from './x509/ca-certificates';
 
-export type { LocalHub, LocalHubDevice } from './local-hub';
+export type { LocalHub, LocalHubDevice, LocalHubModule } from './local-hub';
 
 /**
  * Starts an IoT-Hub-compatible hub: device MQTT over TLS, and on the HTTPS port the service REST API and
@@ -69,11 +74,12 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       }),
       (opened) => opened.close({ timeoutMs: timeLeft() }),
     );
-    const certificates = await loadOrCreateCertificates(config.dataDir, [
-      config.hostName,
-      config.gatewayHost,
-      config.bindAddress,
-    ]);
+    const certificates = await loadOrCreateCertificates(
+      config.dataDir,
+      [config.hostName, config.gatewayHost, config.bindAddress],
+      new Date(),
+      config.serverKeyType,
+    );
 
     // Domain: who exists, what their twins hold, who is connected, how calls and jobs reach them.
     const presence = new ConnectionStates();
@@ -84,21 +90,49 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     const credentials = new ConnectionCredentials(logger.child({ component: 'mqtt' }));
     const registry = new DeviceRegistry(store, {
       creating: (device) => twins.create(device.deviceId),
+      // IoT Hub creates an IoT Edge device's two system module identities with it ("IoT Edge runtime:
+      // $edgeAgent and $edgeHub"); the local hub registers them but runs neither.
+      created: async (device) => {
+        if (!device.iotEdge) return;
+        for (const moduleId of EDGE_SYSTEM_MODULES)
+          if (!modules.get(device.deviceId, moduleId)) await modules.create(device.deviceId, moduleId);
+      },
       removed: async (deviceId) => {
         await twins.remove(deviceId);
         await sessions.evict(deviceId, true);
+        await modules.removeAllOf(deviceId);
       },
       updated: (device) => {
-        if (device.status === 'disabled') void sessions.evict(device.deviceId, false);
+        if (device.status === 'disabled') {
+          void sessions.evict(device.deviceId, false);
+          // A disabled device's modules cannot connect either (see authenticateModule).
+          for (const module of modules.listOn(device.deviceId))
+            void sessions.evict(identityKey(module.deviceId, module.moduleId), false);
+        }
         credentials.deviceUpdated(device);
       },
+    });
+    const modules = new ModuleRegistry(store, registry, {
+      creating: (module) => twins.create(module.deviceId, module.moduleId),
+      removed: async (module) => {
+        const key = identityKey(module.deviceId, module.moduleId);
+        await twins.remove(key);
+        await sessions.evict(key, true);
+      },
+      updated: (module) =>
+        credentials.deviceUpdated({
+          deviceId: identityKey(module.deviceId, module.moduleId),
+          primaryKey: module.primaryKey,
+          secondaryKey: module.secondaryKey,
+        }),
     });
     // X.509 CA certificates: one deleted or replaced ends the connections it vouched for.
     const caCertificates = new CaCertificates(store, config.hostName, (name) =>
       credentials.caCertificateChanged(name),
     );
     const twinViews = new ServiceTwinViews(registry, twins, presence);
-    const invoker = new MethodInvoker(mqttMethodTransport(registry, sessions, logger));
+    const moduleTwinViews = new ModuleTwinViews(registry, modules, twins, presence);
+    const invoker = new MethodInvoker(mqttMethodTransport(registry, modules, sessions, logger));
     const jobs = new JobService(
       new JobRepository(store),
       {
@@ -125,6 +159,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         tls,
         policyKeys: config.policyKeys,
         registry,
+        modules,
         x509Anchors: () => caCertificates.anchors(),
         context: {
           twins,
@@ -149,7 +184,17 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         port: config.httpsPort,
         tls,
         policyKeys: config.policyKeys,
-        context: { registry, twins, twinViews, sessions, invoker, jobs, certificates: caCertificates },
+        context: {
+          registry,
+          twins,
+          twinViews,
+          modules,
+          moduleTwinViews,
+          sessions,
+          invoker,
+          jobs,
+          certificates: caCertificates,
+        },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         throttle,
         // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
@@ -208,6 +253,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       caFile: certificates.caFile,
       connectionFile,
       registry,
+      modules,
       sessions,
       presence,
       telemetry,
@@ -217,6 +263,14 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         device.x509
           ? x509DeviceConnectionString(config.hostName, device.deviceId, gateway(mqtt.port))
           : deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),
+      moduleConnectionString: (module: ModuleRecord) =>
+        moduleConnectionString(
+          config.hostName,
+          module.deviceId,
+          module.moduleId,
+          module.primaryKey,
+          gateway(mqtt.port),
+        ),
       close: () => {
         closing ??= closeAll().then(() => logger.info('local hub stopped'));
         return closing;

@@ -6,6 +6,7 @@ import { METHODS_FILTER } from './mqtt/topics';
 import type { OperationClass } from './quota/rates';
 import type { HubThrottle } from './quota/throttle';
 import type { DeviceInput, DeviceRecord, DeviceRegistry, DeviceStatus } from './registry/devices';
+import type { ModuleInput, ModuleRecord, ModuleRegistry } from './registry/modules';
 
 /** A device as the library API shows it, with its ready-made connection string. */
 export interface LocalHubDevice {
@@ -15,6 +16,16 @@ export interface LocalHubDevice {
   secondaryKey: string;
   connectionState: 'Connected' | 'Disconnected';
   /** Primary-key connection string pointing at this hub's MQTT port. */
+  connectionString: string;
+}
+
+/** A module identity as the library API shows it, with its ready-made connection string. */
+export interface LocalHubModule {
+  deviceId: string;
+  moduleId: string;
+  primaryKey: string;
+  secondaryKey: string;
+  /** Primary-key connection string (`…;ModuleId=…`) pointing at this hub's MQTT port. */
   connectionString: string;
 }
 
@@ -35,8 +46,15 @@ export interface LocalHub {
   /** Throws when the device does not exist. */
   deviceConnectionString(deviceId: string): string;
   removeDevice(deviceId: string): Promise<void>;
+  /** Creates a module identity on an existing device. */
+  createModule(deviceId: string, moduleId: string, options?: ModuleInput): Promise<LocalHubModule>;
+  /** Throws when the device or module does not exist. */
+  moduleConnectionString(deviceId: string, moduleId: string): string;
   listDevices(): LocalHubDevice[];
-  /** Connected and subscribed to direct methods: a method call would reach it now. */
+  /**
+   * Connected and subscribed to direct methods: a method call would reach it now. For a module, pass
+   * `<deviceId>/<moduleId>` (its MQTT client id), here and in `whenDeviceSubscribedToMethods`.
+   */
   isDeviceSubscribedToMethods(deviceId: string): boolean;
   /** Resolves once the device is connected and subscribed to direct methods. */
   whenDeviceSubscribedToMethods(deviceId: string): Promise<void>;
@@ -67,16 +85,25 @@ export interface LocalHubParts
     | 'close'
   > {
   registry: DeviceRegistry;
+  modules: ModuleRegistry;
   sessions: DeviceSessions;
   presence: ConnectionStates;
   telemetry: TelemetryCounter;
   throttle: HubThrottle;
   deviceConnectionString(device: DeviceRecord): string;
+  moduleConnectionString(module: ModuleRecord): string;
 }
 
 /** The public {@link LocalHub} over the hub's parts: nothing here but translation to the library API. */
 export function localHubFacade(parts: LocalHubParts): LocalHub {
-  const { registry, sessions, presence, telemetry } = parts;
+  const { registry, modules, sessions, presence, telemetry } = parts;
+  const describeModule = (module: ModuleRecord): LocalHubModule => ({
+    deviceId: module.deviceId,
+    moduleId: module.moduleId,
+    primaryKey: module.primaryKey,
+    secondaryKey: module.secondaryKey,
+    connectionString: parts.moduleConnectionString(module),
+  });
   const describe = (device: DeviceRecord): LocalHubDevice => ({
     deviceId: device.deviceId,
     status: device.status,
@@ -96,6 +123,10 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     createDevice: async (deviceId, input) => describe(await registry.create(deviceId, input)),
     deviceConnectionString: (deviceId) => parts.deviceConnectionString(registry.require(deviceId)),
     removeDevice: (deviceId) => registry.remove(deviceId),
+    createModule: async (deviceId, moduleId, input) =>
+      describeModule(await modules.create(deviceId, moduleId, input)),
+    moduleConnectionString: (deviceId, moduleId) =>
+      parts.moduleConnectionString(modules.require(deviceId, moduleId)),
     listDevices: () => registry.list().map(describe),
     isDeviceSubscribedToMethods: (deviceId) => sessions.isSubscribed(deviceId, METHODS_FILTER),
     whenDeviceSubscribedToMethods: (deviceId) => sessions.whenSubscribed(deviceId, METHODS_FILTER),

@@ -3,13 +3,16 @@ import type { SessionRecord } from './mqtt/sessions';
 import type { StorageBackend } from './persistence/backend';
 import { HubStore, type HubStoreOptions } from './persistence/store';
 import type { DeviceRecord } from './registry/devices';
+import type { ModuleRecord } from './registry/modules';
 import type { TwinRecord } from './twin';
 import type { CaCertificateRecord } from './x509/ca-certificates';
 
 /** What each collection of the hub's state holds. */
 export interface HubCollections {
   devices: DeviceRecord;
+  /** Device twins under `<deviceId>`, module twins under `<deviceId>/<moduleId>`. */
   twins: TwinRecord;
+  modules: ModuleRecord;
   sessions: SessionRecord;
   jobs: JobRecord;
   deviceJobs: DeviceJobRecord;

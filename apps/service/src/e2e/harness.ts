@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
-import { type LocalHub, startTestHub } from '@iothub-reboot/local-hub/testing';
+import { type LocalHub, type ServiceClients, startTestHub } from '@iothub-reboot/local-hub/testing';
 
 /** The built apps, run as real processes exactly as a user runs them. */
 export const DEVICE_APP = require.resolve('@iothub-reboot/device-app/dist/main.js');
@@ -16,6 +16,8 @@ export interface E2eHub {
   /** Every line any app printed, for the secret scan. */
   output: string[];
   startDevice(deviceId: string, args?: string[], env?: NodeJS.ProcessEnv): ChildApp;
+  /** The real service SDK's clients of the hub (closed with it). */
+  service: ServiceClients;
   /** Reads a twin through the real service SDK. */
   twinOf(deviceId: string): Promise<{ properties: { reported: Record<string, unknown> } }>;
   /** Starts the service app; its lines are in `lines` as they arrive. */
@@ -77,6 +79,7 @@ export async function startE2eHub(): Promise<E2eHub> {
         }),
       ),
     startService,
+    service: kit.service,
     twinOf: async (deviceId) =>
       (await kit.service.registry.getTwin(deviceId)).responseBody as unknown as {
         properties: { reported: Record<string, unknown> };

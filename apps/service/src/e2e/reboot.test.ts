@@ -4,6 +4,8 @@ import { type E2eHub, expectExitCode, jsonResult, startE2eHub } from './harness'
 // The real apps as processes, the real Azure SDKs inside them, MQTT and HTTPS over TLS to a local hub.
 describe('remote reboot, end to end', () => {
   let e2e: E2eHub;
+  /** Keys the device list does not show (modules'), for the secret scan. */
+  const moduleKeys: string[] = [];
 
   beforeAll(async () => {
     e2e = await startE2eHub();
@@ -15,12 +17,52 @@ describe('remote reboot, end to end', () => {
 
   afterAll(() => {
     // No key, signature or full connection string in anything any app printed, at debug level.
-    const keys = e2e.hub.listDevices().flatMap((d) => [d.primaryKey, d.secondaryKey]);
+    const keys = [...e2e.hub.listDevices().flatMap((d) => [d.primaryKey, d.secondaryKey]), ...moduleKeys];
     const ownerKey = /SharedAccessKey=([^;]+)/.exec(e2e.hub.serviceConnectionString())?.[1] ?? '';
     for (const line of e2e.output) {
       for (const secret of [...keys, ownerKey]) expect(line).not.toContain(secret);
       expect(line).not.toMatch(/sig=[A-Za-z0-9%]{10,}/);
     }
+  });
+
+  it('reboots through a module with --module-id, confirmed through the module twin', async () => {
+    await e2e.hub.createDevice('dev-with-module');
+    const module = await e2e.hub.createModule('dev-with-module', 'rebooter');
+    moduleKeys.push(module.primaryKey, module.secondaryKey);
+    // The device app on a module connection string (…;ModuleId=…): the SDK connects as the module.
+    const app = e2e.startDevice('dev-with-module', ['--reboot-seconds', '0.2'], {
+      IOTHUB_DEVICE_CONNECTION_STRING: module.connectionString,
+    });
+    const {
+      code,
+      stdout,
+      app: service,
+    } = await e2e.runService([
+      '--device-id',
+      'dev-with-module',
+      '--module-id',
+      'rebooter',
+      '--json',
+      '--connect-timeout',
+      '30',
+    ]);
+    expectExitCode(code, 0, service, app);
+    expect(jsonResult(stdout)).toMatchObject({
+      ok: true,
+      outcome: 'rebooted',
+      deviceId: 'dev-with-module',
+      moduleId: 'rebooter',
+      confirmedBy: 'correlation-id',
+    });
+    // The report is in the module twin; the device twin has none.
+    const { responseBody: moduleTwin } = await e2e.service.registry.getModuleTwin(
+      'dev-with-module',
+      'rebooter',
+    );
+    expect(moduleTwin.properties.reported).toHaveProperty('iothubDM');
+    expect((await e2e.twinOf('dev-with-module')).properties.reported).not.toHaveProperty('iothubDM');
+    await app.waitForLine(/Device rebooted/);
+    expect(await app.stop()).toBe(0);
   });
 
   it('reboots and confirms through the twin (report-then-respond, --json)', async () => {

@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import type { MethodRequest, MethodResponse, RebootHandlerClient, ReportableTwin } from '../client';
+import type {
+  ConnectionEvents,
+  DeviceMethodClient,
+  MethodRequest,
+  MethodResponse,
+  ReportableTwin,
+  TwinClient,
+} from '../client';
 
 /** How one fake SDK call behaves: succeed, fail with an error, or never settle. */
 export type CallBehaviour = 'ok' | 'hang' | Error;
@@ -38,7 +45,10 @@ export class FakeResponse implements MethodResponse {
  * registration of a name throws), hands out a twin whose reported-properties updates are recorded, and
  * emits `connect`. Queue behaviours to inject failures; an empty queue means success.
  */
-export class FakeDeviceClient extends EventEmitter implements RebootHandlerClient {
+export class FakeDeviceClient
+  extends EventEmitter
+  implements DeviceMethodClient, TwinClient, ConnectionEvents
+{
   readonly methods = new Map<string, (request: MethodRequest, response: MethodResponse) => void>();
   readonly registrations: string[] = [];
   readonly getTwinBehaviours: CallBehaviour[] = [];

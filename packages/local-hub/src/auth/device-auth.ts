@@ -28,8 +28,10 @@ export interface DeviceAuthInput {
   clientId: string;
   username: string | undefined;
   password: string | undefined;
-  /** The registry entry for clientId, if any. */
-  device: DeviceRecord | undefined;
+  /** The registry entry for clientId, if any (for a module: its keys and its device's status). */
+  device: Pick<DeviceRecord, 'status' | 'primaryKey' | 'secondaryKey'> | undefined;
+  /** The SAS resource the token must name; `<hostName>/devices/<clientId>` when absent. */
+  resource?: string;
   policyKeys: Readonly<Record<PolicyName, string>>;
   nowSeconds: number;
 }
@@ -72,7 +74,7 @@ export function authenticateDevice(input: DeviceAuthInput): DeviceAuthResult {
       return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'device record has no keys' };
     }
     const key = verifySasToken(token, {
-      resource: `${hostName}/devices/${clientId}`,
+      resource: input.resource ?? `${hostName}/devices/${clientId}`,
       keys,
       nowSeconds: input.nowSeconds,
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { startTestHub, type TestHub } from '../testing';
 
@@ -113,9 +115,18 @@ describe('twin queries and REST robustness', () => {
     expect(wrongMethod.status).toBe(405);
   });
 
-  it('serves GET /health without authentication', async () => {
+  it('serves GET /health without authentication, with the version and the features', async () => {
     const res = await rawRequest(t.hub, 'GET', '/health', { auth: null });
-    expect([res.status, res.json]).toEqual([200, { status: 'ok' }]);
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    expect([res.status, res.json]).toEqual([
+      200,
+      {
+        status: 'ok',
+        version,
+        transports: { device: ['mqtt-tls'], service: ['https'] },
+        identityKinds: ['sas', 'selfSigned', 'certificateAuthority'],
+      },
+    ]);
   });
 
   it('advertises a keep-alive of minutes: the SDK keeps idle sockets with no timeout of its own', async () => {

@@ -3,15 +3,19 @@ import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
+import { authenticateModule } from '../auth/module-auth';
 import type { PolicyName } from '../auth/policies';
 import { authenticateX509Device, peerCertificateChain } from '../auth/x509';
 import type { HubThrottle } from '../quota/throttle';
 import type { DeviceRegistry } from '../registry/devices';
+import { parseIdentityKey } from '../registry/identity';
+import type { ModuleRegistry } from '../registry/modules';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import type { TrustAnchor } from '../x509/verify';
 import type { ConnectionCredentials } from './credentials';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
 import { LogBudget } from './log-budget';
+import { modelIdOf } from './model-id';
 import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
 
@@ -22,6 +26,8 @@ export interface MqttServerOptions {
   tls: ServerTls;
   policyKeys: Readonly<Record<PolicyName, string>>;
   registry: DeviceRegistry;
+  /** Module identities: a client id `<deviceId>/<moduleId>` connects as that module. */
+  modules: ModuleRegistry;
   /** The verified CA certificates, read at each X.509 CONNECT (a deletion takes effect at once). */
   x509Anchors: () => readonly TrustAnchor[];
   context: DeviceMessageContext;
@@ -46,8 +52,10 @@ export interface MqttServer {
 
 /** MQTT 3.1.1 over TLS with IoT Hub's device rules, expressed as aedes hooks. */
 export async function startMqttServer(options: MqttServerOptions): Promise<MqttServer> {
-  const { context, registry, logger, credentials } = options;
-  const { sessions } = context;
+  const { context, registry, modules, logger, credentials } = options;
+  const { sessions, twins } = context;
+  /** Model ids announced in accepted CONNECTs, recorded in the twin once the client is ready. */
+  const announcedModelIds = new WeakMap<Client, string>();
   const budget = new LogBudget();
   /** Warns about what a client sent, within its log budget. */
   const warn = (deviceId: string, fields: object, message: string) => {
@@ -57,29 +65,32 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
-      const device = registry.get(client.id);
+      const attempt = {
+        hostName: options.hostName,
+        clientId: client.id,
+        username,
+        password: password?.toString('utf8'),
+        policyKeys: options.policyKeys,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      };
+      const { deviceId, moduleId } = parseIdentityKey(client.id);
+      const device = registry.get(deviceId);
       // An X.509 device sends no password (azure-iot-mqtt-base passes cert and key to TLS instead).
       const x509 = device?.x509;
       const result =
-        device && x509 && password === undefined
-          ? authenticateX509Device({
-              hostName: options.hostName,
-              clientId: client.id,
-              username,
-              device: { ...device, x509 },
-              chain: peerCertificateChain(client.conn),
-              anchors: options.x509Anchors(),
-              now: new Date(),
-            })
-          : authenticateDevice({
-              hostName: options.hostName,
-              clientId: client.id,
-              username,
-              password: password?.toString('utf8'),
-              device,
-              policyKeys: options.policyKeys,
-              nowSeconds: Math.floor(Date.now() / 1000),
-            });
+        moduleId !== undefined
+          ? authenticateModule({ ...attempt, device, module: modules.get(deviceId, moduleId) })
+          : device && x509 && password === undefined
+            ? authenticateX509Device({
+                hostName: options.hostName,
+                clientId: client.id,
+                username,
+                device: { ...device, x509 },
+                chain: peerCertificateChain(client.conn),
+                anchors: options.x509Anchors(),
+                now: new Date(),
+              })
+            : authenticateDevice({ ...attempt, device });
       if (result.ok && !options.throttle.tryTake('deviceConnections')) {
         // Over the new-connection rate: CONNACK 3 (server unavailable), which the device SDK retries with
         // backoff, where 4 and 5 would end its attempts. IoT Hub's quota page names no MQTT code for this
@@ -89,6 +100,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       }
       if (result.ok) {
         credentials.granted(client, result);
+        const modelId = modelIdOf(username);
+        if (modelId !== undefined) announcedModelIds.set(client, modelId);
         return done(null, true);
       }
       const allowed = budget.take(client.id);
@@ -138,6 +151,12 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   broker.on('clientReady', (client: Client) => {
     credentials.ready(client);
     sessions.connected(client.id, client);
+    const modelId = announcedModelIds.get(client);
+    if (modelId !== undefined) {
+      twins
+        .recordModelId(client.id, modelId)
+        .catch((err: unknown) => logger.error({ err, deviceId: client.id }, 'could not record the model id'));
+    }
   });
   broker.on('clientDisconnect', (client: Client) => {
     credentials.gone(client);

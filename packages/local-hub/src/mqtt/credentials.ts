@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { DeviceGrant } from '../auth/device-auth';
 import type { DeviceRecord } from '../registry/devices';
 
+/** What decides whether a connection may stay: the identity's keys, and for an X.509 device its x509 part. */
+type Credentials = Pick<DeviceRecord, 'deviceId' | 'primaryKey' | 'secondaryKey' | 'x509'>;
+
 /** setTimeout's longest delay; a later expiry is re-armed when it fires. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -47,8 +50,11 @@ export class ConnectionCredentials {
     this.admitted.delete(client);
   }
 
-  /** The device's keys may have changed: end its connections whose signing key it no longer has. */
-  deviceUpdated(device: DeviceRecord): void {
+  /**
+   * The device's keys may have changed: end its connections whose signing key it no longer has. For a
+   * module, `deviceId` is its client id `<deviceId>/<moduleId>` and the keys are the module's.
+   */
+  deviceUpdated(device: Credentials): void {
     for (const [client, { deviceId, grant }] of this.admitted) {
       if (deviceId !== device.deviceId) continue;
       if (grant.x509 && !stillAccepts(device, grant.x509)) {
@@ -91,7 +97,7 @@ export class ConnectionCredentials {
 }
 
 /** The device's registration still covers an X.509 connection it accepted earlier. */
-function stillAccepts(device: DeviceRecord, granted: NonNullable<DeviceGrant['x509']>): boolean {
+function stillAccepts(device: Credentials, granted: NonNullable<DeviceGrant['x509']>): boolean {
   const x509 = device.x509;
   if (!x509) return false;
   if (x509.type === 'certificateAuthority') return granted.anchor !== undefined;

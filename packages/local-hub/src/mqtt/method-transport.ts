@@ -1,18 +1,28 @@
 import type { Logger } from 'pino';
 import type { MethodTransport } from '../methods/invoker';
 import type { DeviceRegistry } from '../registry/devices';
+import { parseIdentityKey } from '../registry/identity';
+import type { ModuleRegistry } from '../registry/modules';
 import { sendToClient } from './reply';
 import type { DeviceSessions } from './sessions';
 import { METHODS_FILTER, methodRequestTopic } from './topics';
 
-/** Delivers method requests to the device's current MQTT client. */
+/**
+ * Delivers method requests to the current MQTT client of a device or a module (`deviceId` is the identity
+ * key, `<deviceId>/<moduleId>` for a module: the module's client id).
+ */
 export function mqttMethodTransport(
   registry: DeviceRegistry,
+  modules: ModuleRegistry,
   sessions: DeviceSessions,
   logger: Logger,
 ): MethodTransport {
   return {
-    exists: (deviceId) => registry.get(deviceId) !== undefined,
+    exists(key) {
+      const { deviceId, moduleId } = parseIdentityKey(key);
+      if (registry.get(deviceId) === undefined) return false;
+      return moduleId === undefined || modules.get(deviceId, moduleId) !== undefined;
+    },
     isReady: (deviceId) => sessions.isSubscribed(deviceId, METHODS_FILTER),
     onReady: (listener) => void sessions.onMethodsReady(listener),
     send(deviceId, methodName, requestId, payloadJson) {

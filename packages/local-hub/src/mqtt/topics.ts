@@ -1,3 +1,5 @@
+import { parseIdentityKey } from '../registry/identity';
+
 /** What a device publish means to the hub, decided from its topic alone. */
 export type DevicePublish =
   | { kind: 'twin-get'; rid: string }
@@ -11,9 +13,27 @@ export const TWIN_RESPONSES_FILTER = '$iothub/twin/res/#';
 export const DESIRED_FILTER = '$iothub/twin/PATCH/properties/desired/#';
 const HUB_FILTERS: readonly string[] = [METHODS_FILTER, TWIN_RESPONSES_FILTER, DESIRED_FILTER];
 
-/** Parses a topic `deviceId` may publish on; undefined for anything else (another device's topic, junk). */
+/**
+ * The identity's own topic root: `devices/<deviceId>` for a device, `devices/<deviceId>/modules/<moduleId>`
+ * for a module (client id `<deviceId>/<moduleId>`; azure-iot-common's `modulePath`).
+ */
+function ownRoot(clientId: string): string {
+  const { deviceId, moduleId } = parseIdentityKey(clientId);
+  return moduleId === undefined ? `devices/${deviceId}` : `devices/${deviceId}/modules/${moduleId}`;
+}
+
+/** Where the hub would send to this identity: a device's cloud-to-device topic, a module's inputs. */
+function ownInbox(clientId: string): string {
+  return `${ownRoot(clientId)}/${parseIdentityKey(clientId).moduleId === undefined ? 'messages/devicebound' : 'inputs'}`;
+}
+
+/**
+ * Parses a topic the client (a device, or a module `<deviceId>/<moduleId>`) may publish on; undefined for
+ * anything else (another identity's topic, junk). Twin and method topics are the same for both; the hub
+ * scopes them by the connection's identity.
+ */
 export function parseDevicePublish(deviceId: string, topic: string): DevicePublish | undefined {
-  const telemetryPrefix = `devices/${deviceId}/messages/events/`;
+  const telemetryPrefix = `${ownRoot(deviceId)}/messages/events/`;
   if (topic.startsWith(telemetryPrefix) || topic === telemetryPrefix.slice(0, -1))
     return { kind: 'telemetry' };
   const [path, query = ''] = splitOnce(topic, '/?');
@@ -26,9 +46,12 @@ export function parseDevicePublish(deviceId: string, topic: string): DevicePubli
   return undefined;
 }
 
-/** A device may subscribe to the SDK's three `$iothub` filters and its own cloud-to-device topic only. */
+/**
+ * A device may subscribe to the SDK's three `$iothub` filters and its own cloud-to-device topic only; a
+ * module to the same three and its own `devices/<d>/modules/<m>/inputs/#`.
+ */
 export function isAllowedSubscription(deviceId: string, filter: string): boolean {
-  return HUB_FILTERS.includes(filter) || filter === `devices/${deviceId}/messages/devicebound/#`;
+  return HUB_FILTERS.includes(filter) || filter === `${ownInbox(deviceId)}/#`;
 }
 
 /** Whether a packet the hub sends on `topic` may reach `deviceId` (never another device's topics). */
@@ -37,7 +60,7 @@ export function isDeliverableTo(deviceId: string, topic: string): boolean {
     topic.startsWith('$iothub/twin/res/') ||
     topic.startsWith('$iothub/methods/POST/') ||
     topic.startsWith('$iothub/twin/PATCH/properties/desired/') ||
-    topic.startsWith(`devices/${deviceId}/messages/devicebound/`)
+    topic.startsWith(`${ownInbox(deviceId)}/`)
   );
 }
 

@@ -5,7 +5,14 @@ import { applyDelta, type DeltaOp, diff, isDelta } from './delta';
 import { readLines } from './lines';
 
 /** The kinds of record the hub keeps. */
-export type CollectionName = 'devices' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs' | 'certificates';
+export type CollectionName =
+  | 'devices'
+  | 'modules'
+  | 'twins'
+  | 'sessions'
+  | 'jobs'
+  | 'deviceJobs'
+  | 'certificates';
 
 /**
  * The document type of each collection. The store itself only needs JSON; the domain names the types
@@ -16,6 +23,7 @@ export type StoreSchema = Record<CollectionName, unknown>;
 // A snapshot written before a collection existed simply lacks it: it loads as empty.
 const COLLECTIONS: readonly CollectionName[] = [
   'devices',
+  'modules',
   'twins',
   'sessions',
   'jobs',

@@ -27,8 +27,8 @@ export type ProjectionItem =
 
 /** A parsed `SELECT … FROM devices …` query over device twins (or `FROM devices.jobs`, job results). */
 export interface Query {
-  /** `devices.jobs` for per-device job results; absent for `devices` (twins). */
-  collection?: 'devices.jobs';
+  /** `devices.jobs` for per-device job results, `devices.modules` for module twins; absent for `devices`. */
+  collection?: 'devices.jobs' | 'devices.modules';
   /** `TOP n`: at most this many result rows. */
   top?: number;
   /** `undefined` for `SELECT *`. */

@@ -18,6 +18,7 @@ function twinDocument(
   twin = applyTwinPatch(twin, 'reported', reported, NOW);
   return toServiceTwinDocument(twin, {
     etag: 'device-etag',
+    iotEdge: false,
     status: deviceId === 'd4' ? 'disabled' : 'enabled',
     statusUpdateTime: NOW.toISOString(),
     connectionState: connected ? 'Connected' : 'Disconnected',

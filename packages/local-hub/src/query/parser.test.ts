@@ -217,8 +217,12 @@ describe('parseQuery errors', () => {
       32,
     ],
     ["SELECT * FROM devices WHERE a = 'bad\\q'", 'unsupported escape sequence in string at position 36', 36],
-    ['SELECT * FROM devices.modules', 'unsupported collection "devices.modules" at position 14', 14],
-    ['SELECT * FROM devices.jobs.x', 'only "devices" and "devices.jobs" can be queried', 14],
+    ['SELECT * FROM devices.things', 'unsupported collection "devices.things" at position 14', 14],
+    [
+      'SELECT * FROM devices.jobs.x',
+      'only "devices", "devices.modules" and "devices.jobs" can be queried',
+      14,
+    ],
     ['SELECT * FROM things', 'unsupported collection "things" at position 14', 14],
     ['SELECT tags.a, properties.desired.a FROM devices', 'duplicate output name "a" at position 15', 15],
     ['SELECT COUNT() AS n, n FROM devices', 'duplicate output name "n" at position 21', 21],
@@ -246,6 +250,17 @@ describe('parseQuery errors', () => {
     });
     expect(parseQuery("SELECT * FROM devices WHERE devices.jobs.jobId = 'j'").where).toMatchObject({
       left: { path: { segments: ['devices', 'jobs', 'jobId'] } },
+    });
+  });
+
+  it('queries devices.modules, where `devices.modules.x` and `x` name the same twin property', () => {
+    const query = parseQuery(
+      "SELECT * FROM devices.modules WHERE devices.modules.moduleId = 'm' AND properties.reported.a = 1",
+    );
+    expect(query.collection).toBe('devices.modules');
+    expect(query.where).toMatchObject({
+      left: { left: { path: { text: 'moduleId', segments: ['moduleId'] } } },
+      right: { left: { path: { segments: ['properties', 'reported', 'a'] } } },
     });
   });
 

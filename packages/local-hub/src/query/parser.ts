@@ -74,9 +74,11 @@ class Parser {
     const aggregate =
       groupBy.length > 0 || (!projection.star && projection.items.some((i) => i.kind === 'count'));
     if (aggregate) checkGrouping(projection, groupBy);
-    if (collection === 'devices.jobs') {
-      // `devices.jobs.status` names the row's own `status`, as on IoT Hub; paths are rewritten in place.
-      for (const path of this.paths) stripJobsPrefix(path);
+    if (collection !== 'devices') {
+      // `devices.jobs.status` / `devices.modules.moduleId` name the row's own field, as on IoT Hub;
+      // paths are rewritten in place.
+      const inner = collection === 'devices.jobs' ? 'jobs' : 'modules';
+      for (const path of this.paths) stripCollectionPrefix(path, inner);
     }
     return {
       ...(collection === 'devices' ? {} : { collection }),
@@ -142,15 +144,15 @@ class Parser {
     return token.text;
   }
 
-  private collection(): 'devices' | 'devices.jobs' {
+  private collection(): 'devices' | 'devices.jobs' | 'devices.modules' {
     const path = this.path('a collection name');
     this.paths.pop();
     const name = path.text.toLowerCase();
-    if (name !== 'devices' && name !== 'devices.jobs') {
+    if (name !== 'devices' && name !== 'devices.jobs' && name !== 'devices.modules') {
       throw new QuerySyntaxError(
         `unsupported collection "${path.text}"`,
         path.position,
-        ': only "devices" and "devices.jobs" can be queried',
+        ': only "devices", "devices.modules" and "devices.jobs" can be queried',
       );
     }
     return name;
@@ -331,10 +333,10 @@ class Parser {
   }
 }
 
-/** `devices.jobs.x…` → `x…` (the collection prefix is case-insensitive; a bare `x` works too). */
-function stripJobsPrefix(path: PropertyPath): void {
+/** `devices.<inner>.x…` → `x…` (the collection prefix is case-insensitive; a bare `x` works too). */
+function stripCollectionPrefix(path: PropertyPath, inner: 'jobs' | 'modules'): void {
   const [first, second, ...rest] = path.segments;
-  if (first?.toLowerCase() !== 'devices' || second?.toLowerCase() !== 'jobs' || rest.length === 0) return;
+  if (first?.toLowerCase() !== 'devices' || second?.toLowerCase() !== inner || rest.length === 0) return;
   path.segments = rest;
   path.text = rest.join('.');
 }

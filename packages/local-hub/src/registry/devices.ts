@@ -5,11 +5,15 @@ import { NEVER_SET_TIME, newGenerationId } from '../time-format';
 import type { X509Authentication } from '../x509/device-authentication';
 import { isThumbprint } from '../x509/thumbprint';
 import { isValidDeviceId } from './device-id';
+import { type EdgeFields, type EdgeInput, resolveEdgeFields } from './edge';
 
 export type DeviceStatus = 'enabled' | 'disabled';
 
-/** What the hub stores for one device identity (connection state lives with the MQTT sessions). */
-export interface DeviceRecord {
+/**
+ * What the hub stores for one device identity (connection state lives with the MQTT sessions); the IoT
+ * Edge capability and scopes are in `EdgeFields` (see `edge.ts`).
+ */
+export interface DeviceRecord extends EdgeFields {
   deviceId: string;
   /** Distinguishes devices re-created under the same id. */
   generationId: string;
@@ -25,7 +29,7 @@ export interface DeviceRecord {
 }
 
 /** Writable fields of a device, as accepted from the REST API or the library. */
-export interface DeviceInput {
+export interface DeviceInput extends EdgeInput {
   status?: DeviceStatus;
   statusReason?: string;
   primaryKey?: string;
@@ -39,6 +43,8 @@ export interface DeviceLifecycle {
   /** Before the device is stored: a crash in between leaves an orphan twin (ignored, replaced on re-create),
    *  never a device without a twin. */
   creating(device: DeviceRecord): Promise<void>;
+  /** After the device is stored (e.g. an IoT Edge device's system modules). */
+  created(device: DeviceRecord): Promise<void>;
   removed(deviceId: string): Promise<void>;
   updated(device: DeviceRecord): void;
 }
@@ -70,6 +76,11 @@ export class DeviceRegistry {
     return this.store.durableValues('devices');
   }
 
+  /** The IoT Edge device whose deviceScope is `scope`, if any. */
+  private edgeOwnerOf(scope: string): string | undefined {
+    return this.list().find((device) => device.iotEdge && device.deviceScope === scope)?.deviceId;
+  }
+
   /** Creates a device; keys are generated when absent. HubError DeviceAlreadyExists / ArgumentInvalid. */
   async create(deviceId: string, input: DeviceInput = {}): Promise<DeviceRecord> {
     if (!isValidDeviceId(deviceId)) {
@@ -84,8 +95,10 @@ export class DeviceRegistry {
         `A device with id ${JSON.stringify(deviceId)} already exists.`,
       );
     }
+    const edge = resolveEdgeFields(deviceId, {}, input, (scope) => this.edgeOwnerOf(scope), this.now());
     const device: DeviceRecord = {
       deviceId,
+      ...edge,
       generationId: newGenerationId(this.now()),
       etag: newEtag(),
       status: input.status ?? 'enabled',
@@ -101,6 +114,7 @@ export class DeviceRegistry {
     } finally {
       this.creating.delete(deviceId);
     }
+    await this.lifecycle.created(device);
     return device;
   }
 
@@ -109,10 +123,13 @@ export class DeviceRegistry {
     const current = this.latest(deviceId);
     checkEtag(current.etag, ifMatch);
     const statusChanged = input.status !== undefined && input.status !== current.status;
-    // The credentials come whole from keysFor: an X.509 device made SAS again loses its x509 part.
-    const { x509: _credentials, ...identity } = current;
+    // The credentials come whole from keysFor (an X.509 device made SAS again loses its x509 part), the
+    // Edge fields from resolveEdgeFields.
+    const { x509: _credentials, iotEdge: _e, deviceScope: _s, parentScopes: _p, ...identity } = current;
+    const edge = resolveEdgeFields(deviceId, current, input, (scope) => this.edgeOwnerOf(scope), this.now());
     const device: DeviceRecord = {
       ...identity,
+      ...edge,
       etag: newEtag(),
       status: input.status ?? current.status,
       statusUpdatedTime: statusChanged ? this.now().toISOString() : current.statusUpdatedTime,
@@ -121,6 +138,7 @@ export class DeviceRegistry {
     };
     await this.store.put('devices', deviceId, device);
     this.lifecycle.updated(device);
+    if (device.iotEdge && !current.iotEdge) await this.lifecycle.created(device);
     return device;
   }
 
@@ -171,11 +189,13 @@ function keysFor(
   };
 }
 
-function newEtag(): string {
+/** A new opaque etag (for devices and modules). */
+export function newEtag(): string {
   return randomBytes(9).toString('base64');
 }
 
-function newKey(): string {
+/** A new random symmetric key, 32 bytes in base64. */
+export function newKey(): string {
   return randomBytes(32).toString('base64');
 }
 
@@ -194,7 +214,7 @@ function checkX509(x509: X509Authentication): X509Authentication {
 }
 
 /** IoT Hub accepts base64 symmetric keys of 16 to 64 bytes. */
-function checkKey(key: string | undefined): string | undefined {
+export function checkKey(key: string | undefined): string | undefined {
   if (key === undefined || key === '') return undefined;
   const bytes = Buffer.from(key, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || bytes.length < 16 || bytes.length > 64) {

@@ -17,7 +17,8 @@ export function toDeviceDocument(device: DeviceRecord, presence: Presence): Reco
     lastActivityTime: presence.lastActivityTime,
     cloudToDeviceMessageCount: 0,
     authentication: authenticationDocument(device.x509, device),
-    capabilities: { iotEdge: false },
+    capabilities: { iotEdge: device.iotEdge === true },
+    ...edgeScopesOf(device),
   };
 }
 
@@ -31,5 +32,15 @@ export function toDeviceFacts(device: DeviceRecord, presence: Presence): DeviceF
     lastActivityTime: presence.lastActivityTime,
     authenticationType: device.x509?.type ?? 'sas',
     x509Thumbprint: thumbprintsOf(device.x509),
+    iotEdge: device.iotEdge === true,
+    ...edgeScopesOf(device),
+  };
+}
+
+/** `deviceScope` and `parentScopes`, shown only when the device has them. */
+function edgeScopesOf(device: DeviceRecord): { deviceScope?: string; parentScopes?: string[] } {
+  return {
+    ...(device.deviceScope === undefined ? {} : { deviceScope: device.deviceScope }),
+    ...(device.parentScopes === undefined ? {} : { parentScopes: [...device.parentScopes] }),
   };
 }

@@ -27,9 +27,10 @@ export class ServiceTwinViews {
     return toServiceTwinDocument(twin, toDeviceFacts(device, this.presence.of(twin.deviceId)));
   }
 
-  /** Every twin document, in registry order (what queries run over). */
+  /** Every device twin document, in registry order (what `FROM devices` queries run over). */
   all(): JsonObject[] {
     return this.twins.all().flatMap((twin) => {
+      if (twin.moduleId !== undefined) return [];
       const device = this.registry.get(twin.deviceId);
       return device
         ? [toServiceTwinDocument(twin, toDeviceFacts(device, this.presence.of(device.deviceId)))]

@@ -11,9 +11,13 @@ import {
 } from '../twin';
 import { setOwn } from '../twin/json';
 import { checkEtag } from './devices';
+import { describeIdentity, identityKey, parseIdentityKey } from './identity';
 
-/** A desired-properties change to push to the device: the patch and the new desired `$version`. */
-export type DesiredChangeListener = (deviceId: string, patch: JsonObject, version: number) => void;
+/**
+ * A desired-properties change to push to the device or module (`key` as in `identityKey`): the patch and
+ * the new desired `$version`.
+ */
+export type DesiredChangeListener = (key: string, patch: JsonObject, version: number) => void;
 
 /** The service's twin update: `tags` and/or `properties.desired` (reported is the device's). */
 export interface ServiceTwinUpdate {
@@ -30,7 +34,11 @@ export interface ServiceTwinUpdate {
 export const TWIN_UPDATES_IN_FLIGHT = 16;
 export const TWIN_UPDATES_WAITING = 200;
 
-/** Device twins, persisted in the store's `twins` collection; A's pure rules do the merging. */
+/**
+ * Device and module twins, persisted in the store's `twins` collection under their identity key
+ * (`<deviceId>` or `<deviceId>/<moduleId>`, see `identityKey`): every method's `deviceId` parameter is
+ * such a key. Module twins follow the same rules as device twins ("Understand and use module twins").
+ */
 export class TwinRegistry {
   private readonly updateSlots = new Map<string, { inFlight: number; waiting: (() => void)[] }>();
 
@@ -45,12 +53,28 @@ export class TwinRegistry {
     return this.store.durable('twins', deviceId);
   }
 
+  /** Every twin, device and module twins alike (a module twin has `moduleId`). */
   all(): TwinRecord[] {
     return this.store.durableValues('twins');
   }
 
-  async create(deviceId: string): Promise<void> {
-    await this.store.put('twins', deviceId, createTwin(deviceId, this.now()));
+  async create(deviceId: string, moduleId?: string): Promise<void> {
+    await this.store.put(
+      'twins',
+      identityKey(deviceId, moduleId),
+      createTwin(deviceId, this.now(), moduleId),
+    );
+  }
+
+  /**
+   * Records the model id a device or module announced when it connected (`model-id=` in the MQTT
+   * username), as IoT Hub does for Plug and Play devices ("IoT Plug and Play device developer guide":
+   * the model id is announced at connection and stored in the twin's `modelId`). No write when unchanged.
+   */
+  async recordModelId(key: string, modelId: string): Promise<void> {
+    const twin = this.store.get('twins', key);
+    if (!twin || twin.modelId === modelId) return;
+    await this.store.put('twins', key, { ...twin, modelId });
   }
 
   async remove(deviceId: string): Promise<void> {
@@ -120,7 +144,8 @@ export class TwinRegistry {
    * size), trying it on the device's twin or, for a device not created yet, on a new one. Changes nothing.
    */
   checkReplacement(deviceId: string, update: ServiceTwinUpdate): void {
-    this.updated(this.get(deviceId) ?? createTwin(deviceId, this.now()), update, 'replace');
+    const { deviceId: device, moduleId } = parseIdentityKey(deviceId);
+    this.updated(this.get(deviceId) ?? createTwin(device, this.now(), moduleId), update, 'replace');
   }
 
   /**
@@ -154,8 +179,9 @@ export class TwinRegistry {
   }
 
   private async commit(next: TwinRecord, desiredPatch: JsonObject | undefined): Promise<TwinRecord> {
-    await this.store.put('twins', next.deviceId, next);
-    if (desiredPatch) this.onDesiredChange(next.deviceId, desiredPatch, next.desired.version);
+    await this.store.put('twins', identityKey(next.deviceId, next.moduleId), next);
+    if (desiredPatch)
+      this.onDesiredChange(identityKey(next.deviceId, next.moduleId), desiredPatch, next.desired.version);
     return next;
   }
 
@@ -173,10 +199,14 @@ export class TwinRegistry {
   }
 }
 
-/** `twin`, or HubError DeviceNotFound. */
-function found(deviceId: string, twin: TwinRecord | undefined): TwinRecord {
-  if (!twin) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
-  return twin;
+/** `twin`, or HubError DeviceNotFound (ModuleNotFound for a module key). */
+function found(key: string, twin: TwinRecord | undefined): TwinRecord {
+  if (twin) return twin;
+  const ref = parseIdentityKey(key);
+  throw new HubError(
+    ref.moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound',
+    `${describeIdentity(ref)} does not exist.`,
+  );
 }
 
 /** What a device must apply to turn `before` into `after`: the new values, and null for removed keys. */

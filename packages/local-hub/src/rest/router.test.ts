@@ -14,6 +14,34 @@ describe('matchRoute', () => {
     ['PATCH', '/twins/d', '/twins/{deviceId}', { deviceId: 'd' }],
     ['PUT', '/twins/d', '/twins/{deviceId}', { deviceId: 'd' }],
     ['POST', '/twins/d/methods', '/twins/{deviceId}/methods', { deviceId: 'd' }],
+    ['GET', '/devices/d/modules', '/devices/{deviceId}/modules', { deviceId: 'd' }],
+    [
+      'PUT',
+      '/devices/d/modules/m%24',
+      '/devices/{deviceId}/modules/{moduleId}',
+      { deviceId: 'd', moduleId: 'm$' },
+    ],
+    [
+      'GET',
+      '/devices/d/modules/m',
+      '/devices/{deviceId}/modules/{moduleId}',
+      { deviceId: 'd', moduleId: 'm' },
+    ],
+    [
+      'DELETE',
+      '/devices/d/modules/m',
+      '/devices/{deviceId}/modules/{moduleId}',
+      { deviceId: 'd', moduleId: 'm' },
+    ],
+    ['GET', '/twins/d/modules/m', '/twins/{deviceId}/modules/{moduleId}', { deviceId: 'd', moduleId: 'm' }],
+    ['PATCH', '/twins/d/modules/m', '/twins/{deviceId}/modules/{moduleId}', { deviceId: 'd', moduleId: 'm' }],
+    ['PUT', '/twins/d/modules/m', '/twins/{deviceId}/modules/{moduleId}', { deviceId: 'd', moduleId: 'm' }],
+    [
+      'POST',
+      '/twins/d/modules/m/methods',
+      '/twins/{deviceId}/modules/{moduleId}/methods',
+      { deviceId: 'd', moduleId: 'm' },
+    ],
   ])('%s %s → %s', (method, path, template, params) => {
     expect(matchRoute(method, path)).toMatchObject({ kind: 'route', route: { method, path: template } });
     expect(matchRoute(method, path)).toMatchObject({ params });

@@ -9,8 +9,19 @@ import {
   verifyCertificate,
 } from './handlers/certificates';
 import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
+import { health } from './handlers/health';
 import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
 import { invokeMethod } from './handlers/methods';
+import {
+  deleteModule,
+  getModule,
+  getModuleTwin,
+  invokeModuleMethod,
+  listModules,
+  patchModuleTwin,
+  putModule,
+  putModuleTwin,
+} from './handlers/modules';
 import { queryTwins } from './handlers/query';
 import { deviceStatistics, serviceStatistics } from './handlers/statistics';
 import { getTwin, patchTwin, putTwin } from './handlers/twins';
@@ -43,7 +54,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/health',
     permissions: [],
-    handler: () => ({ status: 200, body: { status: 'ok' } }),
+    handler: health,
   }),
   route({
     method: 'GET',
@@ -102,6 +113,61 @@ export const ROUTES: readonly Route[] = [
     permissions: ['ServiceConnect'],
     throttle: METHODS,
     handler: invokeMethod,
+  }),
+  // Modules, as azure-iothub's Registry (addModule, getModule, getModulesOnDevice, updateModule,
+  // removeModule, getModuleTwin, updateModuleTwin) and Client.invokeDeviceMethod(id, moduleId, …) call them.
+  route({
+    method: 'GET',
+    path: '/devices/{deviceId}/modules',
+    permissions: ['RegistryRead'],
+    handler: listModules,
+  }),
+  route({
+    method: 'PUT',
+    path: '/devices/{deviceId}/modules/{moduleId}',
+    permissions: ['RegistryWrite'],
+    handler: putModule,
+  }),
+  route({
+    method: 'GET',
+    path: '/devices/{deviceId}/modules/{moduleId}',
+    permissions: ['RegistryRead'],
+    handler: getModule,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/devices/{deviceId}/modules/{moduleId}',
+    permissions: ['RegistryWrite'],
+    handler: deleteModule,
+  }),
+  route({
+    method: 'GET',
+    path: '/twins/{deviceId}/modules/{moduleId}',
+    permissions: TWIN_READ,
+    throttle: TWIN_READS,
+    handler: getModuleTwin,
+  }),
+  route({
+    method: 'PATCH',
+    path: '/twins/{deviceId}/modules/{moduleId}',
+    permissions: TWIN_WRITE,
+    throttle: TWIN_UPDATES,
+    handler: patchModuleTwin,
+  }),
+  route({
+    method: 'PUT',
+    path: '/twins/{deviceId}/modules/{moduleId}',
+    permissions: TWIN_WRITE,
+    throttle: TWIN_UPDATES,
+    handler: putModuleTwin,
+  }),
+  route({
+    method: 'POST',
+    path: '/twins/{deviceId}/modules/{moduleId}/methods',
+    trailingSlash: true,
+    permissions: ['ServiceConnect'],
+    throttle: METHODS,
+    handler: invokeModuleMethod,
   }),
   route({
     method: 'GET',
@@ -179,14 +245,6 @@ export const ROUTES: readonly Route[] = [
 
   // IoT Hub routes (as azure-iothub's Registry, Client and DigitalTwinClient call them) that the local hub
   // does not implement: 501, not 404.
-  notSupported('Module identities', 'GET', '/devices/{deviceId}/modules'),
-  notSupported('Module identities', 'PUT', '/devices/{deviceId}/modules/{moduleId}'),
-  notSupported('Module identities', 'GET', '/devices/{deviceId}/modules/{moduleId}'),
-  notSupported('Module identities', 'DELETE', '/devices/{deviceId}/modules/{moduleId}'),
-  notSupported('Module twins', 'GET', '/twins/{deviceId}/modules/{moduleId}'),
-  notSupported('Module twins', 'PATCH', '/twins/{deviceId}/modules/{moduleId}'),
-  notSupported('Module twins', 'PUT', '/twins/{deviceId}/modules/{moduleId}'),
-  notSupported('Module direct methods', 'POST', '/twins/{deviceId}/modules/{moduleId}/methods'),
   notSupported('Configurations', 'GET', '/configurations'),
   notSupported('Configurations', 'PUT', '/configurations/{configurationId}'),
   notSupported('Configurations', 'GET', '/configurations/{configurationId}'),

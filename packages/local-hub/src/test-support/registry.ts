@@ -18,6 +18,7 @@ export async function setup() {
     creating: (device) => twins.create(device.deviceId),
     removed: (id) => twins.remove(id),
     updated: () => undefined,
+    created: async () => undefined,
   };
   return { store, twins, desired, registry: new DeviceRegistry(store, lifecycle, () => NOW) };
 }

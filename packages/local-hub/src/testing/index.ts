@@ -12,14 +12,14 @@
  * ```
  */
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
-import { Client as DeviceClient, X509AuthenticationProvider } from 'azure-iot-device';
+import { Client as DeviceClient, ModuleClient, X509AuthenticationProvider } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import type { PolicyName } from '../auth/policies';
 import type { LocalHubOptions } from '../config';
 import { type LocalHub, startLocalHub } from '../hub';
 
 export type { ServiceClients } from '@iothub-reboot/service-connection';
-export type { LocalHub, LocalHubDevice } from '../local-hub';
+export type { LocalHub, LocalHubDevice, LocalHubModule } from '../local-hub';
 export {
   freePorts,
   type HubProcess,
@@ -52,6 +52,10 @@ export interface TestHub {
   x509DeviceClient(deviceId: string, x509: { cert: string; key: string }): Promise<DeviceClient>;
   /** Creates the device unless it exists, and opens an SDK client for it. */
   connectDevice(deviceId: string): Promise<DeviceClient>;
+  /** An azure-iot-device ModuleClient over MQTT (the hub's CA trusted), not yet opened. */
+  moduleClient(connectionString: string): Promise<ModuleClient>;
+  /** Creates the device and module unless they exist, and opens a ModuleClient for the module. */
+  connectModule(deviceId: string, moduleId: string): Promise<ModuleClient>;
   /** Closes every client handed out, then the hub. */
   close(): Promise<void>;
 }
@@ -85,10 +89,30 @@ export async function startTestHub(options: LocalHubOptions = {}): Promise<TestH
     await client.setOptions({ ca: hub.caPem, cert: x509.cert, key: x509.key });
     return client;
   };
+  const modules: ModuleClient[] = [];
+  const moduleClient = async (connectionString: string) => {
+    const client = ModuleClient.fromConnectionString(connectionString, Mqtt);
+    modules.push(client);
+    await client.setOptions({ ca: hub.caPem });
+    return client;
+  };
   return {
     hub,
     service: serviceClients('iothubowner'),
     x509DeviceClient,
+    moduleClient,
+    async connectModule(deviceId, moduleId) {
+      if (!hub.listDevices().some((d) => d.deviceId === deviceId)) await hub.createDevice(deviceId);
+      let connectionString: string;
+      try {
+        connectionString = hub.moduleConnectionString(deviceId, moduleId);
+      } catch {
+        connectionString = (await hub.createModule(deviceId, moduleId)).connectionString;
+      }
+      const client = await moduleClient(connectionString);
+      await client.open();
+      return client;
+    },
     serviceClients,
     deviceClient,
     async connectDevice(deviceId) {
@@ -99,7 +123,7 @@ export async function startTestHub(options: LocalHubOptions = {}): Promise<TestH
       return client;
     },
     async close() {
-      await Promise.allSettled(devices.map((d) => d.close()));
+      await Promise.allSettled([...devices, ...modules].map((d) => d.close()));
       await Promise.allSettled(services.map((s) => s.close()));
       await hub.close();
     },

@@ -19,6 +19,7 @@ const twin = applyTwinPatch(
 
 const facts: DeviceFacts = {
   etag: 'AAAAAAAAAAE=',
+  iotEdge: false,
   status: 'enabled',
   statusUpdateTime: '0001-01-01T00:00:00Z',
   connectionState: 'Connected',

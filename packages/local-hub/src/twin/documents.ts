@@ -20,7 +20,8 @@ export function toDesiredPatchMessage(patch: JsonObject, version: number): JsonO
 export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): JsonObject {
   return {
     deviceId: twin.deviceId,
-    modelId: '',
+    ...(twin.moduleId === undefined ? {} : { moduleId: twin.moduleId }),
+    modelId: twin.modelId ?? '',
     etag: twin.etag,
     deviceEtag: device.etag,
     version: twin.version,
@@ -31,7 +32,9 @@ export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): Js
     cloudToDeviceMessageCount: 0,
     authenticationType: device.authenticationType,
     x509Thumbprint: { ...device.x509Thumbprint },
-    capabilities: { iotEdge: false },
+    capabilities: { iotEdge: device.iotEdge },
+    ...(device.deviceScope === undefined ? {} : { deviceScope: device.deviceScope }),
+    ...(device.parentScopes === undefined ? {} : { parentScopes: [...device.parentScopes] }),
     tags: structuredClone(twin.tags),
     properties: { desired: withBookkeeping(twin.desired), reported: withBookkeeping(twin.reported) },
   };

@@ -5,10 +5,11 @@ import type { JsonObject, PropertySet, TwinRecord, TwinSection } from './types';
 import { SECTION_PATH } from './validate';
 
 /** A new device's twin: empty sections, every version at 1 (as IoT Hub starts them). */
-export function createTwin(deviceId: string, now: Date): TwinRecord {
+export function createTwin(deviceId: string, now: Date, moduleId?: string): TwinRecord {
   const version = 1;
   return {
     deviceId,
+    ...(moduleId === undefined ? {} : { moduleId }),
     etag: etagFor(version),
     version,
     tags: {},

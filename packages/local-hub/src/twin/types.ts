@@ -16,6 +16,10 @@ export interface PropertySet {
 /** Everything the hub stores for one device twin. */
 export interface TwinRecord {
   deviceId: string;
+  /** Set on a module twin. */
+  moduleId?: string;
+  /** The Plug and Play model id the device (or module) last announced in its MQTT username. */
+  modelId?: string;
   /** Opaque value for `If-Match`; changes on every write. */
   etag: string;
   /** Twin-wide version: grows by one on every write to any section. */
@@ -38,4 +42,8 @@ export interface DeviceFacts {
   lastActivityTime: string;
   authenticationType: 'sas' | 'selfSigned' | 'certificateAuthority';
   x509Thumbprint: { primaryThumbprint: string | null; secondaryThumbprint: string | null };
+  /** `capabilities.iotEdge`, and the IoT Edge scopes when the device has them. */
+  iotEdge: boolean;
+  deviceScope?: string;
+  parentScopes?: string[];
 }

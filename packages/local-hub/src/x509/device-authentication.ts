@@ -1,4 +1,5 @@
 import { HubError } from '../errors';
+import { IDENTITY_KINDS } from '../features';
 import { isThumbprint } from './thumbprint';
 
 /**
@@ -75,7 +76,7 @@ export function parseAuthentication(body: AuthenticationBody | null | undefined)
     default:
       throw new HubError(
         'ArgumentInvalid',
-        `Authentication type ${JSON.stringify(type)} is not supported; use "sas", "selfSigned" or "certificateAuthority".`,
+        `Authentication type ${JSON.stringify(type)} is not supported; use ${IDENTITY_KINDS.map((k) => `"${k}"`).join(', ')}.`,
       );
   }
 }

@@ -4,6 +4,8 @@ import type { MethodInvoker } from '../../methods/invoker';
 import type { DeviceSessions } from '../../mqtt/sessions';
 import type { QuerySnapshots } from '../../query/snapshots';
 import type { DeviceRegistry } from '../../registry/devices';
+import type { ModuleTwinViews } from '../../registry/module-twin-views';
+import type { ModuleRegistry } from '../../registry/modules';
 import type { ServiceTwinViews } from '../../registry/twin-views';
 import type { TwinRegistry } from '../../registry/twins';
 import type { CaCertificates } from '../../x509/ca-certificates';
@@ -13,6 +15,8 @@ export interface RestContext {
   registry: DeviceRegistry;
   twins: TwinRegistry;
   twinViews: ServiceTwinViews;
+  modules: ModuleRegistry;
+  moduleTwinViews: ModuleTwinViews;
   sessions: DeviceSessions;
   invoker: MethodInvoker;
   jobs: JobService;

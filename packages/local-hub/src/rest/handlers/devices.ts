@@ -3,6 +3,7 @@ import { HubError, type HubErrorName } from '../../errors';
 import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
+import type { EdgeInput } from '../../registry/edge';
 import { parseAuthentication } from '../../x509/device-authentication';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { parseBody } from './validation';
@@ -10,6 +11,9 @@ import { parseBody } from './validation';
 // The writable fields of a device, shared by the device document and the bulk entry.
 const deviceFields = {
   status: z.enum(['enabled', 'disabled']).nullish(),
+  capabilities: z.looseObject({ iotEdge: z.boolean().nullish() }).nullish(),
+  deviceScope: z.string().max(512).nullish(),
+  parentScopes: z.array(z.string().max(512)).max(10).nullish(),
   statusReason: z.string().max(128).nullish(),
   authentication: z
     .looseObject({
@@ -63,6 +67,17 @@ function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): Device
     ...(auth.kind === 'sas' ? { x509: null } : {}),
     ...(auth.kind !== 'x509' && auth.primaryKey ? { primaryKey: auth.primaryKey } : {}),
     ...(auth.kind !== 'x509' && auth.secondaryKey ? { secondaryKey: auth.secondaryKey } : {}),
+    ...edgeInputOf(body),
+  };
+}
+
+/** `capabilities.iotEdge`, `deviceScope` and `parentScopes`; absent keeps, `null`/`''` clears a scope. */
+function edgeInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): EdgeInput {
+  const iotEdge = body.capabilities?.iotEdge;
+  return {
+    ...(iotEdge === undefined || iotEdge === null ? {} : { iotEdge }),
+    ...(body.deviceScope === undefined ? {} : { deviceScope: body.deviceScope }),
+    ...(body.parentScopes === undefined ? {} : { parentScopes: body.parentScopes }),
   };
 }
 

@@ -1,0 +1,83 @@
+/**
+ * A fleet worker process: a share of the simulated devices, each a real `azure-iot-device` MQTT client
+ * with the real reboot handler (report-then-respond, 0 s reboot). Connects with an adaptive limit,
+ * records when each device connected and answered, and obeys the bench over IPC (see messages.ts).
+ */
+import { join } from 'node:path';
+import {
+  attachRebootHandler,
+  createFileRebootStore,
+  createMemoryRebootStore,
+  type RebootHandler,
+  type RebootHandlerClient,
+} from '@iothub-reboot/device-reboot-handler';
+import { Client } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { AdaptiveLimit, forEachAdaptive } from './adaptive-limit';
+import type { WorkerMessage, WorkerRequest, WorkerStart } from './messages';
+
+const clients: Client[] = [];
+const handlers: RebootHandler[] = [];
+let answeredAt: number[] = [];
+const send = (message: WorkerMessage) => process.send?.(message);
+
+/** The client as the handler sees it, with each answer's time noted once it was sent. */
+function timingAnswers(client: Client): RebootHandlerClient {
+  return {
+    getTwin: () => client.getTwin(),
+    on: (event, listener) => client.on(event, listener),
+    removeListener: (event, listener) => client.removeListener(event, listener),
+    onDeviceMethod: (name, callback) =>
+      client.onDeviceMethod(name, (request, response) =>
+        callback(request, {
+          send: async (status, payload) => {
+            await response.send(status, payload);
+            answeredAt.push(Date.now());
+          },
+        }),
+      ),
+  };
+}
+
+async function start(message: WorkerStart): Promise<void> {
+  const connectedAt: number[] = [];
+  const limiter = new AdaptiveLimit({ initial: 50, min: 16, max: 400 });
+  await forEachAdaptive(message.identities, limiter, async ({ deviceId, primaryKey }) => {
+    const client = Client.fromConnectionString(
+      `HostName=${message.hostName};DeviceId=${deviceId};SharedAccessKey=${primaryKey};GatewayHostName=127.0.0.1:${message.mqttPort}`,
+      Mqtt,
+    );
+    await client.setOptions({ ca: message.caPem });
+    try {
+      await client.open();
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw err;
+    }
+    connectedAt.push(Date.now());
+    clients.push(client);
+    const store =
+      message.store === 'file'
+        ? createFileRebootStore(join(message.stateDir, `${encodeURIComponent(deviceId)}.pending-reboot.json`))
+        : createMemoryRebootStore();
+    handlers.push(attachRebootHandler(timingAnswers(client), { store, reboot: async () => undefined }));
+  });
+  send({ type: 'connected', connectedAt, finalLimit: limiter.limit });
+}
+
+async function stop(): Promise<void> {
+  await Promise.allSettled(handlers.map((h) => h.detach()));
+  await Promise.allSettled(clients.map((c) => c.close()));
+  process.exit(0);
+}
+
+process.on('message', (message: WorkerRequest) => {
+  if (message.type === 'start') {
+    start(message).catch((err: unknown) => send({ type: 'failed', message: (err as Error).message }));
+  } else if (message.type === 'events') {
+    send({ type: 'events', answeredAt });
+    answeredAt = [];
+  } else if (message.type === 'stop') void stop();
+});
+process.on('disconnect', () => void stop());
+send({ type: 'loaded' });

@@ -1,0 +1,124 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { FleetStore, WorkerMessage, WorkerRequest } from './messages';
+
+/** The simulated fleet, spread over worker processes and driven through one control channel. */
+export interface FleetWorkers {
+  /** `Date.now()` when the workers, loaded, were told to connect. */
+  connectStartedAt: number;
+  /** Each device's connect time (`Date.now()`), over every worker. */
+  connectedAt: number[];
+  /** The adaptive connect limit each worker ended with. */
+  finalLimits: number[];
+  /** The answer times (`Date.now()`) every worker noted since the last call. */
+  takeAnsweredAt(): Promise<number[]>;
+  /** Closes every device and waits for the workers to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startFleetWorkers}. */
+export interface FleetWorkerOptions {
+  processes: number;
+  identities: ReadonlyArray<{ deviceId: string; primaryKey: string }>;
+  hostName: string;
+  mqttPort: number;
+  caPem: string;
+  store: FleetStore;
+  stateDir: string;
+  /** Node.js flags of each worker, e.g. `--cpu-prof`. */
+  execArgv?: string[];
+}
+
+const MAIN = join(__dirname, 'worker-main.js');
+
+function nextMessage<T extends WorkerMessage['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<WorkerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type === 'failed') {
+        cleanup();
+        reject(new Error(`a fleet worker failed: ${message.message}`));
+      } else if (message.type === type) {
+        cleanup();
+        resolve(message as Extract<WorkerMessage, { type: T }>);
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`a fleet worker exited (code ${String(code)}) while the bench waited for "${type}"`));
+    };
+    const cleanup = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * Forks `processes` workers, deals the identities out round-robin, and resolves once every device of
+ * every worker is connected. Any worker failing stops them all and rejects.
+ */
+export async function startFleetWorkers(options: FleetWorkerOptions): Promise<FleetWorkers> {
+  const count = Math.max(1, Math.min(options.processes, options.identities.length));
+  const children = Array.from({ length: count }, () =>
+    fork(MAIN, [], { execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  // Listening before anything can arrive: a worker may load before the next one is forked.
+  const loaded = children.map((child) => nextMessage(child, 'loaded'));
+  const send = (child: ChildProcess, message: WorkerRequest) => child.send(message);
+  const stop = async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        if (child.connected) send(child, { type: 'stop' });
+        else child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+  };
+  try {
+    await Promise.all(loaded);
+    const connectStartedAt = Date.now();
+    const connected = await Promise.all(
+      children.map((child, w) => {
+        const answer = nextMessage(child, 'connected');
+        send(child, {
+          type: 'start',
+          hostName: options.hostName,
+          mqttPort: options.mqttPort,
+          caPem: options.caPem,
+          identities: options.identities.filter((_, i) => i % count === w),
+          store: options.store,
+          stateDir: options.stateDir,
+        });
+        return answer;
+      }),
+    );
+    return {
+      connectStartedAt,
+      connectedAt: connected.flatMap((c) => c.connectedAt),
+      finalLimits: connected.map((c) => c.finalLimit),
+      takeAnsweredAt: async () => {
+        const answers = await Promise.all(
+          children.map((child) => {
+            const answer = nextMessage(child, 'events');
+            send(child, { type: 'events' });
+            return answer;
+          }),
+        );
+        return answers.flatMap((a) => a.answeredAt);
+      },
+      stop,
+    };
+  } catch (err) {
+    for (const pending of loaded) pending.catch(() => undefined);
+    await stop();
+    throw err;
+  }
+}

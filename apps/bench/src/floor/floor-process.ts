@@ -1,0 +1,57 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { FloorKeyType } from './floor-servers';
+
+/** The independent floor's servers, running in their own process. */
+export interface FloorProcess {
+  caPem: string;
+  echoPort: number;
+  brokerPort: number;
+  httpsPort: number;
+  stop(): Promise<void>;
+}
+
+interface Ready {
+  type: 'ready';
+  caPem: string;
+  echoPort: number;
+  brokerPort: number;
+  httpsPort: number;
+}
+
+/** Forks the floor process (profiled with `execArgv` when given) and waits until it listens. */
+export async function startFloorProcess(
+  keyType: FloorKeyType,
+  execArgv: string[] = [],
+): Promise<FloorProcess> {
+  const child = fork(join(__dirname, 'floor-process-main.js'), [keyType], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = once(child, 'exit');
+  const ready = await Promise.race([
+    new Promise<Ready>((resolve) => {
+      const onMessage = (message: { type?: string }) => {
+        if (message.type !== 'ready') return;
+        child.off('message', onMessage);
+        resolve(message as Ready);
+      };
+      child.on('message', onMessage);
+    }),
+    exited.then(([code]) => {
+      throw new Error(`the floor process exited before it listened (code ${String(code)})`);
+    }),
+  ]);
+  return {
+    caPem: ready.caPem,
+    echoPort: ready.echoPort,
+    brokerPort: ready.brokerPort,
+    httpsPort: ready.httpsPort,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'stop' });
+      await exited;
+    },
+  };
+}
