@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client as DeviceClient } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { type RawTransport, rawUrl } from '../test-support/raw-mqtt';
 import { rawRequest, serviceToken } from '../test-support/rest-client';
 import { certificateApi, certs, etagOf, uploadVerifiedCa } from '../test-support/x509';
 import { startTestHub, type TestHub } from '../testing';
@@ -193,6 +194,21 @@ describe('X.509 devices', () => {
       await roundTrip('sas-still', sas);
     });
 
+    // azure-iot-device-mqtt's MqttWs passes an X.509 device's cert and key to the wss:// TLS as MqttWs does
+    // to mqtts:// (azure-iot-mqtt-base), and IoT Hub serves MQTT over WebSockets with X.509 on port 443:
+    // the certificate is checked the same way on the HTTPS port's WebSocket path.
+    it('checks the client certificate of MQTT over WebSockets too', async () => {
+      const ca = await certs.ca();
+      await uploadVerifiedCa(t.hub, 'root', ca);
+      await t.hub.createDevice('ws-ca', { x509: { type: 'certificateAuthority' } });
+      const good = await certs.signed(ca, 'ws-ca');
+      const raw = await rawConnect(t, 'ws-ca', good, 'wss');
+      await raw.endAsync();
+      expect(await rawConnack(t, 'ws-ca', {}, 'wss')).toBe(5);
+      expect(await rawConnack(t, 'ws-ca', await certs.selfSigned('ws-ca'), 'wss')).toBe(5);
+      expect(await rawConnack(t, 'ws-ca', await certs.signed(ca, 'ws-ca', { expired: true }), 'wss')).toBe(5);
+    });
+
     it('disconnects a device whose thumbprint is replaced', async () => {
       const cert = await certs.selfSigned('ss-rotate');
       await t.hub.createDevice('ss-rotate', {
@@ -378,8 +394,10 @@ async function rawConnect(
   t: TestHub,
   deviceId: string,
   cert: { cert?: string; key?: string },
+  transport: RawTransport = 'mqtts',
 ): Promise<MqttClient> {
-  return connectAsync(`mqtts://127.0.0.1:${t.hub.mqttPort}`, {
+  // mqtt.js hands ca, cert and key to the TLS of a wss:// connection too (its ws.js copies them).
+  return connectAsync(rawUrl(t.hub, transport), {
     ca: t.hub.caPem,
     ...(cert.cert ? { cert: cert.cert, key: cert.key } : {}),
     clientId: deviceId,
@@ -390,9 +408,14 @@ async function rawConnect(
   });
 }
 
-async function rawConnack(t: TestHub, deviceId: string, cert: { cert?: string; key?: string }) {
+async function rawConnack(
+  t: TestHub,
+  deviceId: string,
+  cert: { cert?: string; key?: string },
+  transport: RawTransport = 'mqtts',
+) {
   try {
-    const client = await rawConnect(t, deviceId, cert);
+    const client = await rawConnect(t, deviceId, cert, transport);
     await client.endAsync();
     return 0;
   } catch (err) {

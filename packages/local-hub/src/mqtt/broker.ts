@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -46,7 +47,7 @@ export interface MqttServer {
    * Serves one more MQTT connection arriving on another transport (MQTT over WebSockets): the same broker,
    * so the same authentication, topic rules, limits and sessions as a connection to the TLS port.
    */
-  handle(stream: Duplex): void;
+  handle(stream: Duplex, request?: IncomingMessage): void;
   close(): Promise<void>;
 }
 
@@ -86,7 +87,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
                 clientId: client.id,
                 username,
                 device: { ...device, x509 },
-                chain: peerCertificateChain(client.conn),
+                // Over WebSockets the TLS socket is the upgrade request's; the MQTT stream is inside it.
+                chain: peerCertificateChain(client.req?.socket ?? client.conn),
                 anchors: options.x509Anchors(),
                 now: new Date(),
               })
@@ -181,8 +183,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
 
   /** Every connection, whatever its transport, enters the broker here. */
-  const handle = (stream: Duplex) => {
-    grantAtMostQos1(broker.handle(stream));
+  const handle = (stream: Duplex, request?: IncomingMessage) => {
+    grantAtMostQos1(broker.handle(stream, request));
     // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
     const meter = new MqttPacketSizeMeter();
     stream.on('data', (chunk: Buffer) => {
