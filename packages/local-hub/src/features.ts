@@ -9,10 +9,11 @@ export const IDENTITY_KINDS = ['sas', 'selfSigned', 'certificateAuthority'] as c
 
 /**
  * What this hub speaks, as `GET /health` reports it: a script can check a feature before it relies on it.
- * Devices connect with MQTT 3.1.1 over TLS (no AMQP, no WebSockets); services call the REST API over HTTPS.
+ * Devices connect with MQTT 3.1.1 over TLS, or over WebSockets on the HTTPS port (no AMQP); services call
+ * the REST API over HTTPS.
  */
 export const HUB_FEATURES = {
-  transports: { device: ['mqtt-tls'], service: ['https'] },
+  transports: { device: ['mqtt-tls', 'mqtt-ws'], service: ['https'] },
   identityKinds: IDENTITY_KINDS,
 } as const;
 

@@ -123,7 +123,7 @@ describe('twin queries and REST robustness', () => {
       {
         status: 'ok',
         version,
-        transports: { device: ['mqtt-tls'], service: ['https'] },
+        transports: { device: ['mqtt-tls', 'mqtt-ws'], service: ['https'] },
         identityKinds: ['sas', 'selfSigned', 'certificateAuthority'],
       },
     ]);
