@@ -6,7 +6,8 @@
 //   3. Each README's TypeScript blocks are the files in the package's examples/ (the README names each one).
 //   4. The tarballs are installed with pnpm into a scratch project outside the workspace; the examples are
 //      type-checked and run there as an ESM project ("type": "module") and as a CommonJS one, both
-//      `nodenext`, against a local hub started with the installed package's own `local-hub` bin.
+//      `nodenext`, against a local hub started with the installed package's own `local-hub` bin, whose web
+//      view must serve its bundled client from the installed dist.
 // Run after `build`. Needs the npm registry for the third-party dependencies (pnpm's store serves reruns).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
@@ -266,12 +267,25 @@ async function runExamples(app, examples) {
   const dataDir = join(app, '.local-hub');
   const hub = start(
     bin,
-    ['start', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn'],
+    [
+      'start',
+      '--data-dir',
+      dataDir,
+      '--mqtt-port',
+      '0',
+      '--https-port',
+      '0',
+      '--view',
+      '0',
+      '--log-level',
+      'warn',
+    ],
     {
       cwd: app,
     },
   );
   await hub.waitFor(/^Stop:/);
+  await checkViewAssets(hub.output());
   const { serviceConnectionString } = JSON.parse(readFileSync(join(dataDir, 'connection.json'), 'utf8'));
   const device = examples.find((e) => e.id === 'device-reboot-handler.usage');
   const poller = examples.find((e) => e.id === 'twin-poller.usage');
@@ -318,6 +332,33 @@ async function runExamples(app, examples) {
   hub.child.kill('SIGTERM');
   const hubCode = await hub.exited;
   if (hubCode !== 0) fail(`the local hub exited ${hubCode} on SIGTERM:\n${hub.output()}`);
+}
+
+/**
+ * The web view (on by default in the CLI) serves its client bundle from the installed package: the
+ * esbuild output in dist/view-assets must be in the tarball, not only in the workspace's dist.
+ */
+async function checkViewAssets(banner) {
+  const printed = /web view +(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(banner)?.[1];
+  if (!printed) return fail(`the local hub's banner has no web view URL:\n${banner}`);
+  const opened = await fetch(printed, { redirect: 'manual' });
+  const cookie = opened.headers.getSetCookie()[0]?.split(';')[0];
+  if (opened.status !== 303 || !cookie) return fail(`the web view URL answered ${opened.status}, no session`);
+  const { origin } = new URL(printed);
+  for (const [path, type] of [
+    ['/', 'text/html'],
+    ['/assets/app.js', 'text/javascript'],
+    ['/assets/app.css', 'text/css'],
+  ]) {
+    const res = await fetch(`${origin}${path}`, { headers: { cookie } });
+    const body = await res.text();
+    if (res.status !== 200 || !res.headers.get('content-type')?.startsWith(type) || body.length < 100) {
+      fail(
+        `the installed web view's ${path} answered ${res.status} ${res.headers.get('content-type')} (${body.length} bytes)`,
+      );
+    }
+  }
+  say('the installed web view serves its page and bundle');
 }
 
 /** A child process with its output kept; every wait is bounded so a hang fails with the output so far. */

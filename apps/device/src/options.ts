@@ -9,6 +9,8 @@ interface CommonSettings {
   caFile?: string;
   transport: 'mqtt' | 'mqtt-ws';
   rebootSeconds: number;
+  /** How long the first connection is retried while the hub cannot be reached (then exit 9). */
+  connectTimeoutSeconds: number;
   methodName: string;
   mode: ResponseMode;
   logLevel: string;
@@ -48,6 +50,8 @@ Options (environment variable in brackets):
   --ca <file>               PEM of a private CA to trust, e.g. the local hub's [IOTHUB_CA_FILE]
   --transport <t>           mqtt | mqtt-ws (default mqtt)
   --reboot-seconds <n>      how long the simulated reboot takes (default 20, the tutorial's)
+  --connect-timeout <s>     retry the first connection this long while the hub is unreachable, then
+                            exit 9 (default 60)
   --method-name <name>      direct method to answer (default ${REBOOT_METHOD_NAME})
   --mode <m>                report-then-respond (default) | respond-then-reboot
   --state-dir <dir>         where a pending reboot is recorded (default .device-state)
@@ -139,6 +143,10 @@ function commonSettings(values: Values, env: NodeJS.ProcessEnv, fleet: boolean):
     ...(caFile ? { caFile } : {}),
     transport,
     rebootSeconds: numberFlag('--reboot-seconds', values['reboot-seconds'], 20, { min: 0, max: 3600 }),
+    connectTimeoutSeconds: numberFlag('--connect-timeout', values['connect-timeout'], 60, {
+      min: 1,
+      max: 86_400,
+    }),
     methodName,
     mode: mode as ResponseMode,
     logLevel,
@@ -157,6 +165,7 @@ function parse(argv: readonly string[]) {
       ca: { type: 'string' },
       transport: { type: 'string' },
       'reboot-seconds': { type: 'string' },
+      'connect-timeout': { type: 'string' },
       'method-name': { type: 'string' },
       mode: { type: 'string' },
       'state-dir': { type: 'string' },

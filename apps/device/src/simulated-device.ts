@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CliError } from '@iothub-reboot/app-kit';
+import { CliError, EXIT_USAGE } from '@iothub-reboot/app-kit';
 import {
   attachRebootHandler,
   type ConnectionKeeper,
+  classifyOpenFailure,
   createFileRebootStore,
+  isFatalOpenFailure,
   keepConnected,
+  OpenAbortedError,
   openWithRetry,
   type PendingRebootStore,
   type RebootActionRequest,
@@ -20,6 +23,8 @@ import { runRebootCommand } from './reboot-command';
 
 /** Exit code when the hub refuses the device's credentials (wrong key, unknown or disabled device). */
 export const EXIT_UNAUTHORIZED = 3;
+/** Exit code when no connection to the hub could be made within `connectTimeoutSeconds`. */
+export const EXIT_UNREACHABLE = 9;
 
 const RECONNECT_BACKOFF = { initialMs: 1000, maxMs: 30_000 };
 
@@ -30,6 +35,8 @@ export interface SimulatedDeviceOptions {
   ca: string | undefined;
   transport: 'mqtt' | 'mqtt-ws';
   rebootSeconds: number;
+  /** How long the first connection is retried while the hub cannot be reached, before exit 9. */
+  connectTimeoutSeconds: number;
   methodName: string;
   mode: ResponseMode;
   stateDir: string;
@@ -79,7 +86,7 @@ export async function startSimulatedDevice(options: SimulatedDeviceOptions): Pro
   try {
     // Open first: registering a method handler on a closed client makes the SDK connect by itself,
     // racing our own open().
-    await openWithRetry(client, { signal, logger: log, backoff: RECONNECT_BACKOFF }).catch(unauthorized);
+    await openFirst(client, options, log);
     log.info('Connected to IoT Hub');
     await reportPending(client, store, log);
   } catch (err) {
@@ -131,15 +138,55 @@ function realRestart(command: string, restart: { underWay: boolean }, log: Logge
   };
 }
 
-/** Refused credentials end the start with a CliError (exit 3); anything else is passed on. */
-function unauthorized(err: unknown): never {
-  if ((err as Error | null)?.name === 'UnauthorizedError') {
-    throw new CliError(
-      'the hub refused the device credentials: check the device id and key, and that the device exists and is enabled',
-      { exitCode: EXIT_UNAUTHORIZED, code: 'unauthorized', cause: err },
-    );
+/**
+ * The first connection. The SDK names every failed first open `UnauthorizedError`, so the cause decides
+ * (see `classifyOpenFailure`): a refused or dropped connection is retried with backoff for
+ * `connectTimeoutSeconds`, then exit 9; an untrusted certificate is a configuration error (exit 2, pass
+ * `--ca`); only a CONNACK refusal is a credentials error (exit 3).
+ */
+async function openFirst(client: Client, options: SimulatedDeviceOptions, log: Logger): Promise<void> {
+  const deadline = AbortSignal.timeout(options.connectTimeoutSeconds * 1000);
+  let lastFailure: unknown;
+  try {
+    await openWithRetry(client, {
+      signal: AbortSignal.any([options.signal, deadline]),
+      logger: log,
+      backoff: RECONNECT_BACKOFF,
+      isFatal: (err) => {
+        lastFailure = err;
+        return isFatalOpenFailure(err);
+      },
+    });
+  } catch (err) {
+    if (err instanceof OpenAbortedError) {
+      if (options.signal.aborted) throw err;
+      throw new CliError(
+        `hub unreachable: no connection within ${options.connectTimeoutSeconds} s (last error: ${causeOf(lastFailure)}); check the host name, the port (GatewayHostName) and that the hub runs`,
+        { exitCode: EXIT_UNREACHABLE, code: 'unreachable', cause: lastFailure },
+      );
+    }
+    switch (classifyOpenFailure(err)) {
+      case 'untrusted-certificate':
+        throw new CliError(
+          `the hub's TLS certificate is not trusted (${causeOf(err)}): pass the hub's CA with --ca (the local hub's is <data dir>/ca.pem)`,
+          { exitCode: EXIT_USAGE, code: 'untrusted-certificate', cause: err },
+        );
+      case 'credentials-refused':
+        throw new CliError(
+          'the hub refused the device credentials: check the device id and key, and that the device exists and is enabled',
+          { exitCode: EXIT_UNAUTHORIZED, code: 'unauthorized', cause: err },
+        );
+      default:
+        throw err;
+    }
   }
-  throw err;
+}
+
+/** The innermost message of an SDK open failure, without the SDK's misleading "(Not authorized)" prefix. */
+function causeOf(err: unknown): string {
+  const inner = (err as { transportError?: { message?: unknown } } | undefined)?.transportError?.message;
+  const message = typeof inner === 'string' ? inner : err instanceof Error ? err.message : String(err);
+  return message.replace(/^.*?Failure on first connection \(Not authorized\): /, '');
 }
 
 async function reportPending(client: Client, store: PendingRebootStore, log: Logger): Promise<void> {

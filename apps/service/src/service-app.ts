@@ -29,6 +29,7 @@ export async function runService(
   io: ServiceIo,
 ): Promise<number> {
   const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
+  // A CA that cannot be read ends the run here; main prints its JSON failure.
   const ca = settings.caFile === undefined ? undefined : await readCa(settings.caFile);
   if (settings.target.kind !== 'device') {
     const clients = connect(settings.connectionString, ca);

@@ -32,6 +32,7 @@ export {
 export {
   type ConnectionKeeper,
   DEFAULT_RECONNECT_BACKOFF,
+  isFatalOpenFailure,
   type KeepConnectedOptions,
   keepConnected,
   OpenAbortedError,
@@ -40,6 +41,7 @@ export {
   type ReconnectableClient,
   type ReconnectBackoff,
 } from './keep-connected';
+export { classifyOpenFailure, type OpenFailureKind } from './open-failure';
 export type { ReportingOptions } from './options';
 export type { PendingReportOutcome } from './pending';
 export { DEFAULT_RETRY, type RetrySettings } from './retry';

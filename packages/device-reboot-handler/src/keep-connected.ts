@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { type Clock, systemClock } from './clock';
 import { loggable, RebootHandlerError } from './errors';
+import { classifyOpenFailure } from './open-failure';
 
 /**
  * The slice of an `azure-iot-device` `Client` (or `ModuleClient`) that {@link keepConnected} needs:
@@ -31,8 +32,8 @@ export interface OpenRetryOptions {
   logger?: Logger;
   backoff?: Partial<ReconnectBackoff>;
   /**
-   * Whether an `open()` failure is final. Default: the hub refused the credentials
-   * (`UnauthorizedError`), which no retry can fix.
+   * Whether an `open()` failure is final. Default {@link isFatalOpenFailure}: refused credentials or an
+   * untrusted hub certificate, which no retry can fix (see {@link classifyOpenFailure}).
    */
   isFatal?: (err: unknown) => boolean;
   /** Default the system clock (fake timers in tests). */
@@ -70,12 +71,19 @@ export class OpenAbortedError extends RebootHandlerError {
   override name = 'OpenAbortedError';
 }
 
-const isUnauthorized = (err: unknown) => (err as { name?: unknown } | null)?.name === 'UnauthorizedError';
+/**
+ * The default of `isFatal`: the hub refused the credentials or its certificate is not trusted. A refused or
+ * dropped connection is retried, although the SDK names it `UnauthorizedError` too.
+ */
+export const isFatalOpenFailure = (err: unknown): boolean => {
+  const kind = classifyOpenFailure(err);
+  return kind === 'credentials-refused' || kind === 'untrusted-certificate';
+};
 
 /**
  * Opens `client`, retrying with capped exponential backoff and jitter (the wait after the n-th failure is
  * uniform in [½, 1] × min(maxMs, initialMs × 2^(n−1))) until it opens. Rejects with the error when
- * `isFatal` says so (default: refused credentials), or {@link OpenAbortedError} once `signal` fires.
+ * `isFatal` says so (default: refused credentials or an untrusted certificate), or {@link OpenAbortedError} once `signal` fires.
  */
 export async function openWithRetry(
   client: ReconnectableClient,
@@ -195,7 +203,7 @@ function resolve(options: OpenRetryOptions): Resolved {
     signal: options.signal,
     logger: options.logger ?? pino({ level: 'silent' }),
     backoff,
-    isFatal: options.isFatal ?? isUnauthorized,
+    isFatal: options.isFatal ?? isFatalOpenFailure,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
   };

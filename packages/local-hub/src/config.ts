@@ -60,6 +60,11 @@ export interface LocalHubOptions {
    * the hub) or `rsa` (RSA 2048), for new certificates; a CA already on disk keeps its own key type.
    */
   serverKeyType?: ServerKeyType;
+  /**
+   * The web view (a page served by the hub: devices, twins, methods, jobs, queries, live activity): `true`
+   * or `{ port }` (default 8088, 0 for a free one) to serve it on 127.0.0.1. Default off. See README "Web view".
+   */
+  view?: boolean | { port?: number };
   /** pino logger; default silent. Keys, tokens and signatures are never logged. */
   logger?: Logger;
 }
@@ -81,6 +86,8 @@ export interface LocalHubConfig {
   quota: QuotaSpec | undefined;
   quotaClock: Clock;
   serverKeyType: ServerKeyType;
+  /** Where the web view listens (always loopback), or undefined when it is off. */
+  view: { bindAddress: string; port: number } | undefined;
   logger: Logger;
 }
 
@@ -98,6 +105,7 @@ export const DEFAULTS = {
   slowClientTimeoutMs: 30_000,
   closeTimeoutMs: 10_000,
   serverKeyType: 'ec',
+  viewPort: 8088,
 } as const;
 
 const HOST_NAME =
@@ -137,6 +145,7 @@ export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
     quota: checkQuota(options.quota),
     quotaClock: options.quotaClock ?? Date.now,
     serverKeyType: checkServerKeyType(options.serverKeyType ?? DEFAULTS.serverKeyType),
+    view: resolveView(options.view),
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }
@@ -146,6 +155,16 @@ function checkQuota(quota: string | QuotaSpec | undefined): QuotaSpec | undefine
   const parsed = parseQuotaSpec(typeof quota === 'string' ? quota : `${quota.tier}:${quota.units}`);
   if (typeof parsed === 'string') throw new ConfigError(parsed);
   return parsed;
+}
+
+function resolveView(view: LocalHubOptions['view']): LocalHubConfig['view'] {
+  if (view === undefined || view === false) return undefined;
+  if (view !== true && (typeof view !== 'object' || view === null)) {
+    throw new ConfigError('view must be true, false or { port }');
+  }
+  const port = view === true ? DEFAULTS.viewPort : (view.port ?? DEFAULTS.viewPort);
+  // An admin surface that can invoke methods and edit twins: loopback only, whatever the hub binds.
+  return { bindAddress: '127.0.0.1', port: checkPort('view.port', port) };
 }
 
 function checkServerKeyType(keyType: unknown): ServerKeyType {

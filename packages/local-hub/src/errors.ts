@@ -11,6 +11,8 @@ export const HUB_ERRORS = {
   MessageTooLarge: { status: 413, code: 413001 },
   TooManyDevices: { status: 413, code: 413002 },
   IotHubUnauthorizedAccess: { status: 401, code: 401003 },
+  // The web view's refusals (CSRF token, Host header): not an IoT Hub route, so a code of its own.
+  Forbidden: { status: 403, code: 403000 },
   DeviceNotFound: { status: 404, code: 404001 },
   DeviceNotOnline: { status: 404, code: 404103 },
   // IoT Hub's codes for modules (Microsoft.Azure.Devices ErrorCode: ModuleNotFound, ModuleAlreadyExistsOnDevice).

@@ -12,6 +12,8 @@ import {
 } from './connection-strings';
 import { ConnectionStates } from './connections/presence';
 import { settledWithin } from './deadline';
+import { HubEventBus } from './events/bus';
+import { feedHubEvents } from './events/sources';
 import { JobRepository } from './jobs/repository';
 import { JobService } from './jobs/service';
 import { type LocalHub, localHubFacade } from './local-hub';
@@ -36,6 +38,7 @@ import { ServiceTwinViews } from './registry/twin-views';
 import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
 import { openHubState } from './state';
+import { startViewServer } from './view/server';
 import { CaCertificates } from './x509/ca-certificates';
 
 export type { LocalHub, LocalHubDevice, LocalHubModule } from './local-hub';
@@ -216,6 +219,43 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     await jobs.start();
 
     const gateway = (port: number) => ({ host: config.gatewayHost, port });
+    const deviceCs = (device: DeviceRecord) =>
+      device.x509
+        ? x509DeviceConnectionString(config.hostName, device.deviceId, gateway(mqtt.port))
+        : deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port));
+
+    // The web view (off unless asked for): its own loopback listener over the same services and events.
+    const events = new HubEventBus();
+    if (config.view) {
+      const detach = feedHubEvents(events, { store, presence, invoker });
+      closers.add('hub events', detach, async () => detach());
+    }
+    const view = config.view
+      ? closers.add(
+          'web view',
+          await startViewServer({
+            ...config.view,
+            hostName: config.hostName,
+            context: {
+              registry,
+              twins,
+              twinViews,
+              modules,
+              moduleTwinViews,
+              sessions,
+              invoker,
+              jobs,
+              certificates: caCertificates,
+            },
+            events,
+            deviceConnectionString: deviceCs,
+            slowClientTimeoutMs: config.slowClientTimeoutMs,
+            logger: logger.child({ component: 'view' }),
+          }),
+          (server) => bounded('web view', server.close()),
+        )
+      : undefined;
+
     const serviceCs = (policy: PolicyName = 'iothubowner') =>
       serviceConnectionString(config.hostName, policy, config.policyKeys[policy], gateway(rest.port));
     const connectionFile =
@@ -252,6 +292,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       caPem: certificates.caPem,
       caFile: certificates.caFile,
       connectionFile,
+      viewUrl: view?.url,
       registry,
       modules,
       sessions,
@@ -259,10 +300,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       telemetry,
       throttle,
       serviceConnectionString: serviceCs,
-      deviceConnectionString: (device: DeviceRecord) =>
-        device.x509
-          ? x509DeviceConnectionString(config.hostName, device.deviceId, gateway(mqtt.port))
-          : deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port)),
+      deviceConnectionString: deviceCs,
       moduleConnectionString: (module: ModuleRecord) =>
         moduleConnectionString(
           config.hostName,

@@ -40,6 +40,8 @@ export interface LocalHub {
   caFile: string | undefined;
   /** Path of `<dataDir>/connection.json`, or undefined in memory. */
   connectionFile: string | undefined;
+  /** The web view's URL with this start's access token (a secret: print it, never log it); undefined when off. */
+  viewUrl: string | undefined;
   /** Connection string of a shared access policy, with GatewayHostName pointing at the HTTPS port. */
   serviceConnectionString(policy?: PolicyName): string;
   createDevice(deviceId: string, options?: DeviceInput): Promise<LocalHubDevice>;
@@ -81,6 +83,7 @@ export interface LocalHubParts
     | 'caPem'
     | 'caFile'
     | 'connectionFile'
+    | 'viewUrl'
     | 'serviceConnectionString'
     | 'close'
   > {
@@ -119,6 +122,7 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     caPem: parts.caPem,
     caFile: parts.caFile,
     connectionFile: parts.connectionFile,
+    viewUrl: parts.viewUrl,
     serviceConnectionString: (policy) => parts.serviceConnectionString(policy),
     createDevice: async (deviceId, input) => describe(await registry.create(deviceId, input)),
     deviceConnectionString: (deviceId) => parts.deviceConnectionString(registry.require(deviceId)),

@@ -56,7 +56,21 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('reads the web view flag: a port, or off', () => {
+    const view = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      const command = parseCommandLine(argv, env);
+      return command.kind === 'start' ? command.settings.view : 'not start';
+    };
+    expect(view([])).toBeUndefined();
+    expect(view(['--view', '0'])).toBe(0);
+    expect(view(['--view', '9090'])).toBe(9090);
+    expect(view(['--view', 'off'])).toBe(false);
+    expect(view([], { LOCAL_HUB_VIEW: 'off' })).toBe(false);
+    expect(view(['--view', '8089'], { LOCAL_HUB_VIEW: 'off' })).toBe(8089);
+  });
+
   it.each([
+    [['--view', 'on'], /--view must be a whole number/],
     [['--mqtt-port', 'eighty'], /--mqtt-port must be a whole number from 0 to 65535/],
     [['--https-port', '70000'], /--https-port must be a whole number/],
     [['--nope'], /^unknown option --nope/],

@@ -14,6 +14,8 @@ export interface StartSettings {
   ownerKey?: string;
   /** IoT Hub throttles to enforce, `S1`…`S3[:units]`; unset: none. */
   quota?: string;
+  /** The web view's port (0: a free one), or false for none; absent: the library's default port. */
+  view?: number | false;
   logLevel: string;
 }
 
@@ -57,6 +59,7 @@ Options (environment variable in brackets):
   --in-memory           keep nothing on disk [LOCAL_HUB_IN_MEMORY=1]
   --owner-key <base64>  iothubowner key instead of the well-known one [LOCAL_HUB_OWNER_KEY]
   --quota <S1|S2|S3[:units]>  enforce IoT Hub's throttles of that tier, answering 429 [LOCAL_HUB_QUOTA] (off)
+  --view <port|off>     web view on 127.0.0.1, its URL printed below [LOCAL_HUB_VIEW] (8088)
   --log-level <level>   trace|debug|info|warn|error|silent [LOG_LEVEL] (info)
   --out <dir>           where "cert" writes and reads files (<data-dir>/x509)`;
 
@@ -165,6 +168,7 @@ function parse(argv: readonly string[]) {
       'owner-key': { type: 'string' },
       quota: { type: 'string' },
       'log-level': { type: 'string' },
+      view: { type: 'string' },
       out: { type: 'string' },
       ca: { type: 'string' },
       key: { type: 'string' },
@@ -189,6 +193,7 @@ const FLAG_OWNER: Readonly<Record<string, Command>> = {
   'owner-key': 'start',
   quota: 'start',
   'log-level': 'start',
+  view: 'start',
   'x509-cert': 'device',
   'x509-ca': 'device',
   out: 'cert',
@@ -228,6 +233,8 @@ function startSettings(values: Values, env: NodeJS.ProcessEnv, dataDir: string |
     PORT,
   );
   const ownerKey = values['owner-key'] ?? env.LOCAL_HUB_OWNER_KEY;
+  const view = viewFlag(values.view ?? env.LOCAL_HUB_VIEW);
+  if (view !== undefined) settings.view = view;
   if (hostName !== undefined) settings.hostName = hostName;
   if (bindAddress !== undefined) settings.bindAddress = bindAddress;
   if (mqttPort !== undefined) settings.mqttPort = mqttPort;
@@ -244,6 +251,12 @@ function startSettings(values: Values, env: NodeJS.ProcessEnv, dataDir: string |
     throw usageError(`unknown log level "${settings.logLevel}"`);
   }
   return settings;
+}
+
+function viewFlag(text: string | undefined): number | false | undefined {
+  if (text === undefined) return undefined;
+  if (['off', 'false', 'no', 'none'].includes(text.toLowerCase())) return false;
+  return numberFlag('--view', text, undefined, PORT) ?? undefined;
 }
 
 function isTruthy(text: string | undefined): boolean {

@@ -14,7 +14,7 @@ export async function runStart(
   print: (text: string) => void,
 ): Promise<number> {
   const logger = createAppLogger({ name: 'local-hub', level: settings.logLevel });
-  const { ownerKey, logLevel: _, inMemory, ...hubOptions } = settings;
+  const { ownerKey, logLevel: _, inMemory, view, ...hubOptions } = settings;
   // In memory the state stays in memory, but the CA and connection.json still go to a directory (a temporary
   // one unless --data-dir names one), so clients in other processes can trust TLS and find the hub.
   const tempDir =
@@ -25,6 +25,8 @@ export async function runStart(
     ...hubOptions,
     dataDir,
     ...(inMemory ? { storage: new MemoryBackend() } : {}),
+    // On by default for the CLI (the library's default is off): people would rather look than read.
+    view: view === false ? false : view === undefined ? true : { port: view },
     ...(ownerKey === undefined ? {} : { policyKeys: { iothubowner: ownerKey } }),
     logger,
   }).catch(async (err: unknown) => {
@@ -56,6 +58,7 @@ interface ReadyHub {
   httpsPort: number;
   caFile: string | undefined;
   connectionFile: string | undefined;
+  viewUrl?: string | undefined;
   serviceConnectionString(): string;
 }
 
@@ -93,6 +96,12 @@ export function readyBanner(hub: ReadyHub, facts: BannerFacts): string {
     ...(facts.temporary ? [`  (${facts.dataDir} is temporary: removed on exit)`] : []),
     `  service connection string  ${shown}`,
     `  throttles                  ${facts.quota ? `IoT Hub ${facts.quota} rates (429 over them)` : 'off (--quota S1|S2|S3[:units])'}`,
+    ...(hub.viewUrl
+      ? [
+          `  web view                   ${hub.viewUrl}`,
+          '                             (the URL holds a per-start access token: do not share it)',
+        ]
+      : []),
     '',
     `Add a device:   ${commandName()} device add <device-id>${dataDirFlag}   (prints its connection string)`,
     "Trust the CA:   NODE_EXTRA_CA_CERTS=<CA certificate> or the apps' --ca flag",
@@ -164,7 +173,7 @@ function startFailure(err: unknown, dataDir: string): unknown {
   const { code, port } = err as { code?: string; port?: number };
   if (code === 'EADDRINUSE') {
     return new CliError(
-      `port ${port ?? ''} is already in use: stop what uses it or pass --mqtt-port/--https-port`,
+      `port ${port ?? ''} is already in use: stop what uses it or pass --mqtt-port/--https-port/--view`,
       {
         exitCode: EXIT_USAGE,
         code: 'port-in-use',

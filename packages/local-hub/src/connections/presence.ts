@@ -16,6 +16,7 @@ export interface Presence {
 /** In-memory presence of every device seen since the hub started (IoT Hub does not persist it either). */
 export class ConnectionStates {
   private readonly presence = new Map<string, Presence>();
+  private readonly watchers = new Set<(deviceId: string, state: Presence['connectionState']) => void>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -27,6 +28,13 @@ export class ConnectionStates {
       lastActivityTime: at,
       connectionStateUpdatedTime: at,
     });
+    for (const watcher of this.watchers) watcher(deviceId, state);
+  }
+
+  /** Calls `watcher` on every connect and disconnect; returns the unsubscribe function. */
+  watch(watcher: (deviceId: string, state: Presence['connectionState']) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** Records activity (e.g. a publish) for `lastActivityTime`. */

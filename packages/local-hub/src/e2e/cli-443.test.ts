@@ -4,17 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
-import { canListenOn } from '../testing';
+import { describeListeningOn } from '../test-support/needs-port';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const run = promisify(execFile);
-const port443 = canListenOn(443);
-if (!port443.ok) {
-  process.stderr.write(
-    `cli-443: cannot listen on 127.0.0.1:443 here (${port443.code}), so this suite is SKIPPED\n`,
-  );
-}
-const describeOn443 = port443.ok ? describe : describe.skip;
+const describeOn443 = describeListeningOn(443, 'cli-443');
 
 // `local-hub --https-port 443`: the banner prints the recipe for unmodified SDK code, and that code (here
 // azure-iothub's Registry.fromConnectionString in a process of its own) works with NODE_EXTRA_CA_CERTS only.
@@ -33,7 +27,19 @@ describeOn443('local-hub --https-port 443', () => {
     hub = startChildApp({
       label: '[cli-443]',
       script: CLI,
-      args: ['start', '--https-port', '443', '--mqtt-port', '0', '--quota', 'S1', '--log-level', 'warn'],
+      args: [
+        'start',
+        '--https-port',
+        '443',
+        '--mqtt-port',
+        '0',
+        '--view',
+        '0',
+        '--quota',
+        'S1',
+        '--log-level',
+        'warn',
+      ],
       env: { LOCAL_HUB_DATA_DIR: dataDir },
       emit: () => undefined,
     });

@@ -21,7 +21,7 @@ describe('local-hub CLI', () => {
     return app;
   };
   const startHub = async () => {
-    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn']);
+    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--view', '0', '--log-level', 'warn']);
     await hub.waitForLine(/Local IoT Hub is ready/);
     await hub.waitForLine(/^Stop:/);
     return hub;
@@ -45,6 +45,8 @@ describe('local-hub CLI', () => {
     const banner = hub.lines.join('\n');
     expect(banner).toMatch(/service connection string +HostName=localhost;SharedAccessKeyName=iothubowner;/);
     expect(banner).toContain(join(dataDir, 'ca.pem'));
+    // On by default for the CLI: its URL, with the per-start token, is in the banner (not in the logs).
+    expect(banner).toMatch(/web view +http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}/);
 
     const connection = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
     expect(connection).toMatchObject({
@@ -98,7 +100,18 @@ describe('local-hub CLI', () => {
     const hub = startChildApp({
       label: '[cli]',
       script: CLI,
-      args: ['start', '--in-memory', '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn'],
+      args: [
+        'start',
+        '--in-memory',
+        '--mqtt-port',
+        '0',
+        '--https-port',
+        '0',
+        '--view',
+        '0',
+        '--log-level',
+        'warn',
+      ],
       emit: () => undefined,
     });
     running.push(hub);
@@ -128,7 +141,7 @@ describe('local-hub CLI', () => {
 
   it('one hub per data directory: a clear refusal, and a lock left by kill -9 is taken over', async () => {
     const first = await startHub();
-    const second = await command('start', '--mqtt-port', '0', '--https-port', '0');
+    const second = await command('start', '--mqtt-port', '0', '--https-port', '0', '--view', '0');
     expect(second.code).toBe(2);
     expect(second.out).toMatch(
       /^local-hub: .*: The data directory is in use by another hub \(process \d+ on /,
@@ -159,7 +172,16 @@ describe('local-hub CLI', () => {
     });
     const hub = await startHub();
     const { mqttPort } = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
-    const clash = await command('start', '--mqtt-port', String(mqttPort), '--https-port', '0', '--in-memory');
+    const clash = await command(
+      'start',
+      '--mqtt-port',
+      String(mqttPort),
+      '--https-port',
+      '0',
+      '--view',
+      '0',
+      '--in-memory',
+    );
     expect(clash).toMatchObject({ code: 2, out: expect.stringMatching(/already in use/) });
     expect(await hub.stop()).toBe(0);
   }, 60_000);

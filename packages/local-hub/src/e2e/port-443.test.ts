@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type LocalHub, startLocalHub } from '../hub';
-import { canListenOn } from '../testing/privileged-port';
+import { describeListeningOn } from '../test-support/needs-port';
 
 const run = promisify(execFile);
-const port443 = canListenOn(443);
-if (!port443.ok) {
-  // One clear line, and the suite shows as skipped rather than passed.
-  process.stderr.write(
-    `port-443: cannot listen on 127.0.0.1:443 here (${port443.code}), so these tests are SKIPPED; ` +
-      'see the local-hub README ("Port 443 mode") to allow it\n',
-  );
-}
-const describeOn443 = port443.ok ? describe : describe.skip;
+const describeOn443 = describeListeningOn(443, 'port-443');
 
 // IoT Hub serves REST and MQTT over WebSockets on 443. With the hub's HTTPS port there, azure-iothub's
 // Registry, Client and JobClient dial https://<HostName>:443 (their Http class never takes a port) and

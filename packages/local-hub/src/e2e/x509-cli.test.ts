@@ -60,7 +60,7 @@ describe('local-hub X.509 commands', () => {
   }
 
   it('makes certificates, trusts the CA, registers devices that then connect, and revokes by removal', async () => {
-    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn']);
+    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--view', '0', '--log-level', 'warn']);
     await hub.waitForLine(/^Stop:/);
     const connection = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
 

@@ -19,6 +19,14 @@ export interface MethodTransport {
   send(deviceId: string, methodName: string, requestId: string, payloadJson: string): void;
 }
 
+/** How one call ended, for watchers: the device's result, or the hub's error. */
+export type MethodOutcomeWatcher = (
+  deviceId: string,
+  methodName: string,
+  outcome: MethodResult | HubError,
+  durationMs: number,
+) => void;
+
 interface Invocation {
   deviceId: string;
   request: MethodRequest;
@@ -37,12 +45,19 @@ export class MethodInvoker {
   private readonly awaitingResponse = new Map<string, Invocation>();
   private nextId = 1;
   private closed = false;
+  private readonly watchers = new Set<MethodOutcomeWatcher>();
 
   constructor(
     private readonly transport: MethodTransport,
     private readonly timers: Timers = systemTimers,
   ) {
     transport.onReady((deviceId) => this.deviceReady(deviceId));
+  }
+
+  /** Calls `watcher` once per call that reached a device's bookkeeping, when it ends; returns unsubscribe. */
+  watch(watcher: MethodOutcomeWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   invoke(deviceId: string, request: MethodRequest): Promise<MethodResult> {
@@ -53,6 +68,7 @@ export class MethodInvoker {
         new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`),
       );
     }
+    const startedAt = performance.now();
     return new Promise<MethodResult>((resolve, reject) => {
       let settled = false;
       const invocation: Invocation = {
@@ -63,6 +79,14 @@ export class MethodInvoker {
           if (settled) return;
           settled = true;
           this.timers.clearTimeout(invocation.timer);
+          const durationMs = Math.round(performance.now() - startedAt);
+          for (const watcher of this.watchers) {
+            try {
+              watcher(deviceId, request.methodName, outcome, durationMs);
+            } catch {
+              // A watcher must not change the call's outcome.
+            }
+          }
           if (outcome instanceof HubError) reject(outcome);
           else resolve(outcome);
         },

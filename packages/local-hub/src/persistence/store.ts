@@ -20,6 +20,9 @@ export type CollectionName =
  */
 export type StoreSchema = Record<CollectionName, unknown>;
 
+/** Told of each durable write: the collection, the key and the value (`undefined` when deleted). */
+export type StoreWatcher = (collection: CollectionName, key: string, value: unknown) => void;
+
 // A snapshot written before a collection existed simply lacks it: it loads as empty.
 const COLLECTIONS: readonly CollectionName[] = [
   'devices',
@@ -134,6 +137,7 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
   private readonly maxBatchEntries: number;
   private readonly maxBatchBytes: number;
   private closed = false;
+  private readonly watchers = new Set<StoreWatcher>();
 
   private constructor(
     private readonly backend: StorageBackend,
@@ -205,6 +209,15 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
 
   delete(collection: CollectionName, key: string): Promise<void> {
     return this.enqueue(collection, key, DELETED, undefined);
+  }
+
+  /**
+   * Calls `watcher` after each write has become durable (what clients may now be shown), with the value
+   * written or `undefined` for a delete. Returns the unsubscribe function. A throwing watcher is ignored.
+   */
+  watch(watcher: StoreWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** Waits for every write issued so far. */
@@ -299,6 +312,13 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     if (write.value === DELETED) this.map(write.c).delete(write.k);
     else this.map(write.c).set(write.k, write.value);
     this.release(write);
+    for (const watcher of this.watchers) {
+      try {
+        watcher(write.c, write.k, write.value === DELETED ? undefined : write.value);
+      } catch {
+        // A watcher (e.g. the web view) must never fail the hub's own writes.
+      }
+    }
   }
 
   /** Fails `batch` and the queued writes of the same records: they were built on what failed. */

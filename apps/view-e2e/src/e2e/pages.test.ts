@@ -1,0 +1,244 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { attachRebootHandler, type RebootHandler } from '@iothub-reboot/device-reboot-handler';
+import { startTestHub, type TestHub } from '@iothub-reboot/local-hub/testing';
+import type { Client } from 'azure-iot-device';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './browser';
+
+// The web view in a real Chromium against a running hub with real SDK devices (MQTT over TLS).
+// VIEW_SCREENSHOTS=1 also writes the README's screenshots (packages/local-hub/docs/).
+const SCREENSHOTS = process.env.VIEW_SCREENSHOTS === '1';
+const SHOTS_DIR = join(__dirname, '../../../../packages/local-hub/docs');
+
+describe('web view in Chromium', () => {
+  let t: TestHub;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const handlers: RebootHandler[] = [];
+  const reboots: string[] = [];
+
+  const shot = async (name: string) => {
+    if (!SCREENSHOTS) return;
+    await mkdir(SHOTS_DIR, { recursive: true });
+    await page.screenshot({ path: join(SHOTS_DIR, `view-${name}.png`), fullPage: true });
+  };
+
+  /** A connected device running this project's reboot handler (the reboot itself is simulated). */
+  const rebootableDevice = async (deviceId: string): Promise<Client> => {
+    const device = await t.connectDevice(deviceId);
+    handlers.push(
+      attachRebootHandler(device, {
+        reboot: async () => {
+          reboots.push(deviceId);
+        },
+      }),
+    );
+    await t.hub.whenDeviceSubscribedToMethods(deviceId);
+    return device;
+  };
+
+  beforeAll(async () => {
+    t = await startTestHub({ view: { port: 0 } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    const opened = await page.goto(t.hub.viewUrl as string);
+    expect(opened?.url()).toMatch(/\/$/); // redirected: the token left the address bar
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(handlers.map((h) => h.detach()));
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('updates the device list when a device connects', async () => {
+    await t.hub.createDevice('b-live');
+    await page.goto(new URL('/#/devices', t.hub.viewUrl).href);
+    const state = page.locator('tr[data-device="b-live"] [data-testid="connection"]');
+    await state.getByText('Disconnected', { exact: true }).waitFor();
+    await t.connectDevice('b-live');
+    await state.getByText('Connected', { exact: true }).waitFor();
+    await shot('devices');
+  });
+
+  it('adds, disables, reveals the connection string of, and removes a device', async () => {
+    await page.goto(new URL('/#/devices', t.hub.viewUrl).href);
+    await page.getByLabel('New device id').fill('b-crud');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    const row = page.locator('tr[data-device="b-crud"]');
+    await row.waitFor();
+    const { primaryKey } =
+      (await t.service.registry.get('b-crud')).responseBody.authentication?.symmetricKey ?? {};
+    expect(primaryKey).toEqual(expect.any(String));
+    expect(await page.content()).not.toContain(primaryKey);
+    await row.getByRole('button', { name: /Connection string/ }).click();
+    await row.locator('code').getByText(t.hub.deviceConnectionString('b-crud'), { exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Hide' }).click();
+    expect(await page.content()).not.toContain(primaryKey);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    expect((await t.service.registry.get('b-crud')).responseBody.status).toBe('disabled');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect(t.hub.listDevices().map((d) => d.deviceId)).not.toContain('b-crud');
+  });
+
+  it('invokes a direct method and shows its status, payload and latency', async () => {
+    const device = await t.connectDevice('b-method');
+    device.onDeviceMethod('getFirmware', (request, response) => {
+      void response.send(201, { firmware: '1.2.3', asked: request.payload });
+    });
+    await t.hub.whenDeviceSubscribedToMethods('b-method');
+    await page.goto(new URL('/#/devices/b-method', t.hub.viewUrl).href);
+    await page.getByLabel('name').fill('getFirmware');
+    await page.getByLabel('payload (JSON)').fill('{ "detail": true }');
+    await page.getByRole('button', { name: 'Invoke' }).click();
+    const result = page.locator('form.card pre.json');
+    await result.getByText(/^status 201 in \d+ ms/).waitFor();
+    expect(JSON.parse((await result.textContent())?.replace(/^status 201 in \d+ ms\n/, '') ?? '')).toEqual({
+      firmware: '1.2.3',
+      asked: { detail: true },
+    });
+  });
+
+  it('sends edited desired properties to the device', async () => {
+    const device = await t.connectDevice('b-desired');
+    const twin = await device.getTwin();
+    const received = new Promise<unknown>((resolve) =>
+      twin.on('properties.desired', (delta: { mode?: string }) => {
+        if (delta.mode === 'eco') resolve(delta);
+      }),
+    );
+    await page.goto(new URL('/#/devices/b-desired', t.hub.viewUrl).href);
+    const desired = page.getByLabel('desired', { exact: true });
+    await desired.fill('{ "mode": "eco" }');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(received).resolves.toMatchObject({ mode: 'eco' });
+    await page.getByTestId('edit-result').getByText('saved').waitFor();
+  });
+
+  it('shows an edit conflict instead of overwriting a twin that changed meanwhile', async () => {
+    await t.hub.createDevice('b-conflict');
+    await page.goto(new URL('/#/devices/b-conflict', t.hub.viewUrl).href);
+    await page.getByLabel('desired', { exact: true }).waitFor();
+    // The user starts editing; meanwhile the service changes the twin.
+    await page.getByLabel('desired', { exact: true }).fill('{ "owner": "page" }');
+    await t.service.registry.updateTwin('b-conflict', { properties: { desired: { owner: 'service' } } }, '*');
+    await page.getByText('desired $version 2').waitFor(); // the page has seen the new twin
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByTestId('edit-result')
+      .getByText(/Conflict/)
+      .waitFor();
+    const { responseBody } = await t.service.registry.getTwin('b-conflict');
+    expect(responseBody.properties.desired.owner).toBe('service');
+  });
+
+  it('reboots a device running device-reboot-handler and shows the twin confirming it', async () => {
+    await rebootableDevice('b-reboot');
+    await page.goto(new URL('/#/devices/b-reboot', t.hub.viewUrl).href);
+    // A fresh page per device: nothing typed on another device's page (a conflict, say) carries over.
+    await page.getByLabel('desired', { exact: true }).waitFor();
+    expect(await page.getByLabel('desired', { exact: true }).inputValue()).toBe('{}');
+    await page.getByRole('button', { name: 'Reboot' }).click();
+    const confirmation = page.getByTestId('reboot-confirmation');
+    await confirmation.getByText(/^Confirmed: the twin reports this request \(reboot-/).waitFor();
+    await page.getByTestId('reboot-status').getByText('rebooted', { exact: true }).waitFor();
+    expect(reboots).toContain('b-reboot');
+    const { responseBody } = await t.service.registry.getTwin('b-reboot');
+    expect(await confirmation.textContent()).toContain(
+      responseBody.properties.reported.iothubDM.reboot.correlationId,
+    );
+    await shot('device');
+  });
+
+  it('runs a fleet reboot job whose progress bar reaches 100 %', async () => {
+    const fleet = ['b-fleet-1', 'b-fleet-2', 'b-fleet-3'];
+    for (const id of fleet) {
+      await rebootableDevice(id);
+      await t.service.registry.updateTwin(id, { tags: { site: 'fleet' } }, '*');
+    }
+    await page.goto(new URL('/#/jobs', t.hub.viewUrl).href);
+    await page.getByLabel('Query condition').fill("tags.site = 'fleet'");
+    await page.getByRole('button', { name: 'Reboot matching devices' }).click();
+    const created = await page
+      .getByRole('status')
+      .getByText(/^created view-reboot-/)
+      .textContent();
+    const jobId = (created ?? '').replace('created ', '');
+    const job = page.locator(`[data-job="${jobId}"]`);
+    await job.locator('[role="progressbar"][aria-valuenow="100"]').waitFor();
+    await job.getByText('completed', { exact: true }).waitFor();
+    expect(await job.getByTestId('progress-text').textContent()).toMatch(/^100% · 3 succeeded · 0 failed/);
+    expect(reboots).toEqual(expect.arrayContaining(fleet));
+    await job.getByRole('button', { name: 'Devices' }).click();
+    await job.locator('tbody tr').nth(2).waitFor();
+    await shot('jobs');
+  });
+
+  it('pages query results and points at a syntax error', async () => {
+    for (const id of ['q-1', 'q-2', 'q-3', 'q-4', 'q-5']) await t.hub.createDevice(id);
+    await page.goto(new URL('/#/query', t.hub.viewUrl).href);
+    await page
+      .getByLabel('Query')
+      .fill("SELECT deviceId, status FROM devices WHERE STARTSWITH(deviceId, 'q-')");
+    await page.getByLabel('page size').fill('2');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const info = page.getByTestId('page-info');
+    await info.getByText('page 1 · 2 rows · more pages').waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await info.getByText('page 2 · 2 rows · more pages').waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await info.getByText('page 3 · 1 rows · last page').waitFor();
+    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    const rows = await page.locator('tbody tr td:first-child').allTextContents();
+    expect(rows).toEqual(['q-5']);
+    await shot('query');
+    await page.getByLabel('Query').fill('SELECT * FROM devices WHERE status = = 1');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const caret = await page.getByTestId('error-position').textContent();
+    // The caret stands under the second "=", where the parser gave up.
+    expect(caret?.split('\n')[1]).toBe(`${' '.repeat('SELECT * FROM devices WHERE status = '.length)}^`);
+  });
+
+  it('shows live activity, with a pause', async () => {
+    await page.goto(new URL('/#/activity', t.hub.viewUrl).href);
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    await t.connectDevice('b-activity');
+    await page.locator('.event').getByText('b-activity connected').waitFor();
+    // Its creation already showed one twin change; the one made while paused must not be shown.
+    const twinChanges = page.locator('.event').getByText(/twin of b-activity changed/);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const shownBefore = await twinChanges.count();
+    await t.service.registry.updateTwin('b-activity', { tags: { paused: true } }, '*');
+    await page.getByText(/1 missed while paused/).waitFor();
+    expect(await twinChanges.count()).toBe(shownBefore);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await shot('activity');
+  });
+
+  it('fits a narrow window and has a dark theme', async () => {
+    const narrow = await context.newPage();
+    try {
+      await narrow.setViewportSize({ width: 380, height: 760 });
+      await narrow.emulateMedia({ colorScheme: 'dark' });
+      await rebootableDevice('b-narrow');
+      await narrow.goto(new URL('/#/devices/b-narrow', t.hub.viewUrl).href);
+      await narrow.getByRole('button', { name: 'Reboot' }).waitFor();
+      const fits = await narrow.evaluate<boolean>(
+        'document.documentElement.scrollWidth <= window.innerWidth',
+      );
+      expect(fits).toBe(true);
+      const background = await narrow.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+      expect(background).toBe('rgb(21, 23, 26)');
+      if (SCREENSHOTS)
+        await narrow.screenshot({ path: join(SHOTS_DIR, 'view-narrow-dark.png'), fullPage: true });
+    } finally {
+      await narrow.close();
+    }
+  });
+});

@@ -1,0 +1,331 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { type ViewAnswer, viewRequest, viewSession } from '../test-support/view-client';
+import { startTestHub, type TestHub } from '../testing';
+
+// The web view's HTTP surface without a browser: its security gates, and that its actions answer exactly
+// as the REST API does (the browser suites in apps/view-e2e drive the page itself).
+describe('web view API', () => {
+  let t: TestHub;
+  let logs = '';
+  let base: string;
+  let cookie: string;
+  let csrf: string;
+  const viewUrl = () => t.hub.viewUrl as string;
+  const authed = (path: string, options: Parameters<typeof viewRequest>[2] = {}) =>
+    viewRequest(base, path, { ...options, headers: { cookie, ...options.headers } });
+  const write = (path: string, method: string, body?: unknown, headers: Record<string, string> = {}) =>
+    authed(path, { method, body, headers: { 'x-csrf-token': csrf, ...headers } });
+  const errorCode = (answer: ViewAnswer) =>
+    /^ErrorCode:([^;]*)/.exec((answer.json as { Message: string }).Message)?.[1];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs += String(chunk);
+        done();
+      },
+    });
+    t = await startTestHub({ view: { port: 0 }, logger: pino({ level: 'trace' }, sink) });
+    ({ base, cookie, csrf } = await viewSession(viewUrl()));
+  });
+  afterAll(() => t.close());
+
+  it('is off unless asked for', async () => {
+    const plain = await startTestHub();
+    try {
+      expect(plain.hub.viewUrl).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('closes a connection that never sends a request after slowClientTimeoutMs', async () => {
+    const slow = await startTestHub({ view: { port: 0 }, slowClientTimeoutMs: 300 });
+    try {
+      const socket = connect(Number(new URL(slow.hub.viewUrl as string).port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('serves nothing without the token: page, bundle, API and event stream all 401', async () => {
+    for (const path of [
+      '/',
+      '/assets/app.js',
+      '/assets/app.css',
+      '/api/devices',
+      '/api/session',
+      '/api/events',
+    ]) {
+      const answer = await viewRequest(base, path);
+      expect([path, answer.status]).toEqual([path, 401]);
+      expect(answer.headers['iothub-errorcode']).toBe('IotHubUnauthorizedAccess');
+    }
+    const forged = await viewRequest(base, '/api/devices', { headers: { cookie: 'local_hub_view=forged' } });
+    expect(forged.status).toBe(401);
+  });
+
+  it('refuses a wrong token in the URL and sets no cookie', async () => {
+    const answer = await viewRequest(base, '/?token=not-the-token');
+    expect(answer.status).toBe(401);
+    expect(answer.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('turns the printed token into an HttpOnly SameSite=Strict cookie and drops it from the URL', async () => {
+    const url = new URL(viewUrl());
+    expect(url.hostname).toBe('127.0.0.1');
+    const answer = await viewRequest(base, `/${url.search}`);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.location).toBe('/');
+    const setCookie = answer.headers['set-cookie']?.[0] ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(answer.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('serves the page under a strict CSP with no inline script', async () => {
+    const page = await authed('/');
+    expect(page.status).toBe(200);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(page.text).not.toMatch(/<script>(?!<\/script>)|<script(?![^>]*src=)[^>]*>/);
+    const bundle = await authed('/assets/app.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding), even with the cookie', async () => {
+    const answer = await authed('/api/devices', {
+      headers: { host: `rebound.example:${new URL(base).port}` },
+    });
+    expect(answer.status).toBe(403);
+    expect(errorCode(answer)).toBe('Forbidden');
+    const wrongPort = await authed('/', { headers: { host: '127.0.0.1:1' } });
+    expect(wrongPort.status).toBe(403);
+  });
+
+  it('refuses state-changing requests without the CSRF token, with a wrong one, or from another origin', async () => {
+    const none = await authed('/api/devices', { method: 'POST', body: { deviceId: 'csrf-1' } });
+    expect([none.status, errorCode(none)]).toEqual([403, 'Forbidden']);
+    const wrong = await write(
+      '/api/devices',
+      'POST',
+      { deviceId: 'csrf-1' },
+      { 'x-csrf-token': 'x'.repeat(43) },
+    );
+    expect(wrong.status).toBe(403);
+    const crossOrigin = await write(
+      '/api/devices',
+      'POST',
+      { deviceId: 'csrf-1' },
+      { origin: 'http://evil.example' },
+    );
+    expect(crossOrigin.status).toBe(403);
+    const noCookie = await viewRequest(base, '/api/devices', {
+      method: 'POST',
+      body: { deviceId: 'csrf-1' },
+      headers: { 'x-csrf-token': csrf },
+    });
+    expect(noCookie.status).toBe(401);
+    expect(t.hub.listDevices().map((d) => d.deviceId)).not.toContain('csrf-1');
+    const ok = await write('/api/devices', 'POST', { deviceId: 'csrf-1' }, { origin: base });
+    expect(ok.status).toBe(200);
+  });
+
+  it('never sends a key, except the connection string the user asks for', async () => {
+    const device = await t.hub.createDevice('keys-1');
+    const list = await authed('/api/devices');
+    const twin = await authed('/api/twins/keys-1');
+    for (const answer of [list, twin]) {
+      expect(answer.text).not.toContain(device.primaryKey);
+      expect(answer.text).not.toContain(device.secondaryKey);
+    }
+    const revealed = await write('/api/devices/keys-1/connection-string', 'POST', {});
+    expect(revealed.json).toEqual({ connectionString: device.connectionString });
+    // A GET cannot reveal it (it is an action, so it needs the CSRF token).
+    expect((await authed('/api/devices/keys-1/connection-string')).status).toBe(405);
+  });
+
+  it('answers with the REST API validation and errors (IoT Hub shape)', async () => {
+    const badId = await write('/api/devices', 'POST', { deviceId: 'bad id with spaces' });
+    expect([badId.status, errorCode(badId)]).toEqual([400, 'ArgumentInvalid']);
+    await t.hub.createDevice('dup-1');
+    const dup = await write('/api/devices', 'POST', { deviceId: 'dup-1' });
+    expect([dup.status, errorCode(dup)]).toEqual([409, 'DeviceAlreadyExists']);
+    const missing = await authed('/api/twins/nobody');
+    expect([missing.status, errorCode(missing)]).toEqual([404, 'DeviceNotFound']);
+    const offline = await write('/api/twins/dup-1/methods', 'POST', {
+      methodName: 'x',
+      responseTimeoutInSeconds: 5,
+    });
+    expect([offline.status, errorCode(offline)]).toEqual([404, 'DeviceNotOnline']);
+    const outOfRange = await write('/api/twins/dup-1/methods', 'POST', {
+      methodName: 'x',
+      responseTimeoutInSeconds: 1,
+    });
+    expect(outOfRange.status).toBe(400);
+    const badJob = await write('/api/jobs', 'POST', { queryCondition: "tags.site = 'x" });
+    expect(badJob.status).toBe(400);
+    const notJson = await authed('/api/devices', {
+      method: 'POST',
+      headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      rawBody: '{"deviceId": ',
+    });
+    expect([notJson.status, errorCode(notJson)]).toEqual([400, 'ArgumentInvalid']);
+    const noId = await write('/api/devices', 'POST', {});
+    expect(noId.status).toBe(400);
+  });
+
+  it('refuses a stale etag on a twin edit (412) and keeps the newer twin', async () => {
+    await t.hub.createDevice('etag-1');
+    const first = (await authed('/api/twins/etag-1')).json as { twin: { etag: string } };
+    const saved = await write('/api/twins/etag-1', 'PATCH', {
+      etag: first.twin.etag,
+      desired: { mode: 'a' },
+    });
+    expect(saved.status).toBe(200);
+    const stale = await write('/api/twins/etag-1', 'PATCH', {
+      etag: first.twin.etag,
+      desired: { mode: 'b' },
+    });
+    expect([stale.status, errorCode(stale)]).toEqual([412, 'PreconditionFailed']);
+    const now = (await authed('/api/twins/etag-1')).json as {
+      twin: { properties: { desired: { mode: string } } };
+    };
+    expect(now.twin.properties.desired.mode).toBe('a');
+    const blind = await write('/api/twins/etag-1', 'PATCH', { desired: { mode: 'c' } });
+    expect(blind.status).toBe(400);
+  });
+
+  it('filters devices by id and by a twin condition, and places a condition error in the condition', async () => {
+    await t.hub.createDevice('filter-lab-1');
+    await t.hub.createDevice('filter-lab-2');
+    await t.service.registry.updateTwin('filter-lab-2', { tags: { site: 'lab' } }, '*');
+    const ids = async (query: string) =>
+      ((await authed(`/api/devices?${query}`)).json as { deviceId: string }[]).map((d) => d.deviceId);
+    expect(await ids('id=FILTER-LAB')).toEqual(['filter-lab-1', 'filter-lab-2']);
+    expect(await ids(`id=filter&where=${encodeURIComponent("tags.site = 'lab'")}`)).toEqual(['filter-lab-2']);
+    const bad = await authed(`/api/devices?where=${encodeURIComponent('tags.site = = 1')}`);
+    expect(bad.status).toBe(400);
+    expect((bad.json as { Message: string }).Message).toMatch(/at position 12/);
+  });
+
+  it('pages a query with the REST continuation rules', async () => {
+    for (const id of ['page-1', 'page-2', 'page-3']) await t.hub.createDevice(id);
+    const query = "SELECT deviceId FROM devices WHERE STARTSWITH(deviceId, 'page-')";
+    const first = (await write('/api/query', 'POST', { query, pageSize: 2 })).json as {
+      items: unknown[];
+      continuation: string | null;
+    };
+    expect(first.items).toHaveLength(2);
+    expect(first.continuation).toEqual(expect.any(String));
+    const second = (
+      await write('/api/query', 'POST', { query, pageSize: 2, continuation: first.continuation })
+    ).json as { items: unknown[]; continuation: string | null };
+    expect(second).toEqual({ items: [expect.anything()], continuation: null });
+    const syntax = await write('/api/query', 'POST', { query: 'SELECT * FROM devices WHERE' });
+    expect(syntax.status).toBe(400);
+    expect((syntax.json as { Message: string }).Message).toMatch(/at position \d+/);
+  });
+
+  it('streams connections, method calls with status and duration, and twin changes as they happen', async () => {
+    type Seen = { type: string; deviceId?: string; status?: number; durationMs?: number };
+    const events: Seen[] = [];
+    const waiters: { predicate: (e: Seen) => boolean; resolve: () => void }[] = [];
+    // Resolves on the first streamed event (so far or later) that matches.
+    const seen = (predicate: (e: Seen) => boolean) =>
+      new Promise<void>((resolve) => {
+        if (events.some(predicate)) resolve();
+        else waiters.push({ predicate, resolve });
+      });
+    const arrived = (event: Seen) => {
+      events.push(event);
+      for (const waiter of waiters.filter((w) => w.predicate(event))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    };
+    const url = new URL('/api/events', base);
+    const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, agent: false, headers: { cookie } },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(stream.headers['content-type']).toMatch(/text\/event-stream/);
+    let buffer = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split('\n').find((line) => line.startsWith('data: '));
+        if (data) arrived(JSON.parse(data.slice(6)));
+        end = buffer.indexOf('\n\n');
+      }
+    });
+    try {
+      const device = await t.connectDevice('live-1');
+      await seen((e) => e.type === 'connection' && e.deviceId === 'live-1');
+      device.onDeviceMethod('ping', (_req, res) => void res.send(203, { pong: true }));
+      await t.hub.whenDeviceSubscribedToMethods('live-1');
+      const call = await write('/api/twins/live-1/methods', 'POST', {
+        methodName: 'ping',
+        payload: null,
+        responseTimeoutInSeconds: 5,
+      });
+      expect(call.json).toEqual({ status: 203, payload: { pong: true }, latencyMs: expect.any(Number) });
+      await seen((e) => e.type === 'method' && e.deviceId === 'live-1' && e.status === 203);
+      expect(events.find((e) => e.type === 'method')?.durationMs).toEqual(expect.any(Number));
+      const twin = await device.getTwin();
+      await new Promise<void>((resolve, reject) =>
+        twin.properties.reported.update({ temperature: 21 }, (err?: Error) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+      await seen((e) => e.type === 'twin' && e.deviceId === 'live-1');
+    } finally {
+      stream.destroy();
+    }
+  });
+
+  it('cancels a running reboot job and lists its per-device results', async () => {
+    const device = await t.connectDevice('cancel-1');
+    const called = new Promise<void>((resolve) =>
+      // Never answers: the job stays running on this device until it is cancelled.
+      device.onDeviceMethod('rebootDevice', () => resolve()),
+    );
+    await t.hub.whenDeviceSubscribedToMethods('cancel-1');
+    await t.service.registry.updateTwin('cancel-1', { tags: { group: 'cancel' } }, '*');
+    const created = await write('/api/jobs', 'POST', { queryCondition: "tags.group = 'cancel'" });
+    expect(created.status).toBe(200);
+    const { jobId } = created.json as { jobId: string };
+    await called;
+    const cancelled = await write(`/api/jobs/${jobId}/cancel`, 'POST', {});
+    expect(cancelled.json).toMatchObject({ jobId, status: 'cancelled' });
+    const listed = (await authed('/api/jobs')).json as { jobId: string; status: string }[];
+    expect(listed.find((job) => job.jobId === jobId)?.status).toBe('cancelled');
+    const rows = (await authed(`/api/jobs/${jobId}/devices`)).json as { deviceId: string }[];
+    expect(rows.map((row) => row.deviceId)).toEqual(['cancel-1']);
+    const unknown = await authed('/api/jobs/no-such-job/devices');
+    expect([unknown.status, errorCode(unknown)]).toEqual([404, 'JobNotFound']);
+  });
+
+  it('never logs the access token or the CSRF token', () => {
+    const token = new URL(viewUrl()).searchParams.get('token') as string;
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(csrf);
+  });
+});

@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import { REBOOT_METHOD_NAME, readRebootStateFromTwin } from '@iothub-reboot/contracts';
+import type { Logger } from 'pino';
+import { HubError } from '../errors';
+import { METHODS_FILTER } from '../mqtt/topics';
+import { executeQuery, parseQuery } from '../query';
+import type { DeviceRecord } from '../registry/devices';
+import type { HandlerContext, RestRequest, RestResponse } from '../rest/handlers/context';
+import { deleteDevice, putDevice } from '../rest/handlers/devices';
+import { cancelJob, putJob } from '../rest/handlers/jobs';
+import { invokeMethod } from '../rest/handlers/methods';
+import { queryTwins } from '../rest/handlers/query';
+import { getTwin, patchTwin } from '../rest/handlers/twins';
+
+/**
+ * The web view's JSON API. Reads come from the hub's own state; every action calls the REST handler that
+ * serves the same IoT Hub call, so the view gets exactly the REST API's validation, limits and errors.
+ * Nothing here returns a device key, except the connection string the user asked to copy.
+ */
+
+/** What view handlers work on. */
+export interface ViewContext {
+  rest: HandlerContext;
+  deviceConnectionString(device: DeviceRecord): string;
+  log: Logger;
+}
+
+/** A view API request: path parameters, query string and parsed JSON body. */
+export interface ViewRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+type ViewHandler = (ctx: ViewContext, request: ViewRequest) => RestResponse | Promise<RestResponse>;
+
+interface ViewRoute {
+  method: string;
+  /** Segments; `:name` is a parameter. */
+  segments: string[];
+  handler: ViewHandler;
+}
+
+function viewRoute(method: string, path: string, handler: ViewHandler): ViewRoute {
+  return { method, segments: path.split('/').filter(Boolean), handler };
+}
+
+/** Longest a method call from the view waits by default (IoT Hub's own default response timeout). */
+const DEFAULT_RESPONSE_TIMEOUT_S = 30;
+
+const VIEW_ROUTES: readonly ViewRoute[] = [
+  viewRoute('GET', '/api/devices', listDevices),
+  viewRoute('POST', '/api/devices', createDevice),
+  viewRoute('PATCH', '/api/devices/:deviceId', setDeviceStatus),
+  viewRoute('DELETE', '/api/devices/:deviceId', removeDevice),
+  viewRoute('POST', '/api/devices/:deviceId/connection-string', revealConnectionString),
+  viewRoute('POST', '/api/devices/:deviceId/reboot', rebootDevice),
+  viewRoute('GET', '/api/twins/:deviceId', readTwin),
+  viewRoute('PATCH', '/api/twins/:deviceId', editTwin),
+  viewRoute('POST', '/api/twins/:deviceId/methods', callMethod),
+  viewRoute('GET', '/api/jobs', listJobs),
+  viewRoute('POST', '/api/jobs', createRebootJob),
+  viewRoute('POST', '/api/jobs/:jobId/cancel', cancelViewJob),
+  viewRoute('GET', '/api/jobs/:jobId/devices', jobDevices),
+  viewRoute('POST', '/api/query', runQuery),
+];
+
+/** The view route for a method and path (already URL-decoded per segment), or why there is none. */
+export function matchViewRoute(
+  method: string,
+  pathname: string,
+): { handler: ViewHandler; params: Record<string, string> } | { error: HubError } {
+  const parts = pathname.split('/').filter(Boolean);
+  let pathKnown = false;
+  for (const route of VIEW_ROUTES) {
+    if (route.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let matches = true;
+    for (const [i, segment] of route.segments.entries()) {
+      const part = parts[i] as string;
+      if (segment.startsWith(':')) {
+        try {
+          params[segment.slice(1)] = decodeURIComponent(part);
+        } catch {
+          return { error: new HubError('ArgumentInvalid', 'The path is not correctly URL-encoded.') };
+        }
+      } else if (segment !== part) matches = false;
+    }
+    if (!matches) continue;
+    pathKnown = true;
+    if (route.method === method) return { handler: route.handler, params };
+  }
+  return {
+    error: pathKnown
+      ? new HubError('MethodNotAllowed', `${method} is not supported on ${pathname}.`)
+      : new HubError('NotFound', `No view API route for ${pathname}.`),
+  };
+}
+
+/** A REST request for a handler, built from the view's request. */
+function restRequest<P extends string>(
+  ctx: ViewContext,
+  params: Record<P, string>,
+  body: unknown,
+  headers: Record<string, string | undefined> = {},
+): RestRequest<P> {
+  return { params, body, headers, query: new URLSearchParams(), log: ctx.log };
+}
+
+/** A device as the list shows it: never its keys. */
+function deviceRow(ctx: ViewContext, device: DeviceRecord) {
+  const presence = ctx.rest.sessions.presenceOf(device.deviceId);
+  return {
+    deviceId: device.deviceId,
+    etag: device.etag,
+    status: device.status,
+    authType: 'sas',
+    connectionState: presence.connectionState,
+    lastActivityTime: presence.lastActivityTime,
+    methodsSubscribed: ctx.rest.sessions.isSubscribed(device.deviceId, METHODS_FILTER),
+  };
+}
+
+/** GET /api/devices[?id=<part of an id>][&where=<twin query condition>] */
+function listDevices(ctx: ViewContext, request: ViewRequest): RestResponse {
+  const idPart = (request.query.get('id') ?? '').trim().toLowerCase();
+  const where = (request.query.get('where') ?? '').trim();
+  let selected: Set<string> | undefined;
+  if (where) {
+    // The same parser and evaluator as POST /devices/query; a syntax error names its position in `where`.
+    const prefix = 'SELECT * FROM devices WHERE ';
+    let query: ReturnType<typeof parseQuery>;
+    try {
+      query = parseQuery(prefix + where);
+    } catch (err) {
+      throw shiftedSyntaxError(err, prefix.length);
+    }
+    selected = new Set(executeQuery(query, ctx.rest.twinViews.all()).map((row) => String(row.deviceId)));
+  }
+  const devices = ctx.rest.registry
+    .list()
+    .filter((device) => !idPart || device.deviceId.toLowerCase().includes(idPart))
+    .filter((device) => !selected || selected.has(device.deviceId))
+    .sort((a, b) => a.deviceId.localeCompare(b.deviceId))
+    .map((device) => deviceRow(ctx, device));
+  return { status: 200, body: devices };
+}
+
+/** A query error's position counted in the user's condition, not in the query built around it. */
+function shiftedSyntaxError(err: unknown, offset: number): unknown {
+  if (!(err instanceof Error) || err.name !== 'QuerySyntaxError') return err;
+  const position = (err as Error & { position: number }).position;
+  const message = err.message.replace(/at position \d+/, `at position ${Math.max(0, position - offset)}`);
+  return new HubError('ArgumentInvalid', message);
+}
+
+/** POST /api/devices {deviceId}: PUT /devices/{id} without If-Match. */
+async function createDevice(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const deviceId = (request.body as { deviceId?: unknown } | null)?.deviceId;
+  if (typeof deviceId !== 'string') throw new HubError('ArgumentInvalid', 'deviceId is required.');
+  await putDevice(ctx.rest, restRequest(ctx, { deviceId }, { deviceId }));
+  return { status: 200, body: deviceRow(ctx, ctx.rest.registry.require(deviceId)) };
+}
+
+/** PATCH /api/devices/{id} {status, etag?}: PUT /devices/{id} with If-Match (keys are kept on update). */
+async function setDeviceStatus(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId } = request.params as { deviceId: string };
+  const body = (request.body ?? {}) as { status?: unknown; etag?: unknown };
+  const etag = typeof body.etag === 'string' ? `"${body.etag}"` : '*';
+  await putDevice(
+    ctx.rest,
+    restRequest(ctx, { deviceId }, { deviceId, status: body.status }, { 'if-match': etag }),
+  );
+  return { status: 200, body: deviceRow(ctx, ctx.rest.registry.require(deviceId)) };
+}
+
+/** DELETE /api/devices/{id}: DELETE /devices/{id}. */
+function removeDevice(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId } = request.params as { deviceId: string };
+  return deleteDevice(ctx.rest, restRequest(ctx, { deviceId }, undefined, { 'if-match': '*' }));
+}
+
+/** POST /api/devices/{id}/connection-string: the one answer that holds a key, asked for by the user. */
+function revealConnectionString(ctx: ViewContext, request: ViewRequest): RestResponse {
+  const device = ctx.rest.registry.require(request.params.deviceId as string);
+  ctx.log.info({ deviceId: device.deviceId }, 'view: connection string revealed');
+  return { status: 200, body: { connectionString: ctx.deviceConnectionString(device) } };
+}
+
+/** GET /api/twins/{id}[?correlationId=…]: the twin, its etag, and the reboot state it reports. */
+function readTwin(ctx: ViewContext, request: ViewRequest): RestResponse {
+  const { deviceId } = request.params as { deviceId: string };
+  const response = getTwin(ctx.rest, restRequest(ctx, { deviceId }, undefined));
+  return { status: 200, body: withReboot(response.body, request.query.get('correlationId')) };
+}
+
+/** The twin with what `@iothub-reboot/contracts` reads of `iothubDM.reboot`, and whether it is this request's. */
+function withReboot(twin: unknown, correlationId: string | null) {
+  const state = readRebootStateFromTwin(twin);
+  const reboot = state.known
+    ? {
+        known: true,
+        status: state.status,
+        correlationId: state.correlationId ?? null,
+        lastReboot: state.lastReboot?.toISOString() ?? null,
+        startedAt: state.startedAt?.toISOString() ?? null,
+        reason: state.reason ?? null,
+        // Confirmation by correlation id, the exact rule of twin-poller's checkRebootConfirmed.
+        confirmsRequest: correlationId !== null && state.correlationId === correlationId,
+      }
+    : { known: false, reason: state.reason, confirmsRequest: false };
+  return { twin, reboot };
+}
+
+/** PATCH /api/twins/{id} {etag, tags?, desired?}: PATCH /twins/{id} with If-Match; a conflict is a 412. */
+async function editTwin(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId } = request.params as { deviceId: string };
+  const body = (request.body ?? {}) as { etag?: unknown; tags?: unknown; desired?: unknown };
+  if (typeof body.etag !== 'string') {
+    throw new HubError('ArgumentInvalid', 'etag is required: the view never overwrites a twin blindly.');
+  }
+  const update = {
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(body.desired === undefined ? {} : { properties: { desired: body.desired } }),
+  };
+  const response = await patchTwin(
+    ctx.rest,
+    restRequest(ctx, { deviceId }, update, { 'if-match': `"${body.etag}"` }),
+  );
+  return { status: 200, body: withReboot(response.body, null) };
+}
+
+/** POST /api/twins/{id}/methods: POST /twins/{id}/methods, with the latency the hub measured. */
+async function callMethod(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId } = request.params as { deviceId: string };
+  const started = performance.now();
+  const response = await invokeMethod(ctx.rest, restRequest(ctx, { deviceId }, request.body));
+  const latencyMs = Math.round(performance.now() - started);
+  return { status: 200, body: { ...(response.body as object), latencyMs } };
+}
+
+/**
+ * POST /api/devices/{id}/reboot: this project's reboot flow. Invokes `rebootDevice` with a fresh
+ * correlation id (the device echoes it in `iothubDM.reboot.correlationId`); the page then follows the twin
+ * (GET /api/twins/{id}?correlationId=…) until it confirms this very request.
+ */
+async function rebootDevice(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId } = request.params as { deviceId: string };
+  const correlationId = `reboot-${randomUUID()}`;
+  const requestedAt = new Date().toISOString();
+  const started = performance.now();
+  const response = await invokeMethod(
+    ctx.rest,
+    restRequest(
+      ctx,
+      { deviceId },
+      {
+        methodName: REBOOT_METHOD_NAME,
+        payload: { correlationId, reason: 'requested from the local hub web view' },
+        responseTimeoutInSeconds: DEFAULT_RESPONSE_TIMEOUT_S,
+      },
+    ),
+  );
+  const latencyMs = Math.round(performance.now() - started);
+  return { status: 200, body: { ...(response.body as object), latencyMs, correlationId, requestedAt } };
+}
+
+/** GET /api/jobs: every job document, newest first, with its live deviceJobStatistics. */
+function listJobs(ctx: ViewContext): RestResponse {
+  return { status: 200, body: ctx.rest.jobs.list().reverse() };
+}
+
+/** POST /api/jobs {queryCondition}: PUT /jobs/v2/{new id}, a `rebootDevice` method job starting now. */
+async function createRebootJob(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { queryCondition } = (request.body ?? {}) as { queryCondition?: unknown };
+  const jobId = `view-reboot-${randomUUID().slice(0, 8)}`;
+  return putJob(
+    ctx.rest,
+    restRequest(
+      ctx,
+      { jobId },
+      {
+        jobId,
+        type: 'scheduleDeviceMethod',
+        queryCondition,
+        cloudToDeviceMethod: {
+          methodName: REBOOT_METHOD_NAME,
+          payload: { reason: 'fleet reboot from the local hub web view' },
+          responseTimeoutInSeconds: DEFAULT_RESPONSE_TIMEOUT_S,
+        },
+      },
+    ),
+  );
+}
+
+/** POST /api/jobs/{id}/cancel: POST /jobs/v2/{id}/cancel. */
+function cancelViewJob(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { jobId } = request.params as { jobId: string };
+  return cancelJob(ctx.rest, restRequest(ctx, { jobId }, undefined));
+}
+
+/** GET /api/jobs/{id}/devices: the job's rows of `devices.jobs` (status, result or error per device). */
+function jobDevices(ctx: ViewContext, request: ViewRequest): RestResponse {
+  const { jobId } = request.params as { jobId: string };
+  ctx.rest.jobs.get(jobId); // JobNotFound for an unknown id
+  const rows = ctx.rest.jobs.deviceJobRows().filter((row) => row.jobId === jobId);
+  return { status: 200, body: rows };
+}
+
+/** POST /api/query {query, pageSize?, continuation?}: POST /devices/query, one page. */
+function runQuery(ctx: ViewContext, request: ViewRequest): RestResponse {
+  const body = (request.body ?? {}) as { query?: unknown; pageSize?: unknown; continuation?: unknown };
+  const response = queryTwins(
+    ctx.rest,
+    restRequest(
+      ctx,
+      {},
+      { query: body.query },
+      {
+        ...(typeof body.pageSize === 'number' ? { 'x-ms-max-item-count': String(body.pageSize) } : {}),
+        ...(typeof body.continuation === 'string' ? { 'x-ms-continuation': body.continuation } : {}),
+      },
+    ),
+  );
+  return {
+    status: 200,
+    body: { items: response.body, continuation: response.headers?.['x-ms-continuation'] ?? null },
+  };
+}
