@@ -411,9 +411,23 @@ async function jobDeviceOutcomes(
     throw pollFailure(err, `(job ${jobId})`, clients.hostName);
   })) as DeviceJobRow[];
   const byDevice = new Map(rows.map((row) => [String(row.deviceId), row]));
+  // A job simply skips a device that is not registered (its condition matches no twin), where a fan-out
+  // call gets 404 DeviceNotFound: look the row-less ones up, so both modes name the same outcome.
+  const rowless = deviceIds.filter((id) => !byDevice.has(id));
+  const registered =
+    jobStatus === 'cancelled' || rowless.length === 0
+      ? new Set(rowless)
+      : await registeredAmong(clients, rowless, hooks.signal);
   return deviceIds.map((deviceId): DeviceOutcome => {
     const row = byDevice.get(deviceId);
     if (!row) {
+      if (!registered.has(deviceId)) {
+        return {
+          deviceId,
+          outcome: 'device-not-found',
+          error: `device ${deviceId} is not registered in ${clients.hostName}`,
+        };
+      }
       const why =
         jobStatus === 'cancelled'
           ? 'the job was cancelled before this device ran'
@@ -437,6 +451,27 @@ async function jobDeviceOutcomes(
           : 'unexpected';
     return { deviceId, outcome, error: description };
   });
+}
+
+/** Which of `deviceIds` have an identity (a twin), by one registry query per page of ids. */
+async function registeredAmong(
+  clients: Clients,
+  deviceIds: string[],
+  signal: AbortSignal,
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < deviceIds.length; i += QUERY_PAGE) {
+    const ids = deviceIds.slice(i, i + QUERY_PAGE);
+    const rows = (await readAllPages(
+      clients.registry,
+      `SELECT deviceId FROM devices WHERE deviceId IN [${ids.map(quoteDeviceId).join(', ')}]`,
+      QUERY_PAGE,
+      2,
+      signal,
+    )) as { deviceId?: unknown }[];
+    for (const row of rows) found.add(String(row.deviceId));
+  }
+  return found;
 }
 
 /** What the twin query said about one device. */

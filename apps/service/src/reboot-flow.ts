@@ -88,7 +88,15 @@ export async function rebootAndConfirm(
       hooks.signal,
     ));
   } catch (err) {
-    throw invokeFailure(err, deviceId, clients.hostName);
+    const failure = invokeFailure(err, deviceId, clients.hostName);
+    throw failure.code === 'method-timed-out'
+      ? await explainTimeout(
+          failure,
+          () => twins.getTwin(device),
+          settings.methodName,
+          settings.responseTimeoutSeconds,
+        )
+      : failure;
   } finally {
     hooks.progress.done();
   }
@@ -168,4 +176,27 @@ function withDeadline<T>(call: Promise<T>, ms: number, signal: AbortSignal): Pro
       signal.removeEventListener('abort', onAbort);
     });
   });
+}
+
+/**
+ * A method that timed out on a device that is connected: IoT Hub only delivers direct methods to
+ * devices subscribed to them (else 404 DeviceNotOnline), so the device got the request and did not answer
+ * it; with the SDK the usual cause is a handler registered for another method name (the SDK leaves an
+ * unknown method unanswered). Says so, instead of only "raise --response-timeout".
+ */
+async function explainTimeout(
+  failure: CliError,
+  readTwin: () => Promise<{ responseBody: unknown }>,
+  methodName: string,
+  responseTimeoutSeconds: number,
+): Promise<CliError> {
+  const twin = await readTwin().then(
+    (t) => t.responseBody as { connectionState?: unknown } | undefined,
+    () => undefined,
+  );
+  if (twin?.connectionState !== 'Connected') return failure;
+  return new CliError(
+    `${failure.message.replace(/ within the response timeout.*$/, '')} within ${responseTimeoutSeconds} s, although it is connected and subscribed to direct methods: check that it handles a method named "${methodName}" (--method-name), or raise --response-timeout`,
+    { exitCode: failure.exitCode, code: failure.code, cause: failure.cause },
+  );
 }

@@ -120,6 +120,28 @@ describe('fleet reboot, end to end', () => {
     expect(text).toMatch(/fleet-off-a\s+device-offline/);
   }, 60_000);
 
+  it.each([
+    ['fan-out', []],
+    ['job', ['--job']],
+  ])(
+    'names an unregistered device in --devices device-not-found (%s)',
+    async (_mode, extra) => {
+      const { code, stdout, app } = await e2e.runService([
+        '--devices',
+        'fleet-02,no-such-device',
+        ...extra,
+        ...fleetArgs,
+      ]);
+      expectExitCode(code, 10, app);
+      const report = jsonResult(stdout) as { devices: Array<{ deviceId: string; outcome: string }> };
+      expect(report.devices.find((d) => d.deviceId === 'no-such-device')).toMatchObject({
+        outcome: 'device-not-found',
+      });
+      expect(report.devices.find((d) => d.deviceId === 'fleet-02')).toMatchObject({ outcome: 'rebooted' });
+    },
+    60_000,
+  );
+
   it('reboots through an IoT Hub job and reads per-device results from devices.jobs', async () => {
     const { code, stdout, app } = await e2e.runService([
       '--where',

@@ -274,6 +274,30 @@ describe('remote reboot, end to end', () => {
     await second.stop();
   }, 60_000);
 
+  it('a method-name typo times out saying the device is connected but does not handle that name', async () => {
+    await e2e.hub.createDevice('dev-typo');
+    const device = e2e.startDevice('dev-typo', ['--reboot-seconds', '0']);
+    await device.waitForLine(/Waiting for commands/);
+    const service = e2e.startService([
+      '--device-id',
+      'dev-typo',
+      '--method-name',
+      'rebootDevcie',
+      '--response-timeout',
+      '5',
+      '--json',
+    ]);
+    expectExitCode(await service.exited, 6, service, device);
+    expect(jsonResult(service.lines)).toMatchObject({
+      ok: false,
+      outcome: 'method-timed-out',
+      error: expect.stringMatching(
+        /connected and subscribed to direct methods: check that it handles a method named "rebootDevcie"/,
+      ),
+    });
+    await device.stop();
+  }, 60_000);
+
   it('exits with the method-timeout code when the device dies before answering', async () => {
     await e2e.hub.createDevice('dev-dies');
     const device = e2e.startDevice('dev-dies', ['--reboot-seconds', '60']); // report-then-respond: answers last
