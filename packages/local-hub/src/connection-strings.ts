@@ -35,6 +35,19 @@ export function serviceConnectionString(
   );
 }
 
+/**
+ * An X.509 device's `HostName=…;DeviceId=…;x509=true` (the SDK then takes certificate and key from
+ * `setOptions({ cert, key })`), plus `GatewayHostName=<host>:<port>` unless MQTT is on 8883.
+ */
+export function x509DeviceConnectionString(hostName: string, deviceId: string, gateway: Gateway): string {
+  return withGateway(
+    `HostName=${hostName};DeviceId=${deviceId};x509=true`,
+    hostName,
+    gateway,
+    IOT_HUB_PORTS.mqtt,
+  );
+}
+
 /** `HostName=…;DeviceId=…;SharedAccessKey=…`, plus `GatewayHostName=<host>:<port>` unless MQTT is on 8883. */
 export function deviceConnectionString(
   hostName: string,

@@ -19,6 +19,9 @@ export const HUB_ERRORS = {
   ModuleNotFound: { status: 404, code: 404010 },
   JobNotFound: { status: 404, code: 404002 },
   NotFound: { status: 404, code: 404000 },
+  // CA certificates (the resource provider's `/certificates`): IoT Hub documents no numeric codes for them.
+  CertificateNotFound: { status: 404, code: 404000 },
+  CertificateAlreadyExists: { status: 409, code: 409000 },
   MethodNotAllowed: { status: 405, code: 405000 },
   DeviceAlreadyExists: { status: 409, code: 409001 },
   ModuleAlreadyExistsOnDevice: { status: 409, code: 409301 },

@@ -8,6 +8,7 @@ import {
   deviceConnectionString,
   moduleConnectionString,
   serviceConnectionString,
+  x509DeviceConnectionString,
 } from './connection-strings';
 import { ConnectionStates } from './connections/presence';
 import { settledWithin } from './deadline';
@@ -38,6 +39,7 @@ import { TwinRegistry } from './registry/twins';
 import { startRestServer } from './rest/server';
 import { openHubState } from './state';
 import { startViewServer } from './view/server';
+import { CaCertificates } from './x509/ca-certificates';
 
 export type { LocalHub, LocalHubDevice, LocalHubModule } from './local-hub';
 
@@ -127,6 +129,10 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
           secondaryKey: module.secondaryKey,
         }),
     });
+    // X.509 CA certificates: one deleted or replaced ends the connections it vouched for.
+    const caCertificates = new CaCertificates(store, config.hostName, (name) =>
+      credentials.caCertificateChanged(name),
+    );
     const twinViews = new ServiceTwinViews(registry, twins, presence);
     const moduleTwinViews = new ModuleTwinViews(registry, modules, twins, presence);
     const invoker = new MethodInvoker(mqttMethodTransport(registry, modules, sessions, logger));
@@ -157,6 +163,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         policyKeys: config.policyKeys,
         registry,
         modules,
+        x509Anchors: () => caCertificates.anchors(),
         context: {
           twins,
           sessions,
@@ -180,7 +187,17 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         port: config.httpsPort,
         tls,
         policyKeys: config.policyKeys,
-        context: { registry, twins, twinViews, modules, moduleTwinViews, sessions, invoker, jobs },
+        context: {
+          registry,
+          twins,
+          twinViews,
+          modules,
+          moduleTwinViews,
+          sessions,
+          invoker,
+          jobs,
+          certificates: caCertificates,
+        },
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         throttle,
         // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
@@ -203,7 +220,9 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
 
     const gateway = (port: number) => ({ host: config.gatewayHost, port });
     const deviceCs = (device: DeviceRecord) =>
-      deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port));
+      device.x509
+        ? x509DeviceConnectionString(config.hostName, device.deviceId, gateway(mqtt.port))
+        : deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port));
 
     // The web view (off unless asked for): its own loopback listener over the same services and events.
     const events = new HubEventBus();
@@ -217,7 +236,17 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
           await startViewServer({
             ...config.view,
             hostName: config.hostName,
-            context: { registry, twins, twinViews, modules, moduleTwinViews, sessions, invoker, jobs },
+            context: {
+              registry,
+              twins,
+              twinViews,
+              modules,
+              moduleTwinViews,
+              sessions,
+              invoker,
+              jobs,
+              certificates: caCertificates,
+            },
             events,
             deviceConnectionString: deviceCs,
             slowClientTimeoutMs: config.slowClientTimeoutMs,

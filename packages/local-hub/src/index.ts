@@ -21,3 +21,12 @@ export {
 } from './quota/rates';
 export type { DeviceInput, DeviceStatus } from './registry/devices';
 export type { ModuleInput } from './registry/modules';
+export type { X509Authentication } from './x509/device-authentication';
+export {
+  type IssuedCa,
+  type IssuedCertificate,
+  type IssueOptions,
+  issueCaCertificate,
+  issueDeviceCertificate,
+  issueVerificationCertificate,
+} from './x509/issue';

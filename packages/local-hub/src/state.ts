@@ -5,6 +5,7 @@ import { HubStore, type HubStoreOptions } from './persistence/store';
 import type { DeviceRecord } from './registry/devices';
 import type { ModuleRecord } from './registry/modules';
 import type { TwinRecord } from './twin';
+import type { CaCertificateRecord } from './x509/ca-certificates';
 
 /** What each collection of the hub's state holds. */
 export interface HubCollections {
@@ -15,6 +16,8 @@ export interface HubCollections {
   sessions: SessionRecord;
   jobs: JobRecord;
   deviceJobs: DeviceJobRecord;
+  /** X.509 CA certificates (`/certificates/{name}`). */
+  certificates: CaCertificateRecord;
 }
 
 /** The hub's state: the store, typed by collection. */

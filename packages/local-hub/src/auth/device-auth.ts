@@ -13,6 +13,9 @@ export const CONNACK_NOT_AUTHORIZED = 5;
 export interface DeviceGrant {
   expiresAtSeconds: number;
   deviceKey: string | undefined;
+  /** An X.509 connection: its certificate's SHA-1 and SHA-256 thumbprints (upper-case hex), and the
+   *  CA certificate its chain ended in. IoT Hub ends it when its registration no longer covers it. */
+  x509?: { thumbprints: readonly string[]; anchor: string | undefined };
 }
 
 export type DeviceAuthResult =

@@ -3,13 +3,18 @@ import { join, resolve } from 'node:path';
 import { CliError } from '@iothub-reboot/app-kit';
 import { createServiceClients } from '@iothub-reboot/service-connection';
 import { formatDeviceConnectionString, readConnectionFile } from '../index';
+import type { DeviceX509 } from './options';
+import { x509Authentication, x509ConnectionString } from './x509-devices';
 
 /** Exit code when no hub answers at the data directory's endpoints. */
 export const EXIT_NO_HUB = 3;
 /** Exit code when the device does not exist (show/remove) or already exists (add). */
 export const EXIT_DEVICE = 4;
 
-type DeviceAction = { action: 'add' | 'remove' | 'show'; deviceId: string } | { action: 'list' };
+type DeviceAction =
+  | { action: 'add'; deviceId: string; x509?: DeviceX509 }
+  | { action: 'remove' | 'show'; deviceId: string }
+  | { action: 'list' };
 
 /**
  * Manages devices of a running local hub through its REST API with the real `azure-iothub` Registry,
@@ -37,6 +42,12 @@ export async function runDeviceCommand(
         return 0;
       }
       case 'add': {
+        if (command.x509) {
+          const authentication = await x509Authentication(command.x509);
+          await registry.create({ deviceId: command.deviceId, authentication } as never);
+          print(x509ConnectionString(connection, command.deviceId));
+          return 0;
+        }
         const { responseBody: device } = await registry.create({ deviceId: command.deviceId });
         print(
           connectionStringOf(connection, command.deviceId, device.authentication?.symmetricKey?.primaryKey),
@@ -45,6 +56,11 @@ export async function runDeviceCommand(
       }
       case 'show': {
         const { responseBody: device } = await registry.get(command.deviceId);
+        const type = (device.authentication as { type?: string } | undefined)?.type;
+        if (type === 'selfSigned' || type === 'certificateAuthority') {
+          print(x509ConnectionString(connection, command.deviceId));
+          return 0;
+        }
         print(
           connectionStringOf(connection, command.deviceId, device.authentication?.symmetricKey?.primaryKey),
         );

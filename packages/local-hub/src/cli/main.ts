@@ -4,6 +4,7 @@ import { hubVersion } from '../features';
 import { runDeviceCommand } from './device-commands';
 import { parseCommandLine, USAGE } from './options';
 import { runStart } from './start';
+import { runCaCommand, runCertCommand } from './x509-commands';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -20,5 +21,9 @@ void runCli('local-hub', async (context) => {
       return runStart(command.settings, context, print);
     case 'device':
       return runDeviceCommand(command, print);
+    case 'cert':
+      return runCertCommand(command, print);
+    case 'ca':
+      return runCaCommand(command, print);
   }
 });

@@ -103,4 +103,67 @@ describe('parseCommandLine', () => {
     expect((thrown as CliError).exitCode).toBe(2);
     expect((thrown as CliError).message).toMatch(message);
   });
+
+  it('reads the X.509 commands', () => {
+    expect(parseCommandLine(['cert', 'ca', 'root', '--out', 'certs'], {})).toEqual({
+      kind: 'cert',
+      action: 'ca',
+      name: 'root',
+      out: 'certs',
+    });
+    expect(parseCommandLine(['cert', 'device', 'd1', '--ca', 'root'], { LOCAL_HUB_DATA_DIR: 'x' })).toEqual({
+      kind: 'cert',
+      action: 'device',
+      deviceId: 'd1',
+      ca: 'root',
+      dataDir: 'x',
+    });
+    expect(parseCommandLine(['ca', 'add', 'root', 'root.pem', '--key', 'root.key.pem'], {})).toEqual({
+      kind: 'ca',
+      action: 'add',
+      name: 'root',
+      certFile: 'root.pem',
+      keyFile: 'root.key.pem',
+      verified: false,
+    });
+    expect(parseCommandLine(['ca', 'list'], {})).toEqual({ kind: 'ca', action: 'list' });
+    expect(parseCommandLine(['ca', 'remove', 'root'], {})).toEqual({
+      kind: 'ca',
+      action: 'remove',
+      name: 'root',
+    });
+    expect(parseCommandLine(['device', 'add', 'd1', '--x509-cert', 'd1.pem'], {})).toEqual({
+      kind: 'device',
+      action: 'add',
+      deviceId: 'd1',
+      x509: { type: 'selfSigned', certFile: 'd1.pem' },
+    });
+    expect(parseCommandLine(['device', 'add', 'd1', '--x509-ca'], {})).toMatchObject({
+      x509: { type: 'certificateAuthority' },
+    });
+  });
+
+  it.each([
+    [['cert'], /cert needs ca or device/],
+    [['cert', 'ca', 'r', '--ca', 'x'], /--ca goes with/],
+    [['ca', 'add', 'r'], /needs the certificate file/],
+    [['ca', 'add', 'r', 'f', '--key', 'k', '--verified'], /not both/],
+    [['ca', 'list', 'x'], /no name/],
+    [['ca', 'drop', 'x'], /ca needs add, list or remove/],
+    [['device', 'show', 'd', '--x509-ca'], /go with "device add"/],
+    // A flag of another command would be ignored, so it is refused and its command named.
+    [['cert', 'ca', 'r', '--mqtt-port', '1'], /--mqtt-port is a flag of start \(see --help\)$/],
+    [
+      ['ca', 'list', '--bind', '::1'],
+      /--bind is a flag of start; ca commands find the hub through --data-dir/,
+    ],
+    [['ca', 'list', '--out', 'x'], /--out is a flag of cert \(see --help\)$/],
+    [['ca', 'list', '--x509-ca'], /--x509-ca is a flag of device \(see --help\)$/],
+    [['device', 'add', 'd', '--key', 'k'], /--key is a flag of ca \(see --help\)$/],
+    [['start', '--verified'], /--verified is a flag of ca \(see --help\)$/],
+    [['--ca', 'root'], /--ca is a flag of cert \(see --help\)$/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCommandLine(argv, {})).toThrow(CliError);
+    expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
 });

@@ -123,8 +123,8 @@ describe('twin queries and REST robustness', () => {
       {
         status: 'ok',
         version,
-        transports: { device: ['mqtt-tls'], service: ['https'] },
-        identityKinds: ['sas'],
+        transports: { device: ['mqtt-tls', 'mqtt-ws'], service: ['https'] },
+        identityKinds: ['sas', 'selfSigned', 'certificateAuthority'],
       },
     ]);
   });

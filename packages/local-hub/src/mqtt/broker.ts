@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -5,11 +6,13 @@ import type { Logger } from 'pino';
 import { authenticateDevice } from '../auth/device-auth';
 import { authenticateModule } from '../auth/module-auth';
 import type { PolicyName } from '../auth/policies';
+import { authenticateX509Device, peerCertificateChain } from '../auth/x509';
 import type { HubThrottle } from '../quota/throttle';
 import type { DeviceRegistry } from '../registry/devices';
 import { parseIdentityKey } from '../registry/identity';
 import type { ModuleRegistry } from '../registry/modules';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
+import type { TrustAnchor } from '../x509/verify';
 import type { ConnectionCredentials } from './credentials';
 import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
 import { LogBudget } from './log-budget';
@@ -26,6 +29,8 @@ export interface MqttServerOptions {
   registry: DeviceRegistry;
   /** Module identities: a client id `<deviceId>/<moduleId>` connects as that module. */
   modules: ModuleRegistry;
+  /** The verified CA certificates, read at each X.509 CONNECT (a deletion takes effect at once). */
+  x509Anchors: () => readonly TrustAnchor[];
   context: DeviceMessageContext;
   /** IoT Hub's new-connection throttle (off unless the hub runs with a quota). */
   throttle: HubThrottle;
@@ -42,7 +47,7 @@ export interface MqttServer {
    * Serves one more MQTT connection arriving on another transport (MQTT over WebSockets): the same broker,
    * so the same authentication, topic rules, limits and sessions as a connection to the TLS port.
    */
-  handle(stream: Duplex): void;
+  handle(stream: Duplex, request?: IncomingMessage): void;
   close(): Promise<void>;
 }
 
@@ -70,14 +75,24 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         nowSeconds: Math.floor(Date.now() / 1000),
       };
       const { deviceId, moduleId } = parseIdentityKey(client.id);
+      const device = registry.get(deviceId);
+      // An X.509 device sends no password (azure-iot-mqtt-base passes cert and key to TLS instead).
+      const x509 = device?.x509;
       const result =
-        moduleId === undefined
-          ? authenticateDevice({ ...attempt, device: registry.get(client.id) })
-          : authenticateModule({
-              ...attempt,
-              device: registry.get(deviceId),
-              module: modules.get(deviceId, moduleId),
-            });
+        moduleId !== undefined
+          ? authenticateModule({ ...attempt, device, module: modules.get(deviceId, moduleId) })
+          : device && x509 && password === undefined
+            ? authenticateX509Device({
+                hostName: options.hostName,
+                clientId: client.id,
+                username,
+                device: { ...device, x509 },
+                // Over WebSockets the TLS socket is the upgrade request's; the MQTT stream is inside it.
+                chain: peerCertificateChain(client.req?.socket ?? client.conn),
+                anchors: options.x509Anchors(),
+                now: new Date(),
+              })
+            : authenticateDevice({ ...attempt, device });
       if (result.ok && !options.throttle.tryTake('deviceConnections')) {
         // Over the new-connection rate: CONNACK 3 (server unavailable), which the device SDK retries with
         // backoff, where 4 and 5 would end its attempts. IoT Hub's quota page names no MQTT code for this
@@ -168,8 +183,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   broker.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
 
   /** Every connection, whatever its transport, enters the broker here. */
-  const handle = (stream: Duplex) => {
-    grantAtMostQos1(broker.handle(stream));
+  const handle = (stream: Duplex, request?: IncomingMessage) => {
+    grantAtMostQos1(broker.handle(stream, request));
     // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
     const meter = new MqttPacketSizeMeter();
     stream.on('data', (chunk: Buffer) => {
@@ -178,7 +193,18 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       stream.destroy();
     });
   };
-  const server: Server = createServer(tlsServerOptions(options.tls, options.slowClientTimeoutMs), handle);
+  const server: Server = createServer(
+    {
+      ...tlsServerOptions(options.tls, options.slowClientTimeoutMs),
+      // Ask every client for a certificate, as IoT Hub's MQTT endpoint does, but let the handshake through
+      // without one (SAS devices) or with one no system CA vouches for (self-signed devices): OpenSSL's
+      // chain check is replaced, never just dropped, by the hub's own in authenticateX509Device, and a
+      // certificate is worth nothing until that check accepts it for the device it claims.
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    handle,
+  );
   const listener = await listenTls(server, options.port, options.bindAddress, logger).catch(
     async (err: unknown) => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));

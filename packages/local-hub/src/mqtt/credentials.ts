@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { DeviceGrant } from '../auth/device-auth';
 import type { DeviceRecord } from '../registry/devices';
 
+/** What decides whether a connection may stay: the identity's keys, and for an X.509 device its x509 part. */
+type Credentials = Pick<DeviceRecord, 'deviceId' | 'primaryKey' | 'secondaryKey' | 'x509'>;
+
 /** setTimeout's longest delay; a later expiry is re-armed when it fires. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -51,11 +54,23 @@ export class ConnectionCredentials {
    * The device's keys may have changed: end its connections whose signing key it no longer has. For a
    * module, `deviceId` is its client id `<deviceId>/<moduleId>` and the keys are the module's.
    */
-  deviceUpdated(device: Pick<DeviceRecord, 'deviceId' | 'primaryKey' | 'secondaryKey'>): void {
+  deviceUpdated(device: Credentials): void {
     for (const [client, { deviceId, grant }] of this.admitted) {
-      if (deviceId !== device.deviceId || grant.deviceKey === undefined) continue;
+      if (deviceId !== device.deviceId) continue;
+      if (grant.x509 && !stillAccepts(device, grant.x509)) {
+        this.end(client, 'its certificate is no longer registered');
+        continue;
+      }
+      if (grant.deviceKey === undefined) continue;
       if (grant.deviceKey === device.primaryKey || grant.deviceKey === device.secondaryKey) continue;
       this.end(client, 'the key of its token was regenerated');
+    }
+  }
+
+  /** A CA certificate was deleted or replaced: end the connections whose chain it vouched for. */
+  caCertificateChanged(name: string): void {
+    for (const [client, { grant }] of this.admitted) {
+      if (grant.x509?.anchor === name) this.end(client, 'its CA certificate was deleted or replaced');
     }
   }
 
@@ -79,4 +94,15 @@ export class ConnectionCredentials {
     this.gone(client);
     client.close();
   }
+}
+
+/** The device's registration still covers an X.509 connection it accepted earlier. */
+function stillAccepts(device: Credentials, granted: NonNullable<DeviceGrant['x509']>): boolean {
+  const x509 = device.x509;
+  if (!x509) return false;
+  if (x509.type === 'certificateAuthority') return granted.anchor !== undefined;
+  if (granted.anchor !== undefined) return false;
+  return [x509.primaryThumbprint, x509.secondaryThumbprint].some(
+    (registered) => registered !== null && granted.thumbprints.includes(registered.toUpperCase()),
+  );
 }

@@ -21,7 +21,10 @@ export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Bu
  * `ws`'s, the MQTT byte stream inside goes to `serveMqtt` (the broker's entry for every connection), so
  * authentication, topic rules, packet limits and sessions are those of MQTT over TLS.
  */
-export function mqttWebSocketUpgrade(serveMqtt: (stream: Duplex) => void, logger: Logger): UpgradeHandler {
+export function mqttWebSocketUpgrade(
+  serveMqtt: (stream: Duplex, request: IncomingMessage) => void,
+  logger: Logger,
+): UpgradeHandler {
   const wss = new WebSocketServer({
     noServer: true,
     // One WebSocket message carries at most one MQTT packet's worth; ws would otherwise buffer 100 MiB.
@@ -41,7 +44,8 @@ export function mqttWebSocketUpgrade(serveMqtt: (stream: Duplex) => void, logger
       const stream = createWebSocketStream(ws);
       // A broken frame (or a peer that vanishes) is a closed connection, never an unhandled error.
       stream.on('error', (err) => logger.debug({ err }, 'MQTT over WebSockets: connection error'));
-      serveMqtt(stream);
+      // The request goes along: its TLS socket holds an X.509 device's client certificate.
+      serveMqtt(stream, request);
     });
   };
 }

@@ -5,7 +5,14 @@ import { applyDelta, type DeltaOp, diff, isDelta } from './delta';
 import { readLines } from './lines';
 
 /** The kinds of record the hub keeps. */
-export type CollectionName = 'devices' | 'modules' | 'twins' | 'sessions' | 'jobs' | 'deviceJobs';
+export type CollectionName =
+  | 'devices'
+  | 'modules'
+  | 'twins'
+  | 'sessions'
+  | 'jobs'
+  | 'deviceJobs'
+  | 'certificates';
 
 /**
  * The document type of each collection. The store itself only needs JSON; the domain names the types
@@ -24,6 +31,7 @@ const COLLECTIONS: readonly CollectionName[] = [
   'sessions',
   'jobs',
   'deviceJobs',
+  'certificates',
 ];
 /** Format 1: one JSON document. Format 2: JSON lines — a header, one line per record, an end line. */
 const SNAPSHOT_FORMAT = 2;

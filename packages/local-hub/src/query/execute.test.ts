@@ -24,6 +24,7 @@ function twinDocument(
     connectionState: connected ? 'Connected' : 'Disconnected',
     lastActivityTime: NOW.toISOString(),
     authenticationType: 'sas',
+    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
   });
 }
 

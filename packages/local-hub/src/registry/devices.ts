@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { HubError } from '../errors';
 import type { HubState } from '../state';
 import { NEVER_SET_TIME, newGenerationId } from '../time-format';
+import type { X509Authentication } from '../x509/device-authentication';
+import { isThumbprint } from '../x509/thumbprint';
 import { isValidDeviceId } from './device-id';
 import { type EdgeFields, type EdgeInput, resolveEdgeFields } from './edge';
 
@@ -19,8 +21,11 @@ export interface DeviceRecord extends EdgeFields {
   status: DeviceStatus;
   statusReason?: string;
   statusUpdatedTime: string;
+  /** Empty for an X.509 device. */
   primaryKey: string;
   secondaryKey: string;
+  /** Set for an X.509 device (no keys); absent for a SAS device. */
+  x509?: X509Authentication;
 }
 
 /** Writable fields of a device, as accepted from the REST API or the library. */
@@ -29,6 +34,8 @@ export interface DeviceInput extends EdgeInput {
   statusReason?: string;
   primaryKey?: string;
   secondaryKey?: string;
+  /** An X.509 identity; `null` makes an X.509 device a SAS one again; absent keeps the current kind. */
+  x509?: X509Authentication | null;
 }
 
 /** Hooks so a device's twin and sessions follow its identity. */
@@ -98,8 +105,7 @@ export class DeviceRegistry {
       ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
       // IoT Hub shows a status that never changed with its never-set time.
       statusUpdatedTime: NEVER_SET_TIME,
-      primaryKey: checkKey(input.primaryKey) ?? newKey(),
-      secondaryKey: checkKey(input.secondaryKey) ?? newKey(),
+      ...keysFor(input, undefined),
     };
     this.creating.add(deviceId);
     try {
@@ -117,7 +123,9 @@ export class DeviceRegistry {
     const current = this.latest(deviceId);
     checkEtag(current.etag, ifMatch);
     const statusChanged = input.status !== undefined && input.status !== current.status;
-    const { iotEdge: _e, deviceScope: _s, parentScopes: _p, ...identity } = current;
+    // The credentials come whole from keysFor (an X.509 device made SAS again loses its x509 part), the
+    // Edge fields from resolveEdgeFields.
+    const { x509: _credentials, iotEdge: _e, deviceScope: _s, parentScopes: _p, ...identity } = current;
     const edge = resolveEdgeFields(deviceId, current, input, (scope) => this.edgeOwnerOf(scope), this.now());
     const device: DeviceRecord = {
       ...identity,
@@ -125,8 +133,7 @@ export class DeviceRegistry {
       etag: newEtag(),
       status: input.status ?? current.status,
       statusUpdatedTime: statusChanged ? this.now().toISOString() : current.statusUpdatedTime,
-      primaryKey: checkKey(input.primaryKey) ?? current.primaryKey,
-      secondaryKey: checkKey(input.secondaryKey) ?? current.secondaryKey,
+      ...keysFor(input, current),
       ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
     };
     await this.store.put('devices', deviceId, device);
@@ -165,6 +172,23 @@ export function checkEtag(current: string, ifMatch: string): void {
   }
 }
 
+/**
+ * The credentials part of a record: X.509 devices have no keys; a SAS device keeps (or, when it was an
+ * X.509 device or is new, generates) the keys it is not given.
+ */
+function keysFor(
+  input: DeviceInput,
+  current: DeviceRecord | undefined,
+): Pick<DeviceRecord, 'primaryKey' | 'secondaryKey' | 'x509'> {
+  const x509 = input.x509 === undefined ? current?.x509 : (input.x509 ?? undefined);
+  if (x509) return { primaryKey: '', secondaryKey: '', x509: checkX509(x509) };
+  const keep = current && !current.x509 ? current : undefined;
+  return {
+    primaryKey: checkKey(input.primaryKey) ?? keep?.primaryKey ?? newKey(),
+    secondaryKey: checkKey(input.secondaryKey) ?? keep?.secondaryKey ?? newKey(),
+  };
+}
+
 /** A new opaque etag (for devices and modules). */
 export function newEtag(): string {
   return randomBytes(9).toString('base64');
@@ -173,6 +197,20 @@ export function newEtag(): string {
 /** A new random symmetric key, 32 bytes in base64. */
 export function newKey(): string {
   return randomBytes(32).toString('base64');
+}
+
+/** Library callers bypass the REST parsing: the same thumbprint rule here. */
+function checkX509(x509: X509Authentication): X509Authentication {
+  if (x509.type !== 'selfSigned') return x509;
+  for (const thumbprint of [x509.primaryThumbprint, x509.secondaryThumbprint]) {
+    if (thumbprint !== null && !isThumbprint(thumbprint)) {
+      throw new HubError(
+        'ArgumentInvalid',
+        'A thumbprint is the hex SHA-1 (40 digits) or SHA-256 (64 digits) of the certificate.',
+      );
+    }
+  }
+  return x509;
 }
 
 /** IoT Hub accepts base64 symmetric keys of 16 to 64 bytes. */

@@ -1,5 +1,6 @@
 import type { Presence } from '../connections/presence';
 import type { DeviceFacts } from '../twin';
+import { authenticationDocument, thumbprintsOf } from '../x509/device-authentication';
 import type { DeviceRecord } from './devices';
 
 /** The registry's device JSON, shaped like IoT Hub's (what azure-iothub's `Device` reads). */
@@ -15,11 +16,7 @@ export function toDeviceDocument(device: DeviceRecord, presence: Presence): Reco
     statusUpdatedTime: device.statusUpdatedTime,
     lastActivityTime: presence.lastActivityTime,
     cloudToDeviceMessageCount: 0,
-    authentication: {
-      type: 'sas',
-      symmetricKey: { primaryKey: device.primaryKey, secondaryKey: device.secondaryKey },
-      x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
-    },
+    authentication: authenticationDocument(device.x509, device),
     capabilities: { iotEdge: device.iotEdge === true },
     ...edgeScopesOf(device),
   };
@@ -33,7 +30,8 @@ export function toDeviceFacts(device: DeviceRecord, presence: Presence): DeviceF
     statusUpdateTime: device.statusUpdatedTime,
     connectionState: presence.connectionState,
     lastActivityTime: presence.lastActivityTime,
-    authenticationType: 'sas',
+    authenticationType: device.x509?.type ?? 'sas',
+    x509Thumbprint: thumbprintsOf(device.x509),
     iotEdge: device.iotEdge === true,
     ...edgeScopesOf(device),
   };

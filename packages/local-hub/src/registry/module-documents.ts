@@ -37,7 +37,9 @@ export function toModuleFacts(module: ModuleRecord, device: DeviceRecord, presen
     statusUpdateTime: device.statusUpdatedTime,
     connectionState: presence.connectionState,
     lastActivityTime: presence.lastActivityTime,
+    // Modules are SAS only here (the registry refuses other kinds), whatever their device is.
     authenticationType: 'sas',
+    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
     iotEdge: false,
   };
 }

@@ -59,6 +59,52 @@ describe('matchRoute', () => {
     expect(match).toMatchObject({ route: { permissions: ['ServiceConnect'] } });
   });
 
+  it.each([
+    ['GET', '/certificates', '/certificates', {}, 'RegistryRead'],
+    [
+      'PUT',
+      '/certificates/root-1',
+      '/certificates/{certificateName}',
+      { certificateName: 'root-1' },
+      'RegistryWrite',
+    ],
+    [
+      'GET',
+      '/certificates/root-1',
+      '/certificates/{certificateName}',
+      { certificateName: 'root-1' },
+      'RegistryRead',
+    ],
+    [
+      'DELETE',
+      '/certificates/r',
+      '/certificates/{certificateName}',
+      { certificateName: 'r' },
+      'RegistryWrite',
+    ],
+    [
+      'POST',
+      '/certificates/r/generateVerificationCode',
+      '/certificates/{certificateName}/generateVerificationCode',
+      { certificateName: 'r' },
+      'RegistryWrite',
+    ],
+    [
+      'POST',
+      '/certificates/r/verify',
+      '/certificates/{certificateName}/verify',
+      { certificateName: 'r' },
+      'RegistryWrite',
+    ],
+  ])('%s %s → %s with %o (%s)', (method, path, template, params, permission) => {
+    const match = matchRoute(method, path);
+    expect(match).toMatchObject({
+      kind: 'route',
+      route: { method, path: template, permissions: [permission] },
+    });
+    expect(match.kind === 'route' && match.params).toEqual(params);
+  });
+
   it('tells unknown paths from unsupported methods', () => {
     expect(matchRoute('GET', '/nope')).toEqual({ kind: 'not-found' });
     expect(matchRoute('GET', '/devices/a/b/c')).toEqual({ kind: 'not-found' });

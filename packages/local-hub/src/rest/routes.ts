@@ -1,5 +1,13 @@
 import type { Permission } from '../auth/policies';
 import { methodMeters } from '../quota/rates';
+import {
+  deleteCertificate,
+  generateVerificationCode,
+  getCertificate,
+  listCertificates,
+  putCertificate,
+  verifyCertificate,
+} from './handlers/certificates';
 import { bulkDevices, deleteDevice, getDevice, listDevices, putDevice } from './handlers/devices';
 import { health } from './handlers/health';
 import { cancelJob, getJob, putJob, queryJobs } from './handlers/jobs';
@@ -200,6 +208,39 @@ export const ROUTES: readonly Route[] = [
     path: '/statistics/service',
     permissions: ['ServiceConnect'],
     handler: serviceStatistics,
+  }),
+  // X.509 CA certificates, shaped like the resource provider's `…/IotHubs/{name}/certificates` (azure-iothub
+  // has no client for them). Managing what vouches for devices is writing to the registry.
+  route({ method: 'GET', path: '/certificates', permissions: ['RegistryRead'], handler: listCertificates }),
+  route({
+    method: 'PUT',
+    path: '/certificates/{certificateName}',
+    permissions: ['RegistryWrite'],
+    handler: putCertificate,
+  }),
+  route({
+    method: 'GET',
+    path: '/certificates/{certificateName}',
+    permissions: ['RegistryRead'],
+    handler: getCertificate,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/certificates/{certificateName}',
+    permissions: ['RegistryWrite'],
+    handler: deleteCertificate,
+  }),
+  route({
+    method: 'POST',
+    path: '/certificates/{certificateName}/generateVerificationCode',
+    permissions: ['RegistryWrite'],
+    handler: generateVerificationCode,
+  }),
+  route({
+    method: 'POST',
+    path: '/certificates/{certificateName}/verify',
+    permissions: ['RegistryWrite'],
+    handler: verifyCertificate,
   }),
 
   // IoT Hub routes (as azure-iothub's Registry, Client and DigitalTwinClient call them) that the local hub

@@ -54,6 +54,11 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const server: Server = createServer(
     {
       ...tlsServerOptions(options.tls, slowMs),
+      // MQTT over WebSockets shares this port, and an X.509 device proves itself with its TLS client
+      // certificate, so every client is asked for one, as on the MQTT port; none is required (services
+      // and SAS devices send none) and OpenSSL's chain check is replaced by authenticateX509Device.
+      requestCert: true,
+      rejectUnauthorized: false,
       keepAliveTimeout: KEEP_ALIVE_MS,
       headersTimeout: slowMs,
       requestTimeout: slowMs,

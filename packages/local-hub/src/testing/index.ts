@@ -12,7 +12,7 @@
  * ```
  */
 import { createServiceClients, type ServiceClients } from '@iothub-reboot/service-connection';
-import { Client as DeviceClient, ModuleClient } from 'azure-iot-device';
+import { Client as DeviceClient, ModuleClient, X509AuthenticationProvider } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import type { PolicyName } from '../auth/policies';
 import type { LocalHubOptions } from '../config';
@@ -44,6 +44,12 @@ export interface TestHub {
    * azure-iot-device-mqtt, which always dials port 443 (a hub started with `httpsPort: 443`).
    */
   deviceClient(connectionString: string, transport?: DeviceTransport): Promise<DeviceClient>;
+  /**
+   * An unopened client for the hub's X.509 device `deviceId` with its certificate and key (PEM). The SDK
+   * ignores `GatewayHostName` in an `x509=true` connection string (it dials HostName:8883), so on other
+   * ports this builds the SDK's own `X509AuthenticationProvider` with the gateway instead.
+   */
+  x509DeviceClient(deviceId: string, x509: { cert: string; key: string }): Promise<DeviceClient>;
   /** Creates the device unless it exists, and opens an SDK client for it. */
   connectDevice(deviceId: string): Promise<DeviceClient>;
   /** An azure-iot-device ModuleClient over MQTT (the hub's CA trusted), not yet opened. */
@@ -70,6 +76,19 @@ export async function startTestHub(options: LocalHubOptions = {}): Promise<TestH
     await client.setOptions({ ca: hub.caPem });
     return client;
   };
+  const x509DeviceClient = async (deviceId: string, x509: { cert: string; key: string }) => {
+    const gatewayHostName = /;GatewayHostName=([^;]+)/.exec(hub.deviceConnectionString(deviceId))?.[1];
+    const provider = new X509AuthenticationProvider({
+      host: hub.hostName,
+      deviceId,
+      ...(gatewayHostName ? { gatewayHostName } : {}),
+      x509: { cert: x509.cert, key: x509.key },
+    });
+    const client = DeviceClient.fromAuthenticationProvider(provider, Mqtt);
+    devices.push(client);
+    await client.setOptions({ ca: hub.caPem, cert: x509.cert, key: x509.key });
+    return client;
+  };
   const modules: ModuleClient[] = [];
   const moduleClient = async (connectionString: string) => {
     const client = ModuleClient.fromConnectionString(connectionString, Mqtt);
@@ -80,6 +99,7 @@ export async function startTestHub(options: LocalHubOptions = {}): Promise<TestH
   return {
     hub,
     service: serviceClients('iothubowner'),
+    x509DeviceClient,
     moduleClient,
     async connectModule(deviceId, moduleId) {
       if (!hub.listDevices().some((d) => d.deviceId === deviceId)) await hub.createDevice(deviceId);

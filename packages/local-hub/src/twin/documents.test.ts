@@ -25,6 +25,7 @@ const facts: DeviceFacts = {
   connectionState: 'Connected',
   lastActivityTime: T1.toISOString(),
   authenticationType: 'sas',
+  x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
 };
 
 describe('toDeviceTwinDocument', () => {

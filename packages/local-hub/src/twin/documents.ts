@@ -31,7 +31,7 @@ export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): Js
     lastActivityTime: device.lastActivityTime,
     cloudToDeviceMessageCount: 0,
     authenticationType: device.authenticationType,
-    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+    x509Thumbprint: { ...device.x509Thumbprint },
     capabilities: { iotEdge: device.iotEdge },
     ...(device.deviceScope === undefined ? {} : { deviceScope: device.deviceScope }),
     ...(device.parentScopes === undefined ? {} : { parentScopes: [...device.parentScopes] }),

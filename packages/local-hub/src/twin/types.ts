@@ -40,7 +40,8 @@ export interface DeviceFacts {
   statusUpdateTime: string;
   connectionState: 'Connected' | 'Disconnected';
   lastActivityTime: string;
-  authenticationType: 'sas';
+  authenticationType: 'sas' | 'selfSigned' | 'certificateAuthority';
+  x509Thumbprint: { primaryThumbprint: string | null; secondaryThumbprint: string | null };
   /** `capabilities.iotEdge`, and the IoT Edge scopes when the device has them. */
   iotEdge: boolean;
   deviceScope?: string;

@@ -8,6 +8,7 @@ import type { ModuleTwinViews } from '../../registry/module-twin-views';
 import type { ModuleRegistry } from '../../registry/modules';
 import type { ServiceTwinViews } from '../../registry/twin-views';
 import type { TwinRegistry } from '../../registry/twins';
+import type { CaCertificates } from '../../x509/ca-certificates';
 
 /** The hub services REST handlers work on. */
 export interface RestContext {
@@ -19,6 +20,7 @@ export interface RestContext {
   sessions: DeviceSessions;
   invoker: MethodInvoker;
   jobs: JobService;
+  certificates: CaCertificates;
 }
 
 /** What handlers work on: the hub's services, and the state the REST server keeps for them. */

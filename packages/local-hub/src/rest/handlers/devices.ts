@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { HubError, type HubErrorName } from '../../errors';
-import { IDENTITY_KINDS } from '../../features';
 import { applyBulkOperations, BULK_MODES, type BulkEntry } from '../../registry/bulk';
 import type { DeviceInput } from '../../registry/devices';
 import { toDeviceDocument } from '../../registry/documents';
 import type { EdgeInput } from '../../registry/edge';
+import { parseAuthentication } from '../../x509/device-authentication';
 import { header, type RestContext, type RestRequest, type RestResponse } from './context';
 import { parseBody } from './validation';
 
@@ -20,6 +20,9 @@ const deviceFields = {
       type: z.string().nullish(),
       symmetricKey: z
         .looseObject({ primaryKey: z.string().nullish(), secondaryKey: z.string().nullish() })
+        .nullish(),
+      x509Thumbprint: z
+        .looseObject({ primaryThumbprint: z.string().nullish(), secondaryThumbprint: z.string().nullish() })
         .nullish(),
     })
     .nullish(),
@@ -56,19 +59,14 @@ const BULK_FAILURE: HubErrorName = 'BulkRegistryOperationFailure';
 
 /** The writable fields of a device body; empty keys (as the SDK sends them) mean "generate" or "keep". */
 function deviceInputOf(body: z.output<z.ZodObject<typeof deviceFields>>): DeviceInput {
-  const type = body.authentication?.type;
-  if (type !== undefined && type !== null && !(IDENTITY_KINDS as readonly string[]).includes(type)) {
-    throw new HubError(
-      'ArgumentInvalid',
-      `Authentication type "${type}" is not supported; use ${IDENTITY_KINDS.map((k) => `"${k}"`).join(' or ')}.`,
-    );
-  }
-  const keys = body.authentication?.symmetricKey;
+  const auth = parseAuthentication(body.authentication);
   return {
     ...(body.status ? { status: body.status } : {}),
     ...(body.statusReason ? { statusReason: body.statusReason } : {}),
-    ...(keys?.primaryKey ? { primaryKey: keys.primaryKey } : {}),
-    ...(keys?.secondaryKey ? { secondaryKey: keys.secondaryKey } : {}),
+    ...(auth.kind === 'x509' ? { x509: auth.x509 } : {}),
+    ...(auth.kind === 'sas' ? { x509: null } : {}),
+    ...(auth.kind !== 'x509' && auth.primaryKey ? { primaryKey: auth.primaryKey } : {}),
+    ...(auth.kind !== 'x509' && auth.secondaryKey ? { secondaryKey: auth.secondaryKey } : {}),
     ...edgeInputOf(body),
   };
 }
