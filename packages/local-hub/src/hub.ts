@@ -179,6 +179,18 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       }),
       (server) => bounded('MQTT server', server.close()),
     );
+    // What the REST handlers act on; the web view's actions go through the same handlers with it.
+    const serviceContext = {
+      registry,
+      twins,
+      twinViews,
+      modules,
+      moduleTwinViews,
+      sessions,
+      invoker,
+      jobs,
+      certificates: caCertificates,
+    };
     const rest = closers.add(
       'REST server',
       await startRestServer({
@@ -187,17 +199,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         port: config.httpsPort,
         tls,
         policyKeys: config.policyKeys,
-        context: {
-          registry,
-          twins,
-          twinViews,
-          modules,
-          moduleTwinViews,
-          sessions,
-          invoker,
-          jobs,
-          certificates: caCertificates,
-        },
+        context: serviceContext,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
         throttle,
         // MQTT over WebSockets shares the HTTPS port, as on IoT Hub, and the one broker.
@@ -236,17 +238,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
           await startViewServer({
             ...config.view,
             hostName: config.hostName,
-            context: {
-              registry,
-              twins,
-              twinViews,
-              modules,
-              moduleTwinViews,
-              sessions,
-              invoker,
-              jobs,
-              certificates: caCertificates,
-            },
+            context: serviceContext,
             events,
             deviceConnectionString: deviceCs,
             slowClientTimeoutMs: config.slowClientTimeoutMs,
