@@ -1,5 +1,6 @@
-import { setup } from '../test-support/registry';
+import { NOW, setup } from '../test-support/registry';
 import { isValidDeviceId } from './device-id';
+import { ModuleRegistry } from './modules';
 
 describe('device ids', () => {
   it.each(['a', "A-1:.+%_#*?!(),=@;$'", 'x'.repeat(128)])('accepts %j', (id) => {
@@ -100,5 +101,52 @@ describe('DeviceRegistry and TwinRegistry', () => {
       status: 412,
     });
     expect(twins.get('d1')?.tags).toEqual({ a: 1 });
+  });
+});
+
+describe('ModuleRegistry', () => {
+  async function withModules() {
+    const fixture = await setup();
+    const modules = new ModuleRegistry(
+      fixture.store,
+      fixture.registry,
+      {
+        creating: (module) => fixture.twins.create(module.deviceId, module.moduleId),
+        removed: async () => undefined,
+        updated: () => undefined,
+      },
+      () => NOW,
+    );
+    await fixture.registry.create('d1');
+    return { ...fixture, modules };
+  }
+
+  it('refuses user module ids starting with "$" (IoT Hub: 400 ArgumentInvalid), allows "$" inside', async () => {
+    const { modules } = await withModules();
+    for (const moduleId of ['$edgeAgent', '$edgeHub', '$mine']) {
+      await expect(modules.create('d1', moduleId)).rejects.toMatchObject({
+        errorName: 'ArgumentInvalid',
+        code: 400004,
+      });
+    }
+    await expect(modules.create('d1', 'mine$')).resolves.toMatchObject({ moduleId: 'mine$' });
+  });
+
+  it('lets the hub register the Edge system modules once', async () => {
+    const { modules } = await withModules();
+    await modules.createSystemModule('d1', '$edgeAgent');
+    const first = modules.require('d1', '$edgeAgent');
+    await modules.createSystemModule('d1', '$edgeAgent');
+    expect(modules.require('d1', '$edgeAgent')).toEqual(first);
+  });
+
+  it('refuses a second create of a module still being written (409301); a missing one is 404010', async () => {
+    const { modules } = await withModules();
+    const creating = modules.create('d1', 'm');
+    const second = modules.create('d1', 'm');
+    await expect(second).rejects.toMatchObject({ errorName: 'ModuleAlreadyExistsOnDevice', code: 409301 });
+    await creating;
+    expect(modules.listOn('d1').map((m) => m.moduleId)).toEqual(['m']);
+    expect(() => modules.require('d1', 'x')).toThrow(expect.objectContaining({ code: 404010 }));
   });
 });
