@@ -1,5 +1,9 @@
+import { MemoryBackend } from '../persistence/backend';
+import { openHubState } from '../state';
+import { heldDisk, writesTo } from '../test-support/held-disk';
 import { NOW, setup } from '../test-support/registry';
 import { isValidDeviceId } from './device-id';
+import { DeviceRegistry } from './devices';
 import { ModuleRegistry } from './modules';
 
 describe('device ids', () => {
@@ -148,5 +152,36 @@ describe('ModuleRegistry', () => {
     await creating;
     expect(modules.listOn('d1').map((m) => m.moduleId)).toEqual(['m']);
     expect(() => modules.require('d1', 'x')).toThrow(expect.objectContaining({ code: 404010 }));
+  });
+});
+
+describe('removing an IoT Edge parent', () => {
+  it('frees its children before it goes, and takes no new child meanwhile', async () => {
+    const disk = heldDisk(new MemoryBackend());
+    const store = await openHubState(disk.backend);
+    const lifecycle = {
+      creating: async () => undefined,
+      created: async () => undefined,
+      removed: async () => undefined,
+      updated: () => undefined,
+    };
+    const registry = new DeviceRegistry(store, lifecycle, () => NOW);
+    const scope = (await registry.create('p', { iotEdge: true })).deviceScope as string;
+    await registry.create('leaf', { deviceScope: scope });
+    const held = disk.hold(writesTo('devices'));
+    const removed = registry.remove('p');
+    await held;
+    // The child's write is held: the parent is still there (a crash now leaves it, childless) ...
+    expect(registry.get('p')).toBeDefined();
+    expect(registry.get('leaf')?.deviceScope).toBe(scope);
+    // ... and no device can become its child any more.
+    await expect(registry.create('late', { deviceScope: scope })).rejects.toMatchObject({
+      errorName: 'ArgumentInvalid',
+    });
+    disk.release();
+    await removed;
+    expect(registry.get('p')).toBeUndefined();
+    expect(registry.get('leaf')).not.toHaveProperty('deviceScope');
+    expect(registry.get('leaf')).not.toHaveProperty('parentScopes');
   });
 });
