@@ -204,6 +204,15 @@ describe('deleting an IoT Edge parent', () => {
         }),
       ).resolves.toMatchObject({ result: { status: 200, payload: 'pong' } });
       expect(disconnected).toBe(false);
+      // An Edge device made a leaf loses its scope, and its children their parent, in the same way.
+      await registry.create({ deviceId: 'grandchild', deviceScope: edgeOf(edgeChild).deviceScope as string });
+      const { responseBody: demoted } = await registry.update({
+        ...edgeChild,
+        capabilities: { iotEdge: false },
+      });
+      expect(demoted).not.toHaveProperty('deviceScope');
+      const { responseBody: grandchild } = await registry.get('grandchild');
+      expect(grandchild).not.toHaveProperty('deviceScope');
       // A parent re-created under the same id has a new scope: the old children do not follow it.
       const { responseBody: again } = await registry.create({
         deviceId: 'parent',
@@ -216,8 +225,9 @@ describe('deleting an IoT Edge parent', () => {
       const { responseBody: leafAfter } = await t.service.registry.get('leaf');
       expect(leafAfter).not.toHaveProperty('deviceScope');
       expect(leafAfter.etag).toBe(leaf.etag);
-      const { responseBody: edgeChildAfter } = await t.service.registry.get('edge-child');
-      expect(edgeOf(edgeChildAfter).parentScopes).toEqual([]);
+      await expect(t.service.registry.get('grandchild')).resolves.not.toHaveProperty(
+        'responseBody.deviceScope',
+      );
     } finally {
       await t.close();
     }

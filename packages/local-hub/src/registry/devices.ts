@@ -196,7 +196,13 @@ export class DeviceRegistry {
       ...keysFor(input, current),
       ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
     };
-    await this.store.put('devices', deviceId, device);
+    // An Edge device made a leaf loses its scope: its children lose their parent as on its removal, queued
+    // ahead of its own write, so none is left naming the scope.
+    const orphaned = current.iotEdge && !device.iotEdge ? this.childrenOf(current) : [];
+    await Promise.all([
+      ...orphaned.map((child) => this.orphan(child)),
+      this.store.put('devices', deviceId, device),
+    ]);
     this.lifecycle.updated(device);
     if (device.iotEdge && !current.iotEdge) await this.lifecycle.created(device);
     return device;

@@ -82,6 +82,7 @@ describe('IoT Edge scopes', () => {
   it('drops the own scope of an Edge device that becomes a leaf', () => {
     const edge = resolve('e1', {}, { iotEdge: true });
     expect(resolve('e1', edge, { iotEdge: false })).toEqual({});
+    expect(resolve('e1', edge, { iotEdge: false, deviceScope: edge.deviceScope })).toEqual({});
   });
 });
 

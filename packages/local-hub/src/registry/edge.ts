@@ -96,10 +96,12 @@ export function resolveEdgeFields(
     return { iotEdge: true, deviceScope: own, parentScopes: parent === undefined ? [] : [parent] };
   }
   // A leaf device: its parent is its deviceScope, and parentScopes mirror it.
+  // An Edge device turned leaf loses its own scope, also when the body sends it back as read.
+  const ownScope = current.iotEdge ? current.deviceScope : undefined;
   const scope =
-    input.deviceScope === undefined
+    input.deviceScope === undefined || (ownScope !== undefined && input.deviceScope === ownScope)
       ? current.iotEdge
-        ? undefined // An Edge device turned leaf loses its own scope.
+        ? undefined
         : current.deviceScope
       : input.deviceScope || undefined;
   // A body that sets deviceScope decides the parent: the parentScopes it carries along are not checked.
