@@ -15,7 +15,8 @@ export const HUB_ERRORS = {
   Forbidden: { status: 403, code: 403000 },
   DeviceNotFound: { status: 404, code: 404001 },
   DeviceNotOnline: { status: 404, code: 404103 },
-  // IoT Hub's codes for modules (Microsoft.Azure.Devices ErrorCode: ModuleNotFound, ModuleAlreadyExistsOnDevice).
+  // IoT Hub's codes for modules, as azure-iot-sdk-csharp's ErrorCode enum lists them (ModuleNotFound 404010,
+  // ModuleAlreadyExistsOnDevice 409301).
   ModuleNotFound: { status: 404, code: 404010 },
   JobNotFound: { status: 404, code: 404002 },
   NotFound: { status: 404, code: 404000 },

@@ -98,7 +98,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       created: async (device) => {
         if (!device.iotEdge) return;
         for (const moduleId of EDGE_SYSTEM_MODULES)
-          if (!modules.get(device.deviceId, moduleId)) await modules.create(device.deviceId, moduleId);
+          await modules.createSystemModule(device.deviceId, moduleId);
       },
       removed: async (deviceId) => {
         await twins.remove(deviceId);

@@ -21,6 +21,9 @@ export interface ModuleAuthInput extends Omit<DeviceAuthInput, 'device' | 'resou
  * `<hostName>/<deviceId>/<moduleId>/…`, and a SAS token for `<hostName>/devices/<deviceId>/modules/<moduleId>`
  * signed by one of the *module's* keys (or a policy with DeviceConnect). A device's key or token does not
  * open a module, nor a module's the device or another module. A module of a disabled device is refused.
+ * The return codes are the device ones: 5 for a disabled device, which azure-iot-sdk-c
+ * (iothubtransport_mqtt_common.c) reports as IOTHUB_CLIENT_CONNECTION_DEVICE_DISABLED, and 4 for a key or
+ * token that does not match, its IOTHUB_CLIENT_CONNECTION_BAD_CREDENTIAL.
  */
 export function authenticateModule(input: ModuleAuthInput): DeviceAuthResult {
   const { deviceId, moduleId } = parseIdentityKey(input.clientId);

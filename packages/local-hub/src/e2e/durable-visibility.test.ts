@@ -1,12 +1,12 @@
-import { deviceConnectionString } from '../connection-strings';
+import { deviceConnectionString, moduleConnectionString } from '../connection-strings';
 import { MemoryBackend } from '../persistence/backend';
 import { heldDisk, writesTo } from '../test-support/held-disk';
 import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21: "a write is visible only once it is durable". Each test holds one journal append between
 // "accepted" and "durable" (the held-disk seam) and reads through the real azure-iothub clients meanwhile:
-// nothing of the held write may show. Twins had this already (src/e2e/twins); these are the device
-// identities (create, update, delete, bulk), jobs and their per-device records.
+// nothing of the held write may show. Twins had this already (src/e2e/twins); these are the device and
+// module identities (create, update, delete, bulk), jobs and their per-device records.
 
 const later = () => new Date(Date.now() + 3600_000);
 
@@ -104,6 +104,71 @@ describe('a write is visible only once durable', () => {
     await added;
     const { responseBody: all } = await t.service.registry.list();
     expect(all.map((d) => d.deviceId).sort()).toEqual(['vis-bulk-1', 'vis-bulk-2']);
+  });
+
+  it('a module being created is not found, listed or connectable until its identity is durable', async () => {
+    const { t, disk } = await start();
+    await t.hub.createDevice('vis-mod-device');
+    const { registry } = t.service;
+    const key = Buffer.alloc(32, 9).toString('base64');
+    const held = disk.hold(writesTo('modules'));
+    const created = registry.addModule({
+      deviceId: 'vis-mod-device',
+      moduleId: 'vis-module',
+      authentication: { symmetricKey: { primaryKey: key, secondaryKey: key } },
+    });
+    await held;
+    await expect(registry.getModule('vis-mod-device', 'vis-module')).rejects.toMatchObject({
+      response: { statusCode: 404 },
+    });
+    await expect(registry.getModuleTwin('vis-mod-device', 'vis-module')).rejects.toMatchObject({
+      response: { statusCode: 404 },
+    });
+    const { responseBody: listed } = await registry.getModulesOnDevice('vis-mod-device');
+    expect(listed).toEqual([]);
+    const client = await t.moduleClient(
+      moduleConnectionString(t.hub.hostName, 'vis-mod-device', 'vis-module', key, {
+        host: '127.0.0.1',
+        port: t.hub.mqttPort,
+      }),
+    );
+    await expect(client.open()).rejects.toMatchObject({ name: 'UnauthorizedError' });
+    disk.release();
+    await created;
+    await expect(registry.getModule('vis-mod-device', 'vis-module')).resolves.toMatchObject({
+      responseBody: { moduleId: 'vis-module' },
+    });
+    await expect(client.open()).resolves.toBeDefined();
+  });
+
+  it('a module update shows the old etag until durable, a deleted module stays until durable', async () => {
+    const { t, disk } = await start();
+    await t.hub.createDevice('vis-mod-update');
+    const { registry } = t.service;
+    const { responseBody: before } = await registry.addModule({ deviceId: 'vis-mod-update', moduleId: 'm' });
+    let held = disk.hold(writesTo('modules'));
+    const updated = registry.updateModule({ ...before, managedBy: 'someone' });
+    await held;
+    await expect(registry.getModule('vis-mod-update', 'm')).resolves.toMatchObject({
+      responseBody: { etag: before.etag, managedBy: null },
+    });
+    disk.release();
+    await updated;
+    const { responseBody: after } = await registry.getModule('vis-mod-update', 'm');
+    expect(after).toMatchObject({ managedBy: 'someone' });
+    expect(after.etag).not.toBe(before.etag);
+
+    held = disk.hold(writesTo('modules'));
+    const removed = registry.removeModule('vis-mod-update', 'm');
+    await held;
+    await expect(registry.getModule('vis-mod-update', 'm')).resolves.toMatchObject({
+      responseBody: { moduleId: 'm' },
+    });
+    disk.release();
+    await removed;
+    await expect(registry.getModule('vis-mod-update', 'm')).rejects.toMatchObject({
+      response: { statusCode: 404 },
+    });
   });
 
   it('a job is not found until durable, and its cancellation shows only once durable', async () => {

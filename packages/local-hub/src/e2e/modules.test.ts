@@ -147,6 +147,19 @@ describe('module identities, twins and methods with the real SDKs', () => {
     const tooLong = await failure(registry.addModule({ deviceId, moduleId: 'x'.repeat(129) }));
     expect(tooLong.status).toBe(400);
 
+    // "$" starts only IoT Hub's own module ids: a real hub answers `$specialmodule2` with 400
+    // "ErrorCode:ArgumentInvalid" and accepts `special$module` (Azure/azure-iot-sdk-csharp#875).
+    for (const moduleId of ['$specialmodule2', '$edgeAgent', '$edgeHub']) {
+      const reserved = await failure(registry.addModule({ deviceId, moduleId }));
+      expect(reserved).toMatchObject({ status: 400, name: 'ArgumentError' });
+      expect(reserved.body).toContain('ErrorCode:ArgumentInvalid');
+    }
+    await expect(registry.addModule({ deviceId, moduleId: 'special$module' })).resolves.toMatchObject({
+      responseBody: { moduleId: 'special$module' },
+    });
+    const { responseBody: listed } = await registry.getModulesOnDevice(deviceId);
+    expect(listed.map((m) => m.moduleId).sort()).toEqual(['m', 'special$module']);
+
     // The body must name the module of the URL.
     const mismatch = await rawRequest(t.hub, 'PUT', `/devices/${deviceId}/modules/a?api-version=2021-04-12`, {
       body: JSON.stringify({ deviceId, moduleId: 'b' }),

@@ -5,7 +5,7 @@ import { NEVER_SET_TIME, newGenerationId } from '../time-format';
 import type { X509Authentication } from '../x509/device-authentication';
 import { isThumbprint } from '../x509/thumbprint';
 import { isValidDeviceId } from './device-id';
-import { type EdgeFields, type EdgeInput, resolveEdgeFields } from './edge';
+import { type EdgeFields, type EdgeHierarchy, type EdgeInput, resolveEdgeFields } from './edge';
 
 export type DeviceStatus = 'enabled' | 'disabled';
 
@@ -53,6 +53,8 @@ export interface DeviceLifecycle {
 export class DeviceRegistry {
   /** Ids whose creation has started but is not stored yet: a second create of one is refused at once. */
   private readonly creating = new Set<string>();
+  /** Ids whose removal has started: an Edge device among them takes no new children. */
+  private readonly removing = new Set<string>();
 
   constructor(
     private readonly store: HubState,
@@ -76,9 +78,61 @@ export class DeviceRegistry {
     return this.store.durableValues('devices');
   }
 
-  /** The IoT Edge device whose deviceScope is `scope`, if any. */
-  private edgeOwnerOf(scope: string): string | undefined {
-    return this.list().find((device) => device.iotEdge && device.deviceScope === scope)?.deviceId;
+  /**
+   * The registry's parent/child relations as the Edge rules see them, over every accepted write (durable or
+   * not, so concurrent writes see each other) and without the Edge devices being removed (a child cannot
+   * join a parent on its way out). Built lazily: most writes name no scope and need none of it.
+   */
+  private hierarchy(): EdgeHierarchy {
+    let byScope: Map<string, string> | undefined;
+    let children: Map<string, string[]> | undefined;
+    const owners = () => {
+      if (!byScope) {
+        byScope = new Map();
+        for (const device of this.store.values('devices')) {
+          if (device.iotEdge && device.deviceScope && !this.removing.has(device.deviceId)) {
+            byScope.set(device.deviceScope, device.deviceId);
+          }
+        }
+      }
+      return byScope;
+    };
+    const parentOf = (deviceId: string) => {
+      const scope = parentScopeOf(this.store.get('devices', deviceId));
+      return scope === undefined ? undefined : owners().get(scope);
+    };
+    const childrenOf = (deviceId: string) => {
+      if (!children) {
+        children = new Map();
+        for (const device of this.store.values('devices')) {
+          const parent = parentOf(device.deviceId);
+          if (parent === undefined) continue;
+          const siblings = children.get(parent);
+          if (siblings) siblings.push(device.deviceId);
+          else children.set(parent, [device.deviceId]);
+        }
+      }
+      return children.get(deviceId) ?? [];
+    };
+    const generationsBelow = (deviceId: string, seen = new Set<string>()): number => {
+      seen.add(deviceId);
+      let deepest = 0;
+      for (const child of childrenOf(deviceId)) {
+        if (!seen.has(child)) deepest = Math.max(deepest, 1 + generationsBelow(child, seen));
+      }
+      return deepest;
+    };
+    return {
+      ownerOf: (scope) => owners().get(scope),
+      parentOf,
+      generationsBelow: (id) => generationsBelow(id),
+    };
+  }
+
+  /** The devices whose parent is the IoT Edge device `edge`: leaves by deviceScope, Edge devices by parentScopes. */
+  private childrenOf(edge: DeviceRecord): DeviceRecord[] {
+    if (!edge.iotEdge || !edge.deviceScope) return [];
+    return this.store.values('devices').filter((device) => parentScopeOf(device) === edge.deviceScope);
   }
 
   /** Creates a device; keys are generated when absent. HubError DeviceAlreadyExists / ArgumentInvalid. */
@@ -95,11 +149,12 @@ export class DeviceRegistry {
         `A device with id ${JSON.stringify(deviceId)} already exists.`,
       );
     }
-    const edge = resolveEdgeFields(deviceId, {}, input, (scope) => this.edgeOwnerOf(scope), this.now());
+    const generationId = newGenerationId(this.now());
+    const edge = resolveEdgeFields(deviceId, {}, input, this.hierarchy(), generationId);
     const device: DeviceRecord = {
       deviceId,
       ...edge,
-      generationId: newGenerationId(this.now()),
+      generationId,
       etag: newEtag(),
       status: input.status ?? 'enabled',
       ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
@@ -110,6 +165,11 @@ export class DeviceRegistry {
     this.creating.add(deviceId);
     try {
       await this.lifecycle.creating(device);
+      // The parent may have started its removal meanwhile: a child must not outlive it.
+      const parentScope = parentScopeOf(device);
+      if (parentScope !== undefined && this.hierarchy().ownerOf(parentScope) === undefined) {
+        throw new HubError('ArgumentInvalid', 'The parent IoT Edge device of this device was removed.');
+      }
       await this.store.put('devices', deviceId, device);
     } finally {
       this.creating.delete(deviceId);
@@ -126,7 +186,7 @@ export class DeviceRegistry {
     // The credentials come whole from keysFor (an X.509 device made SAS again loses its x509 part), the
     // Edge fields from resolveEdgeFields.
     const { x509: _credentials, iotEdge: _e, deviceScope: _s, parentScopes: _p, ...identity } = current;
-    const edge = resolveEdgeFields(deviceId, current, input, (scope) => this.edgeOwnerOf(scope), this.now());
+    const edge = resolveEdgeFields(deviceId, current, input, this.hierarchy(), current.generationId);
     const device: DeviceRecord = {
       ...identity,
       ...edge,
@@ -136,18 +196,45 @@ export class DeviceRegistry {
       ...keysFor(input, current),
       ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
     };
-    await this.store.put('devices', deviceId, device);
+    // An Edge device made a leaf loses its scope: its children lose their parent as on its removal, queued
+    // ahead of its own write, so none is left naming the scope.
+    const orphaned = current.iotEdge && !device.iotEdge ? this.childrenOf(current) : [];
+    await Promise.all([
+      ...orphaned.map((child) => this.orphan(child)),
+      this.store.put('devices', deviceId, device),
+    ]);
     this.lifecycle.updated(device);
     if (device.iotEdge && !current.iotEdge) await this.lifecycle.created(device);
     return device;
   }
 
-  /** Removes a device; `ifMatch` is an etag or `*` (absent means `*`). */
+  /**
+   * Removes a device; `ifMatch` is an etag or `*` (absent means `*`). The children of an IoT Edge device
+   * lose their parent first (a leaf its deviceScope, an Edge child its parentScopes), each a durable write
+   * with a new etag, so no child is ever left naming a scope that no longer exists, even after a crash
+   * between the two steps (the parent is then still there, without children). Their connections stay.
+   */
   async remove(deviceId: string, ifMatch = '*'): Promise<void> {
     const current = this.latest(deviceId);
     checkEtag(current.etag, ifMatch);
-    await this.store.delete('devices', deviceId);
+    this.removing.add(deviceId);
+    try {
+      await Promise.all(this.childrenOf(current).map((child) => this.orphan(child)));
+      await this.store.delete('devices', deviceId);
+    } finally {
+      this.removing.delete(deviceId);
+    }
     await this.lifecycle.removed(deviceId);
+  }
+
+  /** `child` without its parent: what an update clearing its scope would store. */
+  private async orphan(child: DeviceRecord): Promise<void> {
+    const { deviceScope: _s, parentScopes: _p, ...rest } = child;
+    const device: DeviceRecord = child.iotEdge
+      ? { ...child, parentScopes: [], etag: newEtag() }
+      : { ...rest, etag: newEtag() };
+    await this.store.put('devices', child.deviceId, device);
+    this.lifecycle.updated(device);
   }
 
   /**
@@ -159,6 +246,12 @@ export class DeviceRegistry {
     if (!device) throw new HubError('DeviceNotFound', `Device ${JSON.stringify(deviceId)} does not exist.`);
     return device;
   }
+}
+
+/** The scope naming a device's parent: a leaf's deviceScope, an Edge device's first parentScopes entry. */
+function parentScopeOf(device: DeviceRecord | undefined): string | undefined {
+  if (!device) return undefined;
+  return device.iotEdge ? device.parentScopes?.[0] : device.deviceScope;
 }
 
 /** `If-Match` semantics: `*` matches any version; quotes around the etag are optional. */

@@ -37,10 +37,15 @@ export function toDeviceFacts(device: DeviceRecord, presence: Presence): DeviceF
   };
 }
 
-/** `deviceScope` and `parentScopes`, shown only when the device has them. */
+/**
+ * `deviceScope` and `parentScopes`, shown only when the device has them; an IoT Edge device always has
+ * `parentScopes`, `[]` for a top device (as a real hub returns one: azure-iot-cli-extension's live test
+ * test_iothub_nested_edge_int.py checks `parentScopes == []` on a new Edge device).
+ */
 function edgeScopesOf(device: DeviceRecord): { deviceScope?: string; parentScopes?: string[] } {
+  const parentScopes = device.parentScopes ?? (device.iotEdge ? [] : undefined);
   return {
     ...(device.deviceScope === undefined ? {} : { deviceScope: device.deviceScope }),
-    ...(device.parentScopes === undefined ? {} : { parentScopes: [...device.parentScopes] }),
+    ...(parentScopes === undefined ? {} : { parentScopes: [...parentScopes] }),
   };
 }

@@ -3,6 +3,7 @@ import type { HubState } from '../state';
 import { newGenerationId } from '../time-format';
 import { isValidDeviceId } from './device-id';
 import { checkEtag, checkKey, type DeviceRegistry, newEtag, newKey } from './devices';
+import type { EDGE_SYSTEM_MODULES } from './edge';
 import { identityKey } from './identity';
 
 /** What the hub stores for one module identity, keyed by `<deviceId>/<moduleId>` in `modules`. */
@@ -46,35 +47,54 @@ export class ModuleRegistry {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The module as it is on disk: what clients are shown and authenticated against, as for devices. */
   get(deviceId: string, moduleId: string): ModuleRecord | undefined {
-    return this.store.get('modules', identityKey(deviceId, moduleId));
+    return this.store.durable('modules', identityKey(deviceId, moduleId));
   }
 
   /** The module; HubError DeviceNotFound for a missing device, ModuleNotFound for a missing module. */
   require(deviceId: string, moduleId: string): ModuleRecord {
     this.devices.require(deviceId);
     const module = this.get(deviceId, moduleId);
-    if (!module) {
-      throw new HubError(
-        'ModuleNotFound',
-        `Module ${JSON.stringify(moduleId)} does not exist on device ${JSON.stringify(deviceId)}.`,
-      );
-    }
+    if (!module) throw moduleNotFound(deviceId, moduleId);
     return module;
   }
 
-  /** The modules of an existing device, in creation order. HubError DeviceNotFound. */
+  /** The durable modules of an existing device, in creation order. HubError DeviceNotFound. */
   listOn(deviceId: string): ModuleRecord[] {
     this.devices.require(deviceId);
-    return this.ofDevice(deviceId);
+    return this.all().filter((module) => module.deviceId === deviceId);
   }
 
+  /** Every durable module. */
   all(): ModuleRecord[] {
-    return this.store.values('modules');
+    return this.store.durableValues('modules');
   }
 
-  /** Creates a module on an existing device; keys are generated when absent. */
+  /**
+   * Creates a module on an existing device; keys are generated when absent. A module id starting with `$`
+   * is IoT Hub's own (`$edgeAgent`, `$edgeHub`): refused with 400 ArgumentInvalid, as a real hub answers
+   * `$specialmodule2` (Azure/azure-iot-sdk-csharp#875: "ErrorCode:ArgumentInvalid;BadRequest"), while a `$`
+   * inside an id (`special$module`) is accepted. Only the hub itself creates them (`createSystemModule`).
+   */
   async create(deviceId: string, moduleId: string, input: ModuleInput = {}): Promise<ModuleRecord> {
+    if (moduleId.startsWith('$')) {
+      throw new HubError(
+        'ArgumentInvalid',
+        'Module ids starting with "$" are reserved for IoT Edge system modules ($edgeAgent, $edgeHub).',
+      );
+    }
+    return this.add(deviceId, moduleId, input);
+  }
+
+  /** Registers one of an IoT Edge device's system modules (`$edgeAgent`, `$edgeHub`), if missing. */
+  async createSystemModule(deviceId: string, moduleId: (typeof EDGE_SYSTEM_MODULES)[number]): Promise<void> {
+    const key = identityKey(deviceId, moduleId);
+    if (this.store.get('modules', key) || this.creating.has(key)) return;
+    await this.add(deviceId, moduleId, {});
+  }
+
+  private async add(deviceId: string, moduleId: string, input: ModuleInput): Promise<ModuleRecord> {
     this.devices.require(deviceId);
     if (!isValidDeviceId(moduleId)) {
       throw new HubError(
@@ -83,7 +103,8 @@ export class ModuleRegistry {
       );
     }
     const key = identityKey(deviceId, moduleId);
-    if (this.get(deviceId, moduleId) || this.creating.has(key)) {
+    // Against the latest state (writes not yet durable included), so two creates of one id cannot both pass.
+    if (this.store.get('modules', key) || this.creating.has(key)) {
       throw new HubError(
         'ModuleAlreadyExistsOnDevice',
         `A module with id ${JSON.stringify(moduleId)} already exists on device ${JSON.stringify(deviceId)}.`,
@@ -118,7 +139,7 @@ export class ModuleRegistry {
     input: ModuleInput,
     ifMatch: string,
   ): Promise<ModuleRecord> {
-    const current = this.require(deviceId, moduleId);
+    const current = this.latest(deviceId, moduleId);
     checkEtag(current.etag, ifMatch);
     const { managedBy: _dropped, ...rest } = current;
     const managedBy = input.managedBy ?? current.managedBy;
@@ -136,7 +157,7 @@ export class ModuleRegistry {
 
   /** Removes a module; `ifMatch` is an etag or `*`. */
   async remove(deviceId: string, moduleId: string, ifMatch = '*'): Promise<void> {
-    const current = this.require(deviceId, moduleId);
+    const current = this.latest(deviceId, moduleId);
     checkEtag(current.etag, ifMatch);
     await this.drop(current);
   }
@@ -146,14 +167,33 @@ export class ModuleRegistry {
     for (const module of this.ofDevice(deviceId)) await this.drop(module);
   }
 
+  /**
+   * The module with its writes not yet durable (or HubError): what an update or removal builds on and checks
+   * the etag against, so concurrent writes see each other (as `DeviceRegistry.latest`).
+   */
+  private latest(deviceId: string, moduleId: string): ModuleRecord {
+    this.devices.require(deviceId);
+    const module = this.store.get('modules', identityKey(deviceId, moduleId));
+    if (!module) throw moduleNotFound(deviceId, moduleId);
+    return module;
+  }
+
+  /** Including modules not yet durable: the limit and cascades count every accepted write. */
   private ofDevice(deviceId: string): ModuleRecord[] {
-    return this.all().filter((module) => module.deviceId === deviceId);
+    return this.store.values('modules').filter((module) => module.deviceId === deviceId);
   }
 
   private async drop(module: ModuleRecord): Promise<void> {
     await this.store.delete('modules', identityKey(module.deviceId, module.moduleId));
     await this.lifecycle.removed(module);
   }
+}
+
+function moduleNotFound(deviceId: string, moduleId: string): HubError {
+  return new HubError(
+    'ModuleNotFound',
+    `Module ${JSON.stringify(moduleId)} does not exist on device ${JSON.stringify(deviceId)}.`,
+  );
 }
 
 /** IoT Hub's limit of module identities per device ("IoT Hub quotas and throttling": 50). */

@@ -1,5 +1,10 @@
-import { setup } from '../test-support/registry';
+import { MemoryBackend } from '../persistence/backend';
+import { openHubState } from '../state';
+import { heldDisk, writesTo } from '../test-support/held-disk';
+import { NOW, setup } from '../test-support/registry';
 import { isValidDeviceId } from './device-id';
+import { DeviceRegistry } from './devices';
+import { ModuleRegistry } from './modules';
 
 describe('device ids', () => {
   it.each(['a', "A-1:.+%_#*?!(),=@;$'", 'x'.repeat(128)])('accepts %j', (id) => {
@@ -100,5 +105,83 @@ describe('DeviceRegistry and TwinRegistry', () => {
       status: 412,
     });
     expect(twins.get('d1')?.tags).toEqual({ a: 1 });
+  });
+});
+
+describe('ModuleRegistry', () => {
+  async function withModules() {
+    const fixture = await setup();
+    const modules = new ModuleRegistry(
+      fixture.store,
+      fixture.registry,
+      {
+        creating: (module) => fixture.twins.create(module.deviceId, module.moduleId),
+        removed: async () => undefined,
+        updated: () => undefined,
+      },
+      () => NOW,
+    );
+    await fixture.registry.create('d1');
+    return { ...fixture, modules };
+  }
+
+  it('refuses user module ids starting with "$" (IoT Hub: 400 ArgumentInvalid), allows "$" inside', async () => {
+    const { modules } = await withModules();
+    for (const moduleId of ['$edgeAgent', '$edgeHub', '$mine']) {
+      await expect(modules.create('d1', moduleId)).rejects.toMatchObject({
+        errorName: 'ArgumentInvalid',
+        code: 400004,
+      });
+    }
+    await expect(modules.create('d1', 'mine$')).resolves.toMatchObject({ moduleId: 'mine$' });
+  });
+
+  it('lets the hub register the Edge system modules once', async () => {
+    const { modules } = await withModules();
+    await modules.createSystemModule('d1', '$edgeAgent');
+    const first = modules.require('d1', '$edgeAgent');
+    await modules.createSystemModule('d1', '$edgeAgent');
+    expect(modules.require('d1', '$edgeAgent')).toEqual(first);
+  });
+
+  it('refuses a second create of a module still being written (409301); a missing one is 404010', async () => {
+    const { modules } = await withModules();
+    const creating = modules.create('d1', 'm');
+    const second = modules.create('d1', 'm');
+    await expect(second).rejects.toMatchObject({ errorName: 'ModuleAlreadyExistsOnDevice', code: 409301 });
+    await creating;
+    expect(modules.listOn('d1').map((m) => m.moduleId)).toEqual(['m']);
+    expect(() => modules.require('d1', 'x')).toThrow(expect.objectContaining({ code: 404010 }));
+  });
+});
+
+describe('removing an IoT Edge parent', () => {
+  it('frees its children before it goes, and takes no new child meanwhile', async () => {
+    const disk = heldDisk(new MemoryBackend());
+    const store = await openHubState(disk.backend);
+    const lifecycle = {
+      creating: async () => undefined,
+      created: async () => undefined,
+      removed: async () => undefined,
+      updated: () => undefined,
+    };
+    const registry = new DeviceRegistry(store, lifecycle, () => NOW);
+    const scope = (await registry.create('p', { iotEdge: true })).deviceScope as string;
+    await registry.create('leaf', { deviceScope: scope });
+    const held = disk.hold(writesTo('devices'));
+    const removed = registry.remove('p');
+    await held;
+    // The child's write is held: the parent is still there (a crash now leaves it, childless) ...
+    expect(registry.get('p')).toBeDefined();
+    expect(registry.get('leaf')?.deviceScope).toBe(scope);
+    // ... and no device can become its child any more.
+    await expect(registry.create('late', { deviceScope: scope })).rejects.toMatchObject({
+      errorName: 'ArgumentInvalid',
+    });
+    disk.release();
+    await removed;
+    expect(registry.get('p')).toBeUndefined();
+    expect(registry.get('leaf')).not.toHaveProperty('deviceScope');
+    expect(registry.get('leaf')).not.toHaveProperty('parentScopes');
   });
 });

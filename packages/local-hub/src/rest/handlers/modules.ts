@@ -91,10 +91,18 @@ export async function deleteModule(
   return { status: 204 };
 }
 
-export function getModuleTwin(ctx: RestContext, request: RestRequest<ModuleParams>): RestResponse {
+/**
+ * What every module twin and method route starts with: the module must exist (404 DeviceNotFound /
+ * ModuleNotFound), and its twin and connection are keyed `<deviceId>/<moduleId>`.
+ */
+function existingModuleKey(ctx: RestContext, request: RestRequest<ModuleParams>): string {
   const { deviceId, moduleId } = request.params;
   ctx.modules.require(deviceId, moduleId);
-  return twinResponse(ctx, ctx.twins.require(identityKey(deviceId, moduleId)));
+  return identityKey(deviceId, moduleId);
+}
+
+export function getModuleTwin(ctx: RestContext, request: RestRequest<ModuleParams>): RestResponse {
+  return twinResponse(ctx, ctx.twins.require(existingModuleKey(ctx, request)));
 }
 
 /** PATCH /twins/{id}/modules/{mid}: merges tags and desired properties; If-Match → 412 on mismatch. */
@@ -102,10 +110,8 @@ export async function patchModuleTwin(
   ctx: RestContext,
   request: RestRequest<ModuleParams>,
 ): Promise<RestResponse> {
-  const { deviceId, moduleId } = request.params;
-  ctx.modules.require(deviceId, moduleId);
+  const key = existingModuleKey(ctx, request);
   const update = parseBody(twinUpdate, request.body) as ServiceTwinUpdate;
-  const key = identityKey(deviceId, moduleId);
   return twinResponse(ctx, await ctx.twins.patchFromService(key, update, header(request, 'if-match') ?? '*'));
 }
 
@@ -114,10 +120,8 @@ export async function putModuleTwin(
   ctx: RestContext,
   request: RestRequest<ModuleParams>,
 ): Promise<RestResponse> {
-  const { deviceId, moduleId } = request.params;
-  ctx.modules.require(deviceId, moduleId);
+  const key = existingModuleKey(ctx, request);
   const update = parseBody(twinUpdate, request.body) as ServiceTwinUpdate;
-  const key = identityKey(deviceId, moduleId);
   return twinResponse(
     ctx,
     await ctx.twins.replaceFromService(key, update, header(request, 'if-match') ?? '*'),
@@ -132,10 +136,9 @@ export async function invokeModuleMethod(
   ctx: RestContext,
   request: RestRequest<ModuleParams>,
 ): Promise<RestResponse> {
-  const { deviceId, moduleId } = request.params;
-  ctx.modules.require(deviceId, moduleId);
+  const key = existingModuleKey(ctx, request);
   const invocation = parseMethodRequest(request.body);
-  const result = await ctx.invoker.invoke(identityKey(deviceId, moduleId), invocation);
+  const result = await ctx.invoker.invoke(key, invocation);
   return { status: 200, body: { status: result.status, payload: result.payload } };
 }
 
