@@ -184,6 +184,103 @@ describe('web view API', () => {
     expect(noId.status).toBe(400);
   });
 
+  it('shows each device with its real auth type and its modules with their live connection state', async () => {
+    await t.hub.createDevice('auth-sas');
+    const thumbprint = 'ab'.repeat(20);
+    const selfSigned = await write('/api/devices', 'POST', {
+      deviceId: 'auth-self',
+      authType: 'selfSigned',
+      primaryThumbprint: thumbprint,
+    });
+    expect(selfSigned.json).toMatchObject({ deviceId: 'auth-self', authType: 'selfSigned', modules: [] });
+    const ca = await write('/api/devices', 'POST', { deviceId: 'auth-ca', authType: 'certificateAuthority' });
+    expect(ca.status).toBe(200);
+    // Added through the REST handler, so the registry holds what IoT Hub would (azure-iothub reads it back).
+    const { responseBody: stored } = await t.service.registry.get('auth-self');
+    expect(stored.authentication).toMatchObject({
+      type: 'selfSigned',
+      x509Thumbprint: { primaryThumbprint: thumbprint },
+    });
+    const { responseBody: caStored } = await t.service.registry.get('auth-ca');
+    expect(caStored.authentication).toMatchObject({ type: 'certificateAuthority' });
+    // The REST API's refusals hold: a self-signed device needs a thumbprint.
+    const noThumbprint = await write('/api/devices', 'POST', {
+      deviceId: 'auth-bad',
+      authType: 'selfSigned',
+    });
+    expect([noThumbprint.status, errorCode(noThumbprint)]).toEqual([400, 'ArgumentInvalid']);
+
+    const module = await t.connectModule('auth-sas', 'mod-a');
+    module.onMethod('ping', (_req, res) => void res!.send(200, null));
+    await t.hub.whenDeviceSubscribedToMethods('auth-sas/mod-a');
+    await t.hub.createModule('auth-sas', 'mod-b');
+    type Row = { deviceId: string; authType: string; connectionState: string; modules: unknown[] };
+    const rows = (await authed('/api/devices?id=auth-')).json as Row[];
+    expect(rows.map((row) => [row.deviceId, row.authType])).toEqual([
+      ['auth-ca', 'certificateAuthority'],
+      ['auth-sas', 'sas'],
+      ['auth-self', 'selfSigned'],
+    ]);
+    const withModules = rows.find((row) => row.deviceId === 'auth-sas');
+    expect(withModules?.connectionState).toBe('Disconnected'); // the module is connected, not its device
+    expect(withModules?.modules).toEqual([
+      {
+        moduleId: 'mod-a',
+        authType: 'sas',
+        connectionState: 'Connected',
+        lastActivityTime: expect.stringMatching(/^20/),
+        methodsSubscribed: true,
+      },
+      {
+        moduleId: 'mod-b',
+        authType: 'sas',
+        connectionState: 'Disconnected',
+        lastActivityTime: '0001-01-01T00:00:00Z',
+        methodsSubscribed: false,
+      },
+    ]);
+    // The list never holds a module's keys either.
+    const { responseBody: moduleIdentity } = await t.service.registry.getModule('auth-sas', 'mod-b');
+    expect(JSON.stringify(rows)).not.toContain(moduleIdentity.authentication?.symmetricKey?.primaryKey);
+  });
+
+  it("reads and edits (If-Match) a module's twin and invokes its methods, as the module REST routes do", async () => {
+    const module = await t.connectModule('mod-dev', 'mod-1');
+    const twin = await module.getTwin();
+    const desired = new Promise<unknown>((resolve) =>
+      twin.on('properties.desired', (delta: { mode?: string }) => {
+        if (delta.mode === 'eco') resolve(delta);
+      }),
+    );
+    module.onMethod('echo', (request, response) => void response!.send(207, { echoed: request!.payload }));
+    await t.hub.whenDeviceSubscribedToMethods('mod-dev/mod-1');
+    const path = '/api/twins/mod-dev/modules/mod-1';
+    const read = (await authed(path)).json as { twin: { deviceId: string; moduleId: string; etag: string } };
+    expect(read.twin).toMatchObject({ deviceId: 'mod-dev', moduleId: 'mod-1' });
+    const saved = await write(path, 'PATCH', { etag: read.twin.etag, desired: { mode: 'eco' } });
+    expect(saved.status).toBe(200);
+    await expect(desired).resolves.toMatchObject({ mode: 'eco' });
+    const stale = await write(path, 'PATCH', { etag: read.twin.etag, desired: { mode: 'off' } });
+    expect([stale.status, errorCode(stale)]).toEqual([412, 'PreconditionFailed']);
+    // The device's own twin is another twin: the module's edit did not reach it.
+    const { responseBody: deviceTwin } = await t.service.registry.getTwin('mod-dev');
+    expect(deviceTwin.properties.desired.mode).toBeUndefined();
+    const called = await write(`${path}/methods`, 'POST', {
+      methodName: 'echo',
+      payload: { n: 1 },
+      responseTimeoutInSeconds: 5,
+    });
+    expect(called.json).toEqual({
+      status: 207,
+      payload: { echoed: { n: 1 } },
+      latencyMs: expect.any(Number),
+    });
+    const missing = await authed('/api/twins/mod-dev/modules/nobody');
+    expect([missing.status, errorCode(missing)]).toEqual([404, 'ModuleNotFound']);
+    const offline = await write('/api/devices/mod-dev/modules/nobody/reboot', 'POST', {});
+    expect([offline.status, errorCode(offline)]).toEqual([404, 'ModuleNotFound']);
+  });
+
   it('refuses a stale etag on a twin edit (412) and keeps the newer twin', async () => {
     await t.hub.createDevice('etag-1');
     const first = (await authed('/api/twins/etag-1')).json as { twin: { etag: string } };
@@ -237,7 +334,7 @@ describe('web view API', () => {
   });
 
   it('streams connections, method calls with status and duration, and twin changes as they happen', async () => {
-    type Seen = { type: string; deviceId?: string; status?: number; durationMs?: number };
+    type Seen = { type: string; deviceId?: string; moduleId?: string; status?: number; durationMs?: number };
     const events: Seen[] = [];
     const waiters: { predicate: (e: Seen) => boolean; resolve: () => void }[] = [];
     // Resolves on the first streamed event (so far or later) that matches.
@@ -295,6 +392,10 @@ describe('web view API', () => {
         ),
       );
       await seen((e) => e.type === 'twin' && e.deviceId === 'live-1');
+      // A module's events name its device and the module apart (the hub keys it `live-1/watcher`).
+      await t.connectModule('live-1', 'watcher');
+      await seen((e) => e.type === 'connection' && e.deviceId === 'live-1' && e.moduleId === 'watcher');
+      await seen((e) => e.type === 'device' && e.moduleId === 'watcher');
     } finally {
       stream.destroy();
     }
