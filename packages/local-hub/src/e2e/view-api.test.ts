@@ -58,6 +58,7 @@ describe('web view API', () => {
       '/',
       '/assets/app.js',
       '/assets/app.css',
+      '/assets/licenses.txt',
       '/api/devices',
       '/api/session',
       '/api/events',
@@ -100,6 +101,20 @@ describe('web view API', () => {
     const bundle = await authed('/assets/app.js');
     expect(bundle.status).toBe(200);
     expect(bundle.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it("ships Preact's MIT licence notice beside the bundle, which points at it", async () => {
+    const notices = await authed('/assets/licenses.txt');
+    expect(notices.status).toBe(200);
+    expect(notices.headers['content-type']).toMatch(/^text\/plain/);
+    // The notice the MIT licence asks to ship with every copy: name, copyright line and permission text.
+    expect(notices.text).toMatch(/^preact \d+\.\d+\.\d+ \(MIT\)$/m);
+    expect(notices.text).toContain('Copyright (c) 2015-present Jason Miller');
+    expect(notices.text).toContain('The above copyright notice and this permission notice shall be included');
+    const bundle = await authed('/assets/app.js');
+    expect(bundle.text.startsWith('/*! Licences of the bundled packages: /assets/licenses.txt */')).toBe(
+      true,
+    );
   });
 
   it('refuses a foreign Host header (DNS rebinding), even with the cookie', async () => {
