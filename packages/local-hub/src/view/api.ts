@@ -8,6 +8,7 @@ import type { DeviceRecord } from '../registry/devices';
 import { toDeviceFacts } from '../registry/documents';
 import { identityKey } from '../registry/identity';
 import { toModuleFacts } from '../registry/module-documents';
+import type { ModuleRecord } from '../registry/modules';
 import type { HandlerContext, RestRequest, RestResponse } from '../rest/handlers/context';
 import { deleteDevice, putDevice } from '../rest/handlers/devices';
 import { cancelJob, putJob } from '../rest/handlers/jobs';
@@ -121,7 +122,11 @@ function restRequest<P extends string>(
  * A device as the list shows it, with its modules: never their keys. The auth type is the one its twin
  * document shows (`authenticationType`: `sas`, `selfSigned` or `certificateAuthority`).
  */
-function deviceRow(ctx: ViewContext, device: DeviceRecord) {
+function deviceRow(
+  ctx: ViewContext,
+  device: DeviceRecord,
+  modules: readonly ModuleRecord[] = ctx.rest.modules.listOn(device.deviceId),
+) {
   const presence = ctx.rest.sessions.presenceOf(device.deviceId);
   return {
     deviceId: device.deviceId,
@@ -129,7 +134,7 @@ function deviceRow(ctx: ViewContext, device: DeviceRecord) {
     status: device.status,
     authType: toDeviceFacts(device, presence).authenticationType,
     ...liveState(ctx, device.deviceId),
-    modules: ctx.rest.modules.listOn(device.deviceId).map((module) => {
+    modules: modules.map((module) => {
       const key = identityKey(device.deviceId, module.moduleId);
       return {
         moduleId: module.moduleId,
@@ -177,12 +182,19 @@ function listDevices(ctx: ViewContext, request: ViewRequest): RestResponse {
     }
     selected = new Set(executeQuery(query, ctx.rest.twinViews.all()).map((row) => String(row.deviceId)));
   }
+  // Every module grouped once (in creation order), not one scan of all modules per listed device.
+  const modulesOf = new Map<string, ModuleRecord[]>();
+  for (const module of ctx.rest.modules.all()) {
+    const list = modulesOf.get(module.deviceId);
+    if (list) list.push(module);
+    else modulesOf.set(module.deviceId, [module]);
+  }
   const devices = ctx.rest.registry
     .list()
     .filter((device) => !idPart || device.deviceId.toLowerCase().includes(idPart))
     .filter((device) => !selected || selected.has(device.deviceId))
     .sort((a, b) => a.deviceId.localeCompare(b.deviceId))
-    .map((device) => deviceRow(ctx, device));
+    .map((device) => deviceRow(ctx, device, modulesOf.get(device.deviceId) ?? []));
   return { status: 200, body: devices };
 }
 
