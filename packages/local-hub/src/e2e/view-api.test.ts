@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type ViewAnswer, viewRequest, viewSession } from '../test-support/view-client';
+import { certs } from '../test-support/x509';
 import { startTestHub, type TestHub } from '../testing';
 
 // The web view's HTTP surface without a browser: its security gates, and that its actions answer exactly
@@ -257,6 +258,32 @@ describe('web view API', () => {
     // The list never holds a module's keys either.
     const { responseBody: moduleIdentity } = await t.service.registry.getModule('auth-sas', 'mod-b');
     expect(JSON.stringify(rows)).not.toContain(moduleIdentity.authentication?.symmetricKey?.primaryKey);
+  });
+
+  it('shows an X.509 device added from the view connecting with its certificate', async () => {
+    const cert = await certs.selfSigned('x509-live');
+    const added = await write('/api/devices', 'POST', {
+      deviceId: 'x509-live',
+      authType: 'selfSigned',
+      primaryThumbprint: cert.thumbprint,
+    });
+    expect(added.status).toBe(200);
+    const row = async () =>
+      (
+        (await authed('/api/devices?id=x509-live')).json as { authType: string; connectionState: string }[]
+      )[0];
+    expect(await row()).toMatchObject({ authType: 'selfSigned', connectionState: 'Disconnected' });
+    const client = await t.x509DeviceClient('x509-live', cert);
+    await client.open();
+    // A subscription comes after the hub has marked the connection (open() may resolve on CONNACK first).
+    client.onDeviceMethod('noop', (_request, response) => void response.send(200, null));
+    await t.hub.whenDeviceSubscribedToMethods('x509-live');
+    expect(await row()).toMatchObject({ authType: 'selfSigned', connectionState: 'Connected' });
+    // Its connection string names no key: the certificate is the credential.
+    const revealed = await write('/api/devices/x509-live/connection-string', 'POST', {});
+    expect((revealed.json as { connectionString: string }).connectionString).toMatch(
+      /;DeviceId=x509-live;x509=true/,
+    );
   });
 
   it("reads and edits (If-Match) a module's twin and invokes its methods, as the module REST routes do", async () => {
