@@ -349,6 +349,7 @@ async function checkViewAssets(banner) {
     ['/', 'text/html'],
     ['/assets/app.js', 'text/javascript'],
     ['/assets/app.css', 'text/css'],
+    ['/assets/licenses.txt', 'text/plain'],
   ]) {
     const res = await fetch(`${origin}${path}`, { headers: { cookie } });
     const body = await res.text();
@@ -357,8 +358,12 @@ async function checkViewAssets(banner) {
         `the installed web view's ${path} answered ${res.status} ${res.headers.get('content-type')} (${body.length} bytes)`,
       );
     }
+    // Preact's MIT licence asks that its notice ship with every copy of the bundle.
+    if (path.endsWith('licenses.txt') && !/^preact .*\(MIT\)[\s\S]*Copyright \(c\)/m.test(body)) {
+      fail(`the installed web view's licenses.txt lacks Preact's MIT notice:\n${body.slice(0, 300)}`);
+    }
   }
-  say('the installed web view serves its page and bundle');
+  say('the installed web view serves its page, bundle and licence notices');
 }
 
 /** A child process with its output kept; every wait is bounded so a hang fails with the output so far. */

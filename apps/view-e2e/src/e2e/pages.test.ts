@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attachRebootHandler, type RebootHandler } from '@iothub-reboot/device-reboot-handler';
 import { startTestHub, type TestHub } from '@iothub-reboot/local-hub/testing';
-import type { Client } from 'azure-iot-device';
+import type { Client, ModuleClient } from 'azure-iot-device';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 
@@ -61,7 +61,6 @@ describe('web view in Chromium', () => {
     await state.getByText('Disconnected', { exact: true }).waitFor();
     await t.connectDevice('b-live');
     await state.getByText('Connected', { exact: true }).waitFor();
-    await shot('devices');
   });
 
   it('adds, disables, reveals the connection string of, and removes a device', async () => {
@@ -85,6 +84,95 @@ describe('web view in Chromium', () => {
     await row.getByRole('button', { name: 'Remove' }).click();
     await row.waitFor({ state: 'detached' });
     expect(t.hub.listDevices().map((d) => d.deviceId)).not.toContain('b-crud');
+  });
+
+  it("lists a device's modules live, and edits, calls and reboots a module running attachRebootHandler", async () => {
+    await t.hub.createDevice('b-edge');
+    await t.hub.createModule('b-edge', 'rebooter');
+    await page.goto(new URL('/#/devices', t.hub.viewUrl).href);
+    const row = page.locator('tr[data-module="b-edge/rebooter"]');
+    await row.getByTestId('connection').getByText('Disconnected', { exact: true }).waitFor();
+    expect(await row.getByTestId('auth').textContent()).toBe('sas');
+    // A real ModuleClient (its own keys, client id b-edge/rebooter) running this project's reboot handler.
+    const module: ModuleClient = await t.connectModule('b-edge', 'rebooter');
+    handlers.push(attachRebootHandler(module, { reboot: async () => void reboots.push('b-edge/rebooter') }));
+    module.onMethod('getVersion', (_request, response) => void response!.send(200, { version: '2.0.1' }));
+    const moduleTwin = await module.getTwin();
+    const desired = new Promise<unknown>((resolve) =>
+      moduleTwin.on('properties.desired', (delta: { level?: number }) => {
+        if (delta.level === 3) resolve(delta);
+      }),
+    );
+    await t.hub.whenDeviceSubscribedToMethods('b-edge/rebooter');
+    await row.getByTestId('connection').getByText('Connected', { exact: true }).waitFor();
+    await row.getByText('subscribed', { exact: true }).waitFor();
+    // The module is connected, its device is not.
+    expect(await page.locator('tr[data-device="b-edge"]').getByTestId('connection').textContent()).toBe(
+      'Disconnected',
+    );
+
+    await row.getByRole('link', { name: /rebooter/ }).click();
+    await page.getByRole('heading', { name: 'b-edge / module rebooter' }).waitFor();
+    await page.getByLabel('desired', { exact: true }).fill('{ "level": 3 }');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(desired).resolves.toMatchObject({ level: 3 });
+    await page.getByTestId('edit-result').getByText('saved').waitFor();
+
+    await page.getByLabel('name').fill('getVersion');
+    await page.getByRole('button', { name: 'Invoke' }).click();
+    await page
+      .locator('form.card pre.json')
+      .getByText(/^status 200 in \d+ ms/)
+      .waitFor();
+    expect(await page.locator('form.card pre.json').textContent()).toContain('"version": "2.0.1"');
+
+    await page.getByRole('button', { name: 'Reboot' }).click();
+    const confirmation = page.getByTestId('reboot-confirmation');
+    await confirmation.getByText(/^Confirmed: the twin reports this request \(reboot-/).waitFor();
+    expect(reboots).toContain('b-edge/rebooter');
+    // Confirmed by the module's own twin; the device's twin knows nothing of it.
+    const { responseBody: twin } = await t.service.registry.getModuleTwin('b-edge', 'rebooter');
+    expect(twin.properties.desired.level).toBe(3);
+    expect(await confirmation.textContent()).toContain(
+      twin.properties.reported.iothubDM.reboot.correlationId,
+    );
+    const { responseBody: deviceTwin } = await t.service.registry.getTwin('b-edge');
+    expect(deviceTwin.properties.reported.iothubDM).toBeUndefined();
+    await shot('module');
+  });
+
+  it('shows each auth type, and adds and removes X.509 devices', async () => {
+    await page.goto(new URL('/#/devices', t.hub.viewUrl).href);
+    const thumbprint = 'C0FFEE'.repeat(10).slice(0, 40);
+    await page.getByLabel('New device id').fill('b-x509-self');
+    await page.getByLabel('Authentication').selectOption('selfSigned');
+    await page.getByLabel('Certificate thumbprint').fill(thumbprint);
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await page.getByRole('status').getByText('added b-x509-self').waitFor();
+    await page.getByLabel('New device id').fill('b-x509-ca');
+    await page.getByLabel('Authentication').selectOption('certificateAuthority');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    const auth = (id: string) => page.locator(`tr[data-device="${id}"]`).getByTestId('auth');
+    await auth('b-x509-ca').getByText('certificateAuthority', { exact: true }).waitFor();
+    expect(await auth('b-x509-self').textContent()).toBe('selfSigned');
+    expect(await auth('b-live').textContent()).toBe('sas');
+    const { responseBody: self } = await t.service.registry.get('b-x509-self');
+    expect(self.authentication).toMatchObject({
+      type: 'selfSigned',
+      x509Thumbprint: { primaryThumbprint: thumbprint },
+    });
+    // An X.509 device's connection string names no key: x509=true, the certificate is the credential.
+    const caRow = page.locator('tr[data-device="b-x509-ca"]');
+    await caRow.getByRole('button', { name: /Connection string/ }).click();
+    await caRow
+      .locator('code')
+      .getByText(/;DeviceId=b-x509-ca;x509=true/)
+      .waitFor();
+    await shot('devices');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('tr[data-device="b-x509-self"]').getByRole('button', { name: 'Remove' }).click();
+    await page.locator('tr[data-device="b-x509-self"]').waitFor({ state: 'detached' });
+    expect(t.hub.listDevices().map((d) => d.deviceId)).not.toContain('b-x509-self');
   });
 
   it('invokes a direct method and shows its status, payload and latency', async () => {
@@ -178,6 +266,37 @@ describe('web view in Chromium', () => {
     await job.getByRole('button', { name: 'Devices' }).click();
     await job.locator('tbody tr').nth(2).waitFor();
     await shot('jobs');
+  });
+
+  it('cancels a running job from its Cancel button', async () => {
+    const device = await t.connectDevice('b-stuck');
+    // Never answers: the job stays running on this device until it is cancelled.
+    const called = new Promise<void>((resolve) => device.onDeviceMethod('rebootDevice', () => resolve()));
+    await t.hub.whenDeviceSubscribedToMethods('b-stuck');
+    await t.service.registry.updateTwin('b-stuck', { tags: { site: 'stuck' } }, '*');
+    await page.goto(new URL('/#/jobs', t.hub.viewUrl).href);
+    await page.getByLabel('Query condition').fill("tags.site = 'stuck'");
+    await page.getByRole('button', { name: 'Reboot matching devices' }).click();
+    const created = await page
+      .getByRole('status')
+      .getByText(/^created view-reboot-/)
+      .textContent();
+    const jobId = (created ?? '').replace('created ', '');
+    const job = page.locator(`[data-job="${jobId}"]`);
+    await called;
+    await job.locator('.pill').getByText('running', { exact: true }).waitFor();
+    await job.getByRole('button', { name: 'Cancel' }).click();
+    await job.locator('.pill').getByText('cancelled', { exact: true }).waitFor();
+    expect(await job.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    const { jobStatus } = await t.service.jobClient.getJob(jobId);
+    expect(jobStatus.status).toBe('cancelled');
+  });
+
+  it('links the licences of the bundled packages from every page', async () => {
+    await page.goto(new URL('/#/query', t.hub.viewUrl).href);
+    await page.getByRole('link', { name: 'Licences of the bundled packages' }).click();
+    await page.getByText(/Copyright \(c\) 2015-present Jason Miller/).waitFor();
+    expect(page.url()).toMatch(/\/assets\/licenses\.txt$/);
   });
 
   it('pages query results and points at a syntax error', async () => {

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type ViewAnswer, viewRequest, viewSession } from '../test-support/view-client';
+import { certs } from '../test-support/x509';
 import { startTestHub, type TestHub } from '../testing';
 
 // The web view's HTTP surface without a browser: its security gates, and that its actions answer exactly
@@ -58,6 +59,7 @@ describe('web view API', () => {
       '/',
       '/assets/app.js',
       '/assets/app.css',
+      '/assets/licenses.txt',
       '/api/devices',
       '/api/session',
       '/api/events',
@@ -100,6 +102,20 @@ describe('web view API', () => {
     const bundle = await authed('/assets/app.js');
     expect(bundle.status).toBe(200);
     expect(bundle.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it("ships Preact's MIT licence notice beside the bundle, which points at it", async () => {
+    const notices = await authed('/assets/licenses.txt');
+    expect(notices.status).toBe(200);
+    expect(notices.headers['content-type']).toMatch(/^text\/plain/);
+    // The notice the MIT licence asks to ship with every copy: name, copyright line and permission text.
+    expect(notices.text).toMatch(/^preact \d+\.\d+\.\d+ \(MIT\)$/m);
+    expect(notices.text).toContain('Copyright (c) 2015-present Jason Miller');
+    expect(notices.text).toContain('The above copyright notice and this permission notice shall be included');
+    const bundle = await authed('/assets/app.js');
+    expect(bundle.text.startsWith('/*! Licences of the bundled packages: /assets/licenses.txt */')).toBe(
+      true,
+    );
   });
 
   it('refuses a foreign Host header (DNS rebinding), even with the cookie', async () => {
@@ -184,6 +200,129 @@ describe('web view API', () => {
     expect(noId.status).toBe(400);
   });
 
+  it('shows each device with its real auth type and its modules with their live connection state', async () => {
+    await t.hub.createDevice('auth-sas');
+    const thumbprint = 'ab'.repeat(20);
+    const selfSigned = await write('/api/devices', 'POST', {
+      deviceId: 'auth-self',
+      authType: 'selfSigned',
+      primaryThumbprint: thumbprint,
+    });
+    expect(selfSigned.json).toMatchObject({ deviceId: 'auth-self', authType: 'selfSigned', modules: [] });
+    const ca = await write('/api/devices', 'POST', { deviceId: 'auth-ca', authType: 'certificateAuthority' });
+    expect(ca.status).toBe(200);
+    // Added through the REST handler, so the registry holds what IoT Hub would (azure-iothub reads it back).
+    const { responseBody: stored } = await t.service.registry.get('auth-self');
+    expect(stored.authentication).toMatchObject({
+      type: 'selfSigned',
+      x509Thumbprint: { primaryThumbprint: thumbprint },
+    });
+    const { responseBody: caStored } = await t.service.registry.get('auth-ca');
+    expect(caStored.authentication).toMatchObject({ type: 'certificateAuthority' });
+    // The REST API's refusals hold: a self-signed device needs a thumbprint.
+    const noThumbprint = await write('/api/devices', 'POST', {
+      deviceId: 'auth-bad',
+      authType: 'selfSigned',
+    });
+    expect([noThumbprint.status, errorCode(noThumbprint)]).toEqual([400, 'ArgumentInvalid']);
+
+    const module = await t.connectModule('auth-sas', 'mod-a');
+    module.onMethod('ping', (_req, res) => void res!.send(200, null));
+    await t.hub.whenDeviceSubscribedToMethods('auth-sas/mod-a');
+    await t.hub.createModule('auth-sas', 'mod-b');
+    type Row = { deviceId: string; authType: string; connectionState: string; modules: unknown[] };
+    const rows = (await authed('/api/devices?id=auth-')).json as Row[];
+    expect(rows.map((row) => [row.deviceId, row.authType])).toEqual([
+      ['auth-ca', 'certificateAuthority'],
+      ['auth-sas', 'sas'],
+      ['auth-self', 'selfSigned'],
+    ]);
+    const withModules = rows.find((row) => row.deviceId === 'auth-sas');
+    expect(withModules?.connectionState).toBe('Disconnected'); // the module is connected, not its device
+    expect(withModules?.modules).toEqual([
+      {
+        moduleId: 'mod-a',
+        authType: 'sas',
+        connectionState: 'Connected',
+        lastActivityTime: expect.stringMatching(/^20/),
+        methodsSubscribed: true,
+      },
+      {
+        moduleId: 'mod-b',
+        authType: 'sas',
+        connectionState: 'Disconnected',
+        lastActivityTime: '0001-01-01T00:00:00Z',
+        methodsSubscribed: false,
+      },
+    ]);
+    // The list never holds a module's keys either.
+    const { responseBody: moduleIdentity } = await t.service.registry.getModule('auth-sas', 'mod-b');
+    expect(JSON.stringify(rows)).not.toContain(moduleIdentity.authentication?.symmetricKey?.primaryKey);
+  });
+
+  it('shows an X.509 device added from the view connecting with its certificate', async () => {
+    const cert = await certs.selfSigned('x509-live');
+    const added = await write('/api/devices', 'POST', {
+      deviceId: 'x509-live',
+      authType: 'selfSigned',
+      primaryThumbprint: cert.thumbprint,
+    });
+    expect(added.status).toBe(200);
+    const row = async () =>
+      (
+        (await authed('/api/devices?id=x509-live')).json as { authType: string; connectionState: string }[]
+      )[0];
+    expect(await row()).toMatchObject({ authType: 'selfSigned', connectionState: 'Disconnected' });
+    const client = await t.x509DeviceClient('x509-live', cert);
+    await client.open();
+    // A subscription comes after the hub has marked the connection (open() may resolve on CONNACK first).
+    client.onDeviceMethod('noop', (_request, response) => void response.send(200, null));
+    await t.hub.whenDeviceSubscribedToMethods('x509-live');
+    expect(await row()).toMatchObject({ authType: 'selfSigned', connectionState: 'Connected' });
+    // Its connection string names no key: the certificate is the credential.
+    const revealed = await write('/api/devices/x509-live/connection-string', 'POST', {});
+    expect((revealed.json as { connectionString: string }).connectionString).toMatch(
+      /;DeviceId=x509-live;x509=true/,
+    );
+  });
+
+  it("reads and edits (If-Match) a module's twin and invokes its methods, as the module REST routes do", async () => {
+    const module = await t.connectModule('mod-dev', 'mod-1');
+    const twin = await module.getTwin();
+    const desired = new Promise<unknown>((resolve) =>
+      twin.on('properties.desired', (delta: { mode?: string }) => {
+        if (delta.mode === 'eco') resolve(delta);
+      }),
+    );
+    module.onMethod('echo', (request, response) => void response!.send(207, { echoed: request!.payload }));
+    await t.hub.whenDeviceSubscribedToMethods('mod-dev/mod-1');
+    const path = '/api/twins/mod-dev/modules/mod-1';
+    const read = (await authed(path)).json as { twin: { deviceId: string; moduleId: string; etag: string } };
+    expect(read.twin).toMatchObject({ deviceId: 'mod-dev', moduleId: 'mod-1' });
+    const saved = await write(path, 'PATCH', { etag: read.twin.etag, desired: { mode: 'eco' } });
+    expect(saved.status).toBe(200);
+    await expect(desired).resolves.toMatchObject({ mode: 'eco' });
+    const stale = await write(path, 'PATCH', { etag: read.twin.etag, desired: { mode: 'off' } });
+    expect([stale.status, errorCode(stale)]).toEqual([412, 'PreconditionFailed']);
+    // The device's own twin is another twin: the module's edit did not reach it.
+    const { responseBody: deviceTwin } = await t.service.registry.getTwin('mod-dev');
+    expect(deviceTwin.properties.desired.mode).toBeUndefined();
+    const called = await write(`${path}/methods`, 'POST', {
+      methodName: 'echo',
+      payload: { n: 1 },
+      responseTimeoutInSeconds: 5,
+    });
+    expect(called.json).toEqual({
+      status: 207,
+      payload: { echoed: { n: 1 } },
+      latencyMs: expect.any(Number),
+    });
+    const missing = await authed('/api/twins/mod-dev/modules/nobody');
+    expect([missing.status, errorCode(missing)]).toEqual([404, 'ModuleNotFound']);
+    const offline = await write('/api/devices/mod-dev/modules/nobody/reboot', 'POST', {});
+    expect([offline.status, errorCode(offline)]).toEqual([404, 'ModuleNotFound']);
+  });
+
   it('refuses a stale etag on a twin edit (412) and keeps the newer twin', async () => {
     await t.hub.createDevice('etag-1');
     const first = (await authed('/api/twins/etag-1')).json as { twin: { etag: string } };
@@ -237,7 +376,7 @@ describe('web view API', () => {
   });
 
   it('streams connections, method calls with status and duration, and twin changes as they happen', async () => {
-    type Seen = { type: string; deviceId?: string; status?: number; durationMs?: number };
+    type Seen = { type: string; deviceId?: string; moduleId?: string; status?: number; durationMs?: number };
     const events: Seen[] = [];
     const waiters: { predicate: (e: Seen) => boolean; resolve: () => void }[] = [];
     // Resolves on the first streamed event (so far or later) that matches.
@@ -295,6 +434,10 @@ describe('web view API', () => {
         ),
       );
       await seen((e) => e.type === 'twin' && e.deviceId === 'live-1');
+      // A module's events name its device and the module apart (the hub keys it `live-1/watcher`).
+      await t.connectModule('live-1', 'watcher');
+      await seen((e) => e.type === 'connection' && e.deviceId === 'live-1' && e.moduleId === 'watcher');
+      await seen((e) => e.type === 'device' && e.moduleId === 'watcher');
     } finally {
       stream.destroy();
     }

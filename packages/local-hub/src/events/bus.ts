@@ -3,13 +3,23 @@
  * failing listener never reaches the code that emitted, so the hub's own work is never held up by a watcher.
  */
 
-/** One thing that happened in the hub. `at` is the ISO time it happened. */
+/**
+ * One thing that happened in the hub. `at` is the ISO time it happened. An event about a module carries
+ * its `moduleId` beside its device's `deviceId`.
+ */
 export type HubEvent =
-  | { type: 'connection'; at: string; deviceId: string; state: 'Connected' | 'Disconnected' }
+  | {
+      type: 'connection';
+      at: string;
+      deviceId: string;
+      moduleId?: string;
+      state: 'Connected' | 'Disconnected';
+    }
   | {
       type: 'method';
       at: string;
       deviceId: string;
+      moduleId?: string;
       methodName: string;
       /** The device's status, or the hub's HTTP status when the call failed (404 offline, 504 timeout). */
       status: number;
@@ -17,8 +27,8 @@ export type HubEvent =
       /** The hub's error name when the call failed, e.g. `GatewayTimeout`. */
       error?: string;
     }
-  | { type: 'twin'; at: string; deviceId: string; version: number }
-  | { type: 'device'; at: string; deviceId: string; change: 'changed' | 'removed' }
+  | { type: 'twin'; at: string; deviceId: string; moduleId?: string; version: number }
+  | { type: 'device'; at: string; deviceId: string; moduleId?: string; change: 'changed' | 'removed' }
   | { type: 'job'; at: string; jobId: string; status: string }
   | { type: 'job-device'; at: string; jobId: string; deviceId: string; status: string };
 

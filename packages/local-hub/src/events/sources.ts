@@ -2,13 +2,16 @@ import type { ConnectionStates } from '../connections/presence';
 import { HubError } from '../errors';
 import type { DeviceJobRecord, JobRecord } from '../jobs/model';
 import type { MethodInvoker } from '../methods/invoker';
+import { parseIdentityKey } from '../registry/identity';
 import type { HubState } from '../state';
 import type { TwinRecord } from '../twin';
 import type { HubEventBus } from './bus';
 
 /**
- * Feeds the bus from the hub's own state: durable store writes (twins, devices, jobs and their per-device
- * records), connection presence and method outcomes. Returns the function that detaches every feed.
+ * Feeds the bus from the hub's own state: durable store writes (twins, devices, modules, jobs and their
+ * per-device records), connection presence and method outcomes. Returns the function that detaches every
+ * feed. Twins, presence and method calls key a module by `<deviceId>/<moduleId>` (its MQTT client id);
+ * events carry the two ids apart, so no watcher has to take a key apart.
  */
 export function feedHubEvents(
   bus: HubEventBus,
@@ -20,11 +23,16 @@ export function feedHubEvents(
       switch (collection) {
         case 'twins':
           if (value !== undefined) {
-            bus.emit({ type: 'twin', deviceId: key, version: (value as TwinRecord).version });
+            bus.emit({ type: 'twin', ...parseIdentityKey(key), version: (value as TwinRecord).version });
           }
           return;
         case 'devices':
-          bus.emit({ type: 'device', deviceId: key, change: value === undefined ? 'removed' : 'changed' });
+        case 'modules':
+          bus.emit({
+            type: 'device',
+            ...parseIdentityKey(key),
+            change: value === undefined ? 'removed' : 'changed',
+          });
           return;
         case 'jobs':
           if (value !== undefined) {
@@ -47,11 +55,11 @@ export function feedHubEvents(
           return;
       }
     }),
-    sources.presence.watch((deviceId, state) => bus.emit({ type: 'connection', deviceId, state })),
-    sources.invoker.watch((deviceId, methodName, outcome, durationMs) =>
+    sources.presence.watch((key, state) => bus.emit({ type: 'connection', ...parseIdentityKey(key), state })),
+    sources.invoker.watch((key, methodName, outcome, durationMs) =>
       bus.emit({
         type: 'method',
-        deviceId,
+        ...parseIdentityKey(key),
         methodName,
         durationMs,
         ...(outcome instanceof HubError

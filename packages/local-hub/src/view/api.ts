@@ -5,10 +5,15 @@ import { HubError } from '../errors';
 import { METHODS_FILTER } from '../mqtt/topics';
 import { executeQuery, parseQuery } from '../query';
 import type { DeviceRecord } from '../registry/devices';
+import { toDeviceFacts } from '../registry/documents';
+import { identityKey } from '../registry/identity';
+import { toModuleFacts } from '../registry/module-documents';
+import type { ModuleRecord } from '../registry/modules';
 import type { HandlerContext, RestRequest, RestResponse } from '../rest/handlers/context';
 import { deleteDevice, putDevice } from '../rest/handlers/devices';
 import { cancelJob, putJob } from '../rest/handlers/jobs';
 import { invokeMethod } from '../rest/handlers/methods';
+import { getModuleTwin, invokeModuleMethod, patchModuleTwin } from '../rest/handlers/modules';
 import { queryTwins } from '../rest/handlers/query';
 import { getTwin, patchTwin } from '../rest/handlers/twins';
 
@@ -59,6 +64,11 @@ const VIEW_ROUTES: readonly ViewRoute[] = [
   viewRoute('GET', '/api/twins/:deviceId', readTwin),
   viewRoute('PATCH', '/api/twins/:deviceId', editTwin),
   viewRoute('POST', '/api/twins/:deviceId/methods', callMethod),
+  // A module's page: the same reads and actions on the module's twin and connection.
+  viewRoute('GET', '/api/twins/:deviceId/modules/:moduleId', readTwin),
+  viewRoute('PATCH', '/api/twins/:deviceId/modules/:moduleId', editTwin),
+  viewRoute('POST', '/api/twins/:deviceId/modules/:moduleId/methods', callMethod),
+  viewRoute('POST', '/api/devices/:deviceId/modules/:moduleId/reboot', rebootDevice),
   viewRoute('GET', '/api/jobs', listJobs),
   viewRoute('POST', '/api/jobs', createRebootJob),
   viewRoute('POST', '/api/jobs/:jobId/cancel', cancelViewJob),
@@ -108,18 +118,52 @@ function restRequest<P extends string>(
   return { params, body, headers, query: new URLSearchParams(), log: ctx.log };
 }
 
-/** A device as the list shows it: never its keys. */
-function deviceRow(ctx: ViewContext, device: DeviceRecord) {
+/**
+ * A device as the list shows it, with its modules: never their keys. The auth type is the one its twin
+ * document shows (`authenticationType`: `sas`, `selfSigned` or `certificateAuthority`).
+ */
+function deviceRow(
+  ctx: ViewContext,
+  device: DeviceRecord,
+  modules: readonly ModuleRecord[] = ctx.rest.modules.listOn(device.deviceId),
+) {
   const presence = ctx.rest.sessions.presenceOf(device.deviceId);
   return {
     deviceId: device.deviceId,
     etag: device.etag,
     status: device.status,
-    authType: 'sas',
+    authType: toDeviceFacts(device, presence).authenticationType,
+    ...liveState(ctx, device.deviceId),
+    modules: modules.map((module) => {
+      const key = identityKey(device.deviceId, module.moduleId);
+      return {
+        moduleId: module.moduleId,
+        authType: toModuleFacts(module, device, ctx.rest.sessions.presenceOf(key)).authenticationType,
+        ...liveState(ctx, key),
+      };
+    }),
+  };
+}
+
+/** What changes as a device or module (by identity key) connects, works and subscribes. */
+function liveState(ctx: ViewContext, key: string) {
+  const presence = ctx.rest.sessions.presenceOf(key);
+  return {
     connectionState: presence.connectionState,
     lastActivityTime: presence.lastActivityTime,
-    methodsSubscribed: ctx.rest.sessions.isSubscribed(device.deviceId, METHODS_FILTER),
+    methodsSubscribed: ctx.rest.sessions.isSubscribed(key, METHODS_FILTER),
   };
+}
+
+/** The device, or the module when the route names one: what a device page's reads and actions go to. */
+interface Target {
+  deviceId: string;
+  moduleId?: string;
+}
+
+function targetOf(request: ViewRequest): Target {
+  const { deviceId, moduleId } = request.params as { deviceId: string; moduleId?: string };
+  return moduleId === undefined ? { deviceId } : { deviceId, moduleId };
 }
 
 /** GET /api/devices[?id=<part of an id>][&where=<twin query condition>] */
@@ -138,12 +182,19 @@ function listDevices(ctx: ViewContext, request: ViewRequest): RestResponse {
     }
     selected = new Set(executeQuery(query, ctx.rest.twinViews.all()).map((row) => String(row.deviceId)));
   }
+  // Every module grouped once (in creation order), not one scan of all modules per listed device.
+  const modulesOf = new Map<string, ModuleRecord[]>();
+  for (const module of ctx.rest.modules.all()) {
+    const list = modulesOf.get(module.deviceId);
+    if (list) list.push(module);
+    else modulesOf.set(module.deviceId, [module]);
+  }
   const devices = ctx.rest.registry
     .list()
     .filter((device) => !idPart || device.deviceId.toLowerCase().includes(idPart))
     .filter((device) => !selected || selected.has(device.deviceId))
     .sort((a, b) => a.deviceId.localeCompare(b.deviceId))
-    .map((device) => deviceRow(ctx, device));
+    .map((device) => deviceRow(ctx, device, modulesOf.get(device.deviceId) ?? []));
   return { status: 200, body: devices };
 }
 
@@ -155,11 +206,31 @@ function shiftedSyntaxError(err: unknown, offset: number): unknown {
   return new HubError('ArgumentInvalid', message);
 }
 
-/** POST /api/devices {deviceId}: PUT /devices/{id} without If-Match. */
+/**
+ * POST /api/devices {deviceId, authType?, primaryThumbprint?, secondaryThumbprint?}: PUT /devices/{id}
+ * without If-Match, `authentication` as IoT Hub's device document has it (`sas` by default; `selfSigned`
+ * with thumbprints, `certificateAuthority` with none), so the REST API's own rules accept or refuse it.
+ */
 async function createDevice(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
-  const deviceId = (request.body as { deviceId?: unknown } | null)?.deviceId;
+  const body = (request.body ?? {}) as {
+    deviceId?: unknown;
+    authType?: unknown;
+    primaryThumbprint?: unknown;
+    secondaryThumbprint?: unknown;
+  };
+  const { deviceId, authType = 'sas' } = body;
   if (typeof deviceId !== 'string') throw new HubError('ArgumentInvalid', 'deviceId is required.');
-  await putDevice(ctx.rest, restRequest(ctx, { deviceId }, { deviceId }));
+  const authentication =
+    authType === 'selfSigned'
+      ? {
+          type: authType,
+          x509Thumbprint: {
+            primaryThumbprint: body.primaryThumbprint,
+            secondaryThumbprint: body.secondaryThumbprint,
+          },
+        }
+      : { type: authType };
+  await putDevice(ctx.rest, restRequest(ctx, { deviceId }, { deviceId, authentication }));
   return { status: 200, body: deviceRow(ctx, ctx.rest.registry.require(deviceId)) };
 }
 
@@ -188,10 +259,16 @@ function revealConnectionString(ctx: ViewContext, request: ViewRequest): RestRes
   return { status: 200, body: { connectionString: ctx.deviceConnectionString(device) } };
 }
 
-/** GET /api/twins/{id}[?correlationId=…]: the twin, its etag, and the reboot state it reports. */
+/**
+ * GET /api/twins/{id}[/modules/{mid}][?correlationId=…]: the device's (or module's) twin, its etag, and
+ * the reboot state it reports.
+ */
 function readTwin(ctx: ViewContext, request: ViewRequest): RestResponse {
-  const { deviceId } = request.params as { deviceId: string };
-  const response = getTwin(ctx.rest, restRequest(ctx, { deviceId }, undefined));
+  const target = targetOf(request);
+  const response =
+    target.moduleId === undefined
+      ? getTwin(ctx.rest, restRequest(ctx, { deviceId: target.deviceId }, undefined))
+      : getModuleTwin(ctx.rest, restRequest(ctx, { ...target, moduleId: target.moduleId }, undefined));
   return { status: 200, body: withReboot(response.body, request.query.get('correlationId')) };
 }
 
@@ -213,9 +290,12 @@ function withReboot(twin: unknown, correlationId: string | null) {
   return { twin, reboot };
 }
 
-/** PATCH /api/twins/{id} {etag, tags?, desired?}: PATCH /twins/{id} with If-Match; a conflict is a 412. */
+/**
+ * PATCH /api/twins/{id}[/modules/{mid}] {etag, tags?, desired?}: PATCH /twins/{id}[/modules/{mid}] with
+ * If-Match; a conflict is a 412.
+ */
 async function editTwin(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
-  const { deviceId } = request.params as { deviceId: string };
+  const target = targetOf(request);
   const body = (request.body ?? {}) as { etag?: unknown; tags?: unknown; desired?: unknown };
   if (typeof body.etag !== 'string') {
     throw new HubError('ArgumentInvalid', 'etag is required: the view never overwrites a twin blindly.');
@@ -224,44 +304,49 @@ async function editTwin(ctx: ViewContext, request: ViewRequest): Promise<RestRes
     ...(body.tags === undefined ? {} : { tags: body.tags }),
     ...(body.desired === undefined ? {} : { properties: { desired: body.desired } }),
   };
-  const response = await patchTwin(
-    ctx.rest,
-    restRequest(ctx, { deviceId }, update, { 'if-match': `"${body.etag}"` }),
-  );
+  const headers = { 'if-match': `"${body.etag}"` };
+  const response =
+    target.moduleId === undefined
+      ? await patchTwin(ctx.rest, restRequest(ctx, { deviceId: target.deviceId }, update, headers))
+      : await patchModuleTwin(
+          ctx.rest,
+          restRequest(ctx, { ...target, moduleId: target.moduleId }, update, headers),
+        );
   return { status: 200, body: withReboot(response.body, null) };
 }
 
-/** POST /api/twins/{id}/methods: POST /twins/{id}/methods, with the latency the hub measured. */
+/**
+ * POST /api/twins/{id}[/modules/{mid}]/methods: POST /twins/{id}[/modules/{mid}]/methods, with the latency
+ * the hub measured.
+ */
 async function callMethod(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
-  const { deviceId } = request.params as { deviceId: string };
   const started = performance.now();
-  const response = await invokeMethod(ctx.rest, restRequest(ctx, { deviceId }, request.body));
+  const response = await invoke(ctx, targetOf(request), request.body);
   const latencyMs = Math.round(performance.now() - started);
   return { status: 200, body: { ...(response.body as object), latencyMs } };
 }
 
+/** A direct method on the device or the module, through the REST handler of that IoT Hub call. */
+function invoke(ctx: ViewContext, target: Target, body: unknown): Promise<RestResponse> {
+  return target.moduleId === undefined
+    ? invokeMethod(ctx.rest, restRequest(ctx, { deviceId: target.deviceId }, body))
+    : invokeModuleMethod(ctx.rest, restRequest(ctx, { ...target, moduleId: target.moduleId }, body));
+}
+
 /**
- * POST /api/devices/{id}/reboot: this project's reboot flow. Invokes `rebootDevice` with a fresh
- * correlation id (the device echoes it in `iothubDM.reboot.correlationId`); the page then follows the twin
- * (GET /api/twins/{id}?correlationId=…) until it confirms this very request.
+ * POST /api/devices/{id}[/modules/{mid}]/reboot: this project's reboot flow. Invokes `rebootDevice` with a
+ * fresh correlation id (the device or module echoes it in `iothubDM.reboot.correlationId` of its own twin);
+ * the page then follows that twin (GET /api/twins/…?correlationId=…) until it confirms this very request.
  */
 async function rebootDevice(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
-  const { deviceId } = request.params as { deviceId: string };
   const correlationId = `reboot-${randomUUID()}`;
   const requestedAt = new Date().toISOString();
   const started = performance.now();
-  const response = await invokeMethod(
-    ctx.rest,
-    restRequest(
-      ctx,
-      { deviceId },
-      {
-        methodName: REBOOT_METHOD_NAME,
-        payload: { correlationId, reason: 'requested from the local hub web view' },
-        responseTimeoutInSeconds: DEFAULT_RESPONSE_TIMEOUT_S,
-      },
-    ),
-  );
+  const response = await invoke(ctx, targetOf(request), {
+    methodName: REBOOT_METHOD_NAME,
+    payload: { correlationId, reason: 'requested from the local hub web view' },
+    responseTimeoutInSeconds: DEFAULT_RESPONSE_TIMEOUT_S,
+  });
   const latencyMs = Math.round(performance.now() - started);
   return { status: 200, body: { ...(response.body as object), latencyMs, correlationId, requestedAt } };
 }

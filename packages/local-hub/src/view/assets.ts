@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-/** The view's static files: the page, and the client bundle built by scripts/build-view.mjs. */
+/**
+ * The view's static files: the page, and what scripts/build-view.mjs builds: the client bundle and the
+ * licences of the packages bundled into it (shipped beside it and linked from every page).
+ */
 export interface ViewAssets {
   /** By URL path (`/`, `/assets/app.js`, …): content type and bytes. */
   files: ReadonlyMap<string, { type: string; body: Buffer }>;
@@ -42,12 +45,13 @@ export async function loadViewAssets(dir = ASSETS_DIR): Promise<ViewAssets> {
       );
     }
   };
-  const [js, css] = await Promise.all([read('app.js'), read('app.css')]);
+  const [js, css, licences] = await Promise.all([read('app.js'), read('app.css'), read('licenses.txt')]);
   return {
     files: new Map([
       ['/', { type: 'text/html; charset=utf-8', body: Buffer.from(INDEX_HTML) }],
       ['/assets/app.js', { type: 'text/javascript; charset=utf-8', body: js }],
       ['/assets/app.css', { type: 'text/css; charset=utf-8', body: css }],
+      ['/assets/licenses.txt', { type: 'text/plain; charset=utf-8', body: licences }],
     ]),
   };
 }

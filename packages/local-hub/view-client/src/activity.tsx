@@ -2,15 +2,17 @@ import { useRef, useState } from 'preact/hooks';
 import { EVENT_CAP, type HubEvent, useHubEvents } from './events';
 
 function summary(e: HubEvent): string {
+  // A module is named as its MQTT client id is: `<device>/<module>`.
+  const who = e.moduleId === undefined ? e.deviceId : `${e.deviceId}/${e.moduleId}`;
   switch (e.type) {
     case 'connection':
-      return `${e.deviceId} ${e.state === 'Connected' ? 'connected' : 'disconnected'}`;
+      return `${who} ${e.state === 'Connected' ? 'connected' : 'disconnected'}`;
     case 'method':
-      return `${e.methodName} on ${e.deviceId} → ${e.status}${e.error ? ` ${e.error}` : ''} in ${e.durationMs} ms`;
+      return `${e.methodName} on ${who} → ${e.status}${e.error ? ` ${e.error}` : ''} in ${e.durationMs} ms`;
     case 'twin':
-      return `twin of ${e.deviceId} changed (version ${e.version})`;
+      return `twin of ${who} changed (version ${e.version})`;
     case 'device':
-      return `device ${e.deviceId} ${e.change}`;
+      return `${e.moduleId === undefined ? 'device' : 'module'} ${who} ${e.change}`;
     case 'job':
       return `job ${e.jobId} ${e.status}`;
     case 'job-device':

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describe, get, patch, post } from './api';
-import { time } from './devices';
 import { useLive } from './events';
 import { JsonTree } from './tree';
+import { Alert, ConnectionPill, NumberField, TextField, time } from './ui';
 
 interface Twin {
   deviceId: string;
+  moduleId?: string;
   etag: string;
   version: number;
   status: string;
@@ -24,6 +25,12 @@ interface Reboot {
   confirmsRequest: boolean;
 }
 
+/** The reboot the page asked for: the twin confirms it by echoing this correlation id. */
+interface RebootRequest {
+  correlationId: string;
+  requestedAt: string;
+}
+
 interface MethodAnswer {
   status: number;
   payload: unknown;
@@ -36,19 +43,26 @@ function writable(section: Record<string, unknown> | undefined): Record<string, 
   return rest;
 }
 
-/** One device: its twin (tree and JSON), editing, a direct method, and the one-click reboot flow. */
-export function DevicePage({ deviceId }: { deviceId: string }) {
-  const [rebootRequest, setRebootRequest] = useState<
-    { correlationId: string; requestedAt: string } | undefined
-  >();
-  const path = `/api/twins/${encodeURIComponent(deviceId)}`;
+/**
+ * One device, or one module of a device (`moduleId`): its twin (tree and JSON), editing, a direct method,
+ * and the one-click reboot flow, each on the module's own twin and connection for a module.
+ */
+export function DevicePage({ deviceId, moduleId }: { deviceId: string; moduleId?: string | undefined }) {
+  const [rebootRequest, setRebootRequest] = useState<RebootRequest | undefined>();
+  // `<device>` or `<device>/modules/<module>`, as the view API's twin, method and reboot routes take it.
+  const target =
+    encodeURIComponent(deviceId) + (moduleId === undefined ? '' : `/modules/${encodeURIComponent(moduleId)}`);
+  const path = `/api/twins/${target}`;
   const { data, error, reload } = useLive(
     () =>
       get<{ twin: Twin; reboot: Reboot }>(
         rebootRequest ? `${path}?correlationId=${encodeURIComponent(rebootRequest.correlationId)}` : path,
       ),
-    (e) => e.deviceId === deviceId && (e.type === 'twin' || e.type === 'connection' || e.type === 'device'),
-    [deviceId, rebootRequest?.correlationId],
+    (e) =>
+      e.deviceId === deviceId &&
+      e.moduleId === moduleId &&
+      (e.type === 'twin' || e.type === 'connection' || e.type === 'device'),
+    [target, rebootRequest?.correlationId],
     100,
   );
   const [view, setView] = useState<'tree' | 'json'>('tree');
@@ -57,18 +71,20 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
       <p>
         <a href="#/devices">← Devices</a>
       </p>
-      <h1>{deviceId}</h1>
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {describe(error)}
-        </p>
-      )}
+      <h1>
+        {moduleId === undefined ? (
+          deviceId
+        ) : (
+          <>
+            <a href={`#/devices/${encodeURIComponent(deviceId)}`}>{deviceId}</a> / module {moduleId}
+          </>
+        )}
+      </h1>
+      <Alert error={error} />
       {data && (
         <>
           <p class="facts">
-            <span class={`pill ${data.twin.connectionState === 'Connected' ? 'ok' : 'off'}`}>
-              {data.twin.connectionState}
-            </span>
+            <ConnectionPill state={data.twin.connectionState} />
             <span>status {data.twin.status}</span>
             <span>twin version {data.twin.version}</span>
             <span>desired $version {String(data.twin.properties.desired.$version)}</span>
@@ -96,13 +112,13 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
             </div>
             <div class="stack">
               <RebootCard
-                deviceId={deviceId}
+                target={target}
                 reboot={data.reboot}
                 request={rebootRequest}
                 onRequested={setRebootRequest}
               />
-              <EditCard twin={data.twin} onSaved={reload} />
-              <MethodCard deviceId={deviceId} />
+              <EditCard path={path} twin={data.twin} onSaved={reload} />
+              <MethodCard path={path} />
             </div>
           </div>
         </>
@@ -112,10 +128,10 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
 }
 
 function RebootCard(props: {
-  deviceId: string;
+  target: string;
   reboot: Reboot;
-  request: { correlationId: string; requestedAt: string } | undefined;
-  onRequested: (request: { correlationId: string; requestedAt: string }) => void;
+  request: RebootRequest | undefined;
+  onRequested: (request: RebootRequest) => void;
 }) {
   const [answer, setAnswer] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -132,9 +148,7 @@ function RebootCard(props: {
           setBusy(true);
           setAnswer(undefined);
           try {
-            const result = await post<MethodAnswer & { correlationId: string; requestedAt: string }>(
-              `/api/devices/${encodeURIComponent(props.deviceId)}/reboot`,
-            );
+            const result = await post<MethodAnswer & RebootRequest>(`/api/devices/${props.target}/reboot`);
             props.onRequested({ correlationId: result.correlationId, requestedAt: result.requestedAt });
             setAnswer(
               `device answered ${result.status} in ${result.latencyMs} ms: ${JSON.stringify(result.payload)}`,
@@ -174,7 +188,7 @@ function RebootCard(props: {
   );
 }
 
-function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
+function EditCard({ path, twin, onSaved }: { path: string; twin: Twin; onSaved: () => void }) {
   const texts = (of: Twin) => ({
     etag: of.etag,
     tags: JSON.stringify(of.tags ?? {}, null, 2),
@@ -186,6 +200,10 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
   const [desired, setDesired] = useState(base.desired);
   const [dirty, setDirty] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const edited = (set: (text: string) => void) => (text: string) => {
+    set(text);
+    setDirty(true);
+  };
   const rebase = () => {
     const next = texts(twin);
     setBase(next);
@@ -206,7 +224,7 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
       return;
     }
     try {
-      await patch(`/api/twins/${encodeURIComponent(twin.deviceId)}`, body);
+      await patch(path, body);
       setMessage({ text: 'saved', error: false });
       setDirty(false);
       onSaved();
@@ -224,30 +242,8 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
     <div class="card">
       <h2>Edit tags and desired properties</h2>
       <p class="muted">Merged as a PATCH with If-Match: "{base.etag}". Set a key to null to remove it.</p>
-      <label>
-        tags
-        <textarea
-          aria-label="tags"
-          rows={4}
-          value={tags}
-          onInput={(e) => {
-            setTags(e.currentTarget.value);
-            setDirty(true);
-          }}
-        />
-      </label>
-      <label>
-        desired
-        <textarea
-          aria-label="desired"
-          rows={5}
-          value={desired}
-          onInput={(e) => {
-            setDesired(e.currentTarget.value);
-            setDirty(true);
-          }}
-        />
-      </label>
+      <TextField label="tags" rows={4} value={tags} onInput={edited(setTags)} />
+      <TextField label="desired" rows={5} value={desired} onInput={edited(setDesired)} />
       <div class="toolbar">
         <button type="button" onClick={save}>
           Save
@@ -277,7 +273,7 @@ function EditCard({ twin, onSaved }: { twin: Twin; onSaved: () => void }) {
   );
 }
 
-function MethodCard({ deviceId }: { deviceId: string }) {
+function MethodCard({ path }: { path: string }) {
   const [methodName, setMethodName] = useState('');
   const [payload, setPayload] = useState('null');
   const [responseTimeout, setResponseTimeout] = useState(30);
@@ -297,7 +293,7 @@ function MethodCard({ deviceId }: { deviceId: string }) {
           return;
         }
         try {
-          const answer = await post<MethodAnswer>(`/api/twins/${encodeURIComponent(deviceId)}/methods`, {
+          const answer = await post<MethodAnswer>(`${path}/methods`, {
             methodName,
             payload: parsed,
             responseTimeoutInSeconds: responseTimeout,
@@ -316,27 +312,10 @@ function MethodCard({ deviceId }: { deviceId: string }) {
         name
         <input required value={methodName} onInput={(e) => setMethodName(e.currentTarget.value)} />
       </label>
-      <label>
-        payload (JSON)
-        <textarea rows={3} value={payload} onInput={(e) => setPayload(e.currentTarget.value)} />
-      </label>
+      <TextField label="payload (JSON)" rows={3} value={payload} onInput={setPayload} />
       <div class="row">
-        <label>
-          response timeout (s)
-          <input
-            type="number"
-            value={responseTimeout}
-            onInput={(e) => setResponseTimeout(Number(e.currentTarget.value))}
-          />
-        </label>
-        <label>
-          connect timeout (s)
-          <input
-            type="number"
-            value={connectTimeout}
-            onInput={(e) => setConnectTimeout(Number(e.currentTarget.value))}
-          />
-        </label>
+        <NumberField label="response timeout (s)" value={responseTimeout} onInput={setResponseTimeout} />
+        <NumberField label="connect timeout (s)" value={connectTimeout} onInput={setConnectTimeout} />
       </div>
       <button type="submit">Invoke</button>
       {result && <pre class="json">{result}</pre>}

@@ -1,30 +1,35 @@
 import { useState } from 'preact/hooks';
 import { del, describe, get, patch, post } from './api';
 import { useLive } from './events';
+import { Alert, type Column, ConnectionPill, Status, Table, time } from './ui';
 
-export interface DeviceRow {
-  deviceId: string;
-  etag: string;
-  status: 'enabled' | 'disabled';
-  authType: string;
+/** What changes as a device or a module connects, works and subscribes. */
+interface LiveState {
   connectionState: 'Connected' | 'Disconnected';
   lastActivityTime: string;
   methodsSubscribed: boolean;
 }
 
-const NEVER = '0001-01-01T00:00:00Z';
+type AuthType = 'sas' | 'selfSigned' | 'certificateAuthority';
 
-export function time(iso: string | null | undefined): string {
-  if (!iso || iso.startsWith('0001-01-01')) return '—';
-  return new Date(iso).toLocaleString();
+export interface DeviceRow extends LiveState {
+  deviceId: string;
+  etag: string;
+  status: 'enabled' | 'disabled';
+  authType: AuthType;
+  modules: (LiveState & { moduleId: string; authType: AuthType })[];
 }
+
+/** A device's row, or one of its modules' rows just under it. */
+type Row = { device: DeviceRow; module?: DeviceRow['modules'][number] };
+
+const enc = encodeURIComponent;
 
 /** The device list: live connection state, filters, add, disable/enable, remove, copy connection string. */
 export function DevicesPage() {
   const [idFilter, setIdFilter] = useState('');
   const [where, setWhere] = useState('');
   const [applied, setApplied] = useState({ id: '', where: '' });
-  const [newId, setNewId] = useState('');
   const [message, setMessage] = useState<string | undefined>();
   const [revealed, setRevealed] = useState<Record<string, string>>({});
   const query = new URLSearchParams({ id: applied.id, where: applied.where }).toString();
@@ -42,6 +47,85 @@ export function DevicesPage() {
       setMessage(describe(err));
     }
   };
+  const actions = (d: DeviceRow) => (
+    <span class="actions">
+      <button
+        type="button"
+        onClick={() =>
+          act(() =>
+            patch(`/api/devices/${enc(d.deviceId)}`, {
+              status: d.status === 'enabled' ? 'disabled' : 'enabled',
+              etag: d.etag,
+            }),
+          )
+        }
+      >
+        {d.status === 'enabled' ? 'Disable' : 'Enable'}
+      </button>
+      <button
+        type="button"
+        class="danger"
+        onClick={() => {
+          if (confirm(`Remove ${d.deviceId}?`))
+            void act(() => del(`/api/devices/${enc(d.deviceId)}`), `removed ${d.deviceId}`);
+        }}
+      >
+        Remove
+      </button>
+      {revealed[d.deviceId] ? (
+        <span class="secret">
+          <code>{revealed[d.deviceId]}</code>
+          <button
+            type="button"
+            onClick={() => void navigator.clipboard?.writeText(revealed[d.deviceId] ?? '')}
+          >
+            Copy
+          </button>
+          <button type="button" onClick={() => setRevealed(({ [d.deviceId]: _, ...rest }) => rest)}>
+            Hide
+          </button>
+        </span>
+      ) : (
+        <button
+          type="button"
+          title="Shows the device's connection string (it holds the device key)"
+          onClick={() =>
+            act(async () => {
+              const { connectionString } = await post<{ connectionString: string }>(
+                `/api/devices/${enc(d.deviceId)}/connection-string`,
+              );
+              setRevealed((r) => ({ ...r, [d.deviceId]: connectionString }));
+            })
+          }
+        >
+          Connection string ••••
+        </button>
+      )}
+    </span>
+  );
+  const columns: Column<Row>[] = [
+    [
+      'Device',
+      ({ device, module }) =>
+        module ? (
+          <a class="module" href={`#/devices/${enc(device.deviceId)}/modules/${enc(module.moduleId)}`}>
+            ↳ {module.moduleId}
+          </a>
+        ) : (
+          <a href={`#/devices/${enc(device.deviceId)}`}>{device.deviceId}</a>
+        ),
+    ],
+    ['Status', ({ device, module }) => (module ? 'module' : device.status)],
+    ['Connection', ({ device, module }) => <ConnectionPill state={(module ?? device).connectionState} />],
+    ['Auth', ({ device, module }) => <span data-testid="auth">{(module ?? device).authType}</span>],
+    ['Last activity', ({ device, module }) => time((module ?? device).lastActivityTime)],
+    ['Methods', ({ device, module }) => ((module ?? device).methodsSubscribed ? 'subscribed' : '—')],
+    ['Actions', ({ device, module }) => (module ? null : actions(device))],
+  ];
+  const rows = (data ?? []).flatMap((device): Row[] => [
+    { device },
+    ...device.modules.map((module) => ({ device, module })),
+  ]);
   return (
     <section>
       <h1>Devices</h1>
@@ -67,132 +151,68 @@ export function DevicesPage() {
         />
         <button type="submit">Filter</button>
       </form>
-      <form
-        class="toolbar"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(() => post('/api/devices', { deviceId: newId }), `added ${newId}`).then(() =>
-            setNewId(''),
-          );
-        }}
-      >
-        <input
-          aria-label="New device id"
-          placeholder="new device id"
-          value={newId}
-          onInput={(e) => setNewId(e.currentTarget.value)}
-        />
-        <button type="submit">Add device</button>
-      </form>
-      {message && (
-        <p class="message" role="status">
-          {message}
-        </p>
+      <AddDevice onAdd={(body) => act(() => post('/api/devices', body), `added ${body.deviceId}`)} />
+      <Status text={message} />
+      <Alert error={error} />
+      <Table
+        columns={columns}
+        rows={rows}
+        rowKey={({ device, module }) => (module ? `${device.deviceId}/${module.moduleId}` : device.deviceId)}
+        attrs={({ device, module }): Record<string, string> =>
+          module
+            ? { 'data-module': `${device.deviceId}/${module.moduleId}` }
+            : { 'data-device': device.deviceId }
+        }
+      />
+      {data?.length === 0 && (
+        <p class="empty">No devices{applied.id || applied.where ? ' match the filter' : ''}.</p>
       )}
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {describe(error)}
-        </p>
-      )}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Device</th>
-              <th>Status</th>
-              <th>Connection</th>
-              <th>Auth</th>
-              <th>Last activity</th>
-              <th>Methods</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data ?? []).map((d) => (
-              <tr key={d.deviceId} data-device={d.deviceId}>
-                <td>
-                  <a href={`#/devices/${encodeURIComponent(d.deviceId)}`}>{d.deviceId}</a>
-                </td>
-                <td>{d.status}</td>
-                <td>
-                  <span
-                    class={`pill ${d.connectionState === 'Connected' ? 'ok' : 'off'}`}
-                    data-testid="connection"
-                  >
-                    {d.connectionState}
-                  </span>
-                </td>
-                <td>{d.authType}</td>
-                <td>{d.lastActivityTime === NEVER ? '—' : time(d.lastActivityTime)}</td>
-                <td>{d.methodsSubscribed ? 'subscribed' : '—'}</td>
-                <td class="actions">
-                  <button
-                    type="button"
-                    onClick={() =>
-                      act(() =>
-                        patch(`/api/devices/${encodeURIComponent(d.deviceId)}`, {
-                          status: d.status === 'enabled' ? 'disabled' : 'enabled',
-                          etag: d.etag,
-                        }),
-                      )
-                    }
-                  >
-                    {d.status === 'enabled' ? 'Disable' : 'Enable'}
-                  </button>
-                  <button
-                    type="button"
-                    class="danger"
-                    onClick={() => {
-                      if (confirm(`Remove ${d.deviceId}?`))
-                        void act(
-                          () => del(`/api/devices/${encodeURIComponent(d.deviceId)}`),
-                          `removed ${d.deviceId}`,
-                        );
-                    }}
-                  >
-                    Remove
-                  </button>
-                  {revealed[d.deviceId] ? (
-                    <span class="secret">
-                      <code>{revealed[d.deviceId]}</code>
-                      <button
-                        type="button"
-                        onClick={() => void navigator.clipboard?.writeText(revealed[d.deviceId] ?? '')}
-                      >
-                        Copy
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() => setRevealed(({ [d.deviceId]: _, ...rest }) => rest)}
-                      >
-                        Hide
-                      </button>
-                    </span>
-                  ) : (
-                    <button
-                      type="button"
-                      title="Shows the device's connection string (it holds the device key)"
-                      onClick={() =>
-                        act(async () => {
-                          const { connectionString } = await post<{ connectionString: string }>(
-                            `/api/devices/${encodeURIComponent(d.deviceId)}/connection-string`,
-                          );
-                          setRevealed((r) => ({ ...r, [d.deviceId]: connectionString }));
-                        })
-                      }
-                    >
-                      Connection string ••••
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {data?.length === 0 && (
-          <p class="empty">No devices{applied.id || applied.where ? ' match the filter' : ''}.</p>
-        )}
-      </div>
     </section>
+  );
+}
+
+/** Adds a device with symmetric keys, a self-signed certificate's thumbprint, or CA authentication. */
+function AddDevice({ onAdd }: { onAdd: (body: Record<string, string>) => Promise<void> }) {
+  const [deviceId, setDeviceId] = useState('');
+  const [authType, setAuthType] = useState<AuthType>('sas');
+  const [thumbprint, setThumbprint] = useState('');
+  return (
+    <form
+      class="toolbar"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onAdd({
+          deviceId,
+          authType,
+          ...(authType === 'selfSigned' ? { primaryThumbprint: thumbprint } : {}),
+        }).then(() => setDeviceId(''));
+      }}
+    >
+      <input
+        aria-label="New device id"
+        placeholder="new device id"
+        value={deviceId}
+        onInput={(e) => setDeviceId(e.currentTarget.value)}
+      />
+      <select
+        aria-label="Authentication"
+        value={authType}
+        onChange={(e) => setAuthType(e.currentTarget.value as AuthType)}
+      >
+        <option value="sas">symmetric key (sas)</option>
+        <option value="selfSigned">X.509 self-signed</option>
+        <option value="certificateAuthority">X.509 CA-signed</option>
+      </select>
+      {authType === 'selfSigned' && (
+        <input
+          aria-label="Certificate thumbprint"
+          class="wide"
+          placeholder="SHA-1 or SHA-256 thumbprint (hex)"
+          value={thumbprint}
+          onInput={(e) => setThumbprint(e.currentTarget.value)}
+        />
+      )}
+      <button type="submit">Add device</button>
+    </form>
   );
 }

@@ -5,6 +5,8 @@ export interface HubEvent {
   type: 'connection' | 'method' | 'twin' | 'device' | 'job' | 'job-device';
   at: string;
   deviceId?: string;
+  /** Set when the event is about a module of `deviceId`. */
+  moduleId?: string;
   jobId?: string;
   state?: string;
   methodName?: string;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { describe, get, post } from './api';
-import { time } from './devices';
 import { useLive } from './events';
+import { Alert, Status, Table, time } from './ui';
 
 interface JobDoc {
   jobId: string;
@@ -58,16 +58,8 @@ export function JobsPage() {
           Reboot matching devices
         </button>
       </form>
-      {message && (
-        <p class="message" role="status">
-          {message}
-        </p>
-      )}
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {describe(error)}
-        </p>
-      )}
+      <Status text={message} />
+      <Alert error={error} />
       {(data ?? []).map((job) => {
         const s = job.deviceJobStatistics ?? {
           deviceCount: 0,
@@ -135,29 +127,16 @@ function JobDevices({ jobId }: { jobId: string }) {
     (e) => e.jobId === jobId,
     [jobId],
   );
-  if (error !== undefined) return <p class="error">{describe(error)}</p>;
+  if (error !== undefined) return <Alert error={error} />;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th>Device</th>
-            <th>Status</th>
-            <th>Result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(data ?? []).map((row) => (
-            <tr key={String(row.deviceId)}>
-              <td>{String(row.deviceId)}</td>
-              <td>{String(row.status)}</td>
-              <td>
-                <code>{JSON.stringify(row.outcome ?? row.error ?? null)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      rows={data ?? []}
+      rowKey={(row) => String(row.deviceId)}
+      columns={[
+        ['Device', (row) => String(row.deviceId)],
+        ['Status', (row) => String(row.status)],
+        ['Result', (row) => <code>{JSON.stringify(row.outcome ?? row.error ?? null)}</code>],
+      ]}
+    />
   );
 }

@@ -22,7 +22,8 @@ function useRoute(): string {
 function App() {
   const route = useRoute();
   const up = useStreamUp();
-  const device = /^#\/devices\/(.+)$/.exec(route);
+  // Ids cannot hold `/` (IoT Hub's id rules), and the links encode them, so `/` only separates.
+  const device = /^#\/devices\/([^/]+)(?:\/modules\/([^/]+))?$/.exec(route);
   const nav = [
     ['#/devices', 'Devices'],
     ['#/jobs', 'Jobs'],
@@ -46,7 +47,11 @@ function App() {
       </header>
       <main>
         {device ? (
-          <DevicePage key={device[1]} deviceId={decodeURIComponent(device[1] ?? '')} />
+          <DevicePage
+            key={route}
+            deviceId={decodeURIComponent(device[1] ?? '')}
+            moduleId={device[2] === undefined ? undefined : decodeURIComponent(device[2])}
+          />
         ) : route.startsWith('#/jobs') ? (
           <JobsPage />
         ) : route.startsWith('#/query') ? (
@@ -57,6 +62,9 @@ function App() {
           <DevicesPage />
         )}
       </main>
+      <footer class="muted">
+        <a href="/assets/licenses.txt">Licences of the bundled packages</a>
+      </footer>
     </>
   );
 }

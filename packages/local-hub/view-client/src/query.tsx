@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, describe, post } from './api';
+import { type Column, Table } from './ui';
 
 interface Page {
   items: Record<string, unknown>[];
@@ -85,32 +86,21 @@ export function QueryPage() {
             page {pages.length} · {current.items.length} rows
             {current.continuation ? ' · more pages' : ' · last page'}
           </p>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  {columns.map((c) => (
-                    <th key={c}>{c}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {current.items.map((item, i) => (
-                  <tr key={String(item.deviceId ?? i)}>
-                    {columns.map((c) => (
-                      <td key={c}>
-                        {typeof item[c] === 'object' ? (
-                          <code>{JSON.stringify(item[c])}</code>
-                        ) : (
-                          String(item[c] ?? '')
-                        )}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            rows={current.items}
+            rowKey={(item, i) => `${String(item.deviceId ?? '')}/${String(item.moduleId ?? '')}/${i}`}
+            columns={columns.map(
+              (c): Column<Record<string, unknown>> => [
+                c,
+                (item) =>
+                  typeof item[c] === 'object' ? (
+                    <code>{JSON.stringify(item[c])}</code>
+                  ) : (
+                    String(item[c] ?? '')
+                  ),
+              ],
+            )}
+          />
           <div class="toolbar">
             <button type="button" disabled={pages.length < 2} onClick={() => setPages((p) => p.slice(0, -1))}>
               Previous page
