@@ -136,6 +136,23 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       // IoT Hub never stores retained messages; aedes would keep one per topic for ever (memory a device
       // could grow without bound by varying its telemetry topic).
       packet.retain = false;
+      if (message.kind === 'telemetry' && options.throttle.spec) {
+        // Device-to-cloud sends under a quota are traffic-shaped: over the rate a send waits in the backlog
+        // (its PUBACK, and this device's next packets, with it); when the backlog is full IoT Hub answers
+        // 429002 ThrottleBacklogLimitExceeded, which over MQTT means it disconnects the device
+        // (MicrosoftDocs/azure-docs#107838, confirmed by the IoT Hub team; MQTT has no per-publish error).
+        options.throttle.admit('deviceToCloudSends').then(
+          () => {
+            dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
+            done(null);
+          },
+          (err: Error) => {
+            warn(client.id, {}, 'device-to-cloud send throttled: device disconnected');
+            done(err);
+          },
+        );
+        return;
+      }
       dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
       done(null);
     },
