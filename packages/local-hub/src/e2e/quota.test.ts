@@ -1,6 +1,7 @@
 import { Client as DeviceClient, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import type { LocalHubOptions } from '../config';
+import { followJob } from '../test-support/jobs';
 import { ManualClock } from '../test-support/manual-clock';
 import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
 import { startTestHub, type TestHub } from '../testing';
@@ -244,6 +245,43 @@ describe('opt-in IoT Hub throttles (quota S1)', () => {
     } finally {
       await raw.endAsync(true);
     }
+  });
+
+  // "Jobs device operations (update twin, invoke direct method)": 10/s on S1. A job is slowed to that rate,
+  // not failed: its devices are called in turn, each only when the rate allows it.
+  it('a method job over 12 devices calls 10 at once, then one per 100 ms, in order, and completes', async () => {
+    const t = await quotaHub();
+    const ids = Array.from({ length: 12 }, (_, i) => `q-job-${String(i).padStart(2, '0')}`);
+    const called: string[] = [];
+    const arrived: ((id: string) => void)[] = [];
+    for (const id of ids) {
+      const device = await t.connectDevice(id);
+      device.onDeviceMethod('reboot', (_request, response) => {
+        called.push(id);
+        for (const notify of arrived.splice(0)) notify(id);
+        void response.send(200, null);
+      });
+      await t.hub.whenDeviceSubscribedToMethods(id);
+    }
+    const nextCall = () => new Promise<string>((resolve) => arrived.push(resolve));
+    await t.service.jobClient.scheduleDeviceMethod('q-paced', "STARTSWITH(deviceId, 'q-job-')", {
+      methodName: 'reboot',
+      payload: null,
+      responseTimeoutInSeconds: 10,
+    });
+    await t.hub.whenThrottleBacklog('jobDeviceOperations', 2);
+    while (called.length < 10) await nextCall();
+    expect(t.hub.throttleBacklog('jobDeviceOperations')).toBe(2);
+    let next = nextCall();
+    clock.advance(100);
+    await expect(next).resolves.toBe(ids[10]);
+    next = nextCall();
+    clock.advance(100);
+    await expect(next).resolves.toBe(ids[11]);
+    expect(called).toEqual(ids);
+    const seen = await followJob(t.service.jobClient, 'q-paced');
+    expect(seen.at(-1)).toMatchObject({ status: 'completed', deviceJobStatistics: { succeededCount: 12 } });
+    expect(t.hub.throttledCounts().jobDeviceOperations).toBe(0);
   });
 
   it('refuses a bad quota with a clear ConfigError', async () => {
