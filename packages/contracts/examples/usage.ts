@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  buildRebootReport,
-  readLastReboot,
-  rebootAnswer,
-  safeParseRebootRequest,
-} from '@iothub-reboot/contracts';
+import { buildRebootReport, readLastReboot, rebootAnswer, safeParseRebootRequest } from '@iothub-reboot/contracts';
 import { Client, type Twin } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 
@@ -21,9 +16,7 @@ await device.setOptions({ ca: readFileSync('.local-hub/ca.pem', 'utf8') }); // t
 await device.open();
 const twin: Twin = await device.getTwin();
 await new Promise<void>((resolve, reject) =>
-  twin.properties.reported.update(buildRebootReport(new Date()), (err?: Error) =>
-    err ? reject(err) : resolve(),
-  ),
+  twin.properties.reported.update(buildRebootReport(new Date()), (err?: Error) => (err ? reject(err) : resolve())),
 );
 // service side: read the last reboot back from reported properties
 const last = readLastReboot(twin.properties.reported); // { reported: true, rebootTime } | { reported: false, reason }

@@ -1,11 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  attachRebootHandler,
-  createFileRebootStore,
-  keepConnected,
-  openWithRetry,
-  reportPendingReboot,
-} from '@iothub-reboot/device-reboot-handler';
+import { attachRebootHandler, createFileRebootStore, keepConnected, openWithRetry, reportPendingReboot } from '@iothub-reboot/device-reboot-handler';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import pino from 'pino';
@@ -21,13 +15,7 @@ const store = createFileRebootStore('state/pending-reboot.json'); // the directo
 await reportPendingReboot(client, { store, logger }); // a restart that ended the last run is reported now
 const restartDevice = async () => stop.abort(); // your restart; this example just ends
 const handler = attachRebootHandler(client, { store, logger, reboot: restartDevice }); // reports, then answers 200
-const keeper = keepConnected(client, {
-  signal,
-  logger,
-  onReconnected: () => reportPendingReboot(client, { store, logger }),
-});
+const keeper = keepConnected(client, { signal, logger, onReconnected: () => reportPendingReboot(client, { store, logger }) });
 logger.info('waiting for rebootDevice');
 await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-await keeper.stop();
-await handler.detach();
-await client.close(); // detach waits for the running request's answer
+await keeper.stop(); await handler.detach(); await client.close(); // detach waits for the running request's answer

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Committed launcher: pnpm links bins at install, before the build has written dist/.
-require('../dist/cli/main.js');
+require("../dist/cli/main.js");

@@ -12,6 +12,4 @@ await hub.whenDeviceSubscribedToMethods('dev-1'); // no race with the device's S
 const service = createServiceClients(hub.serviceConnectionString(), { ca: hub.caPem });
 const { result } = await service.client.invokeDeviceMethod('dev-1', { methodName: 'reboot', payload: null });
 console.log(result.status, result.payload); // 200 { accepted: true } (the whole response would include request headers)
-await device.close();
-await service.close();
-await hub.close();
+await device.close(); await service.close(); await hub.close();
