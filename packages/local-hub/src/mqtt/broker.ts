@@ -63,6 +63,16 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     const allowed = budget.take(deviceId);
     if (allowed) logger.warn({ deviceId, ...fields, ...allowed }, message);
   };
+  // Per connection, aborted when it goes: withdraws its traffic-shaped sends still waiting.
+  const departed = new WeakMap<Client, AbortController>();
+  const departureSignal = (client: Client): AbortSignal => {
+    let controller = departed.get(client);
+    if (!controller) {
+      controller = new AbortController();
+      departed.set(client, controller);
+    }
+    return controller.signal;
+  };
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
@@ -141,13 +151,16 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         // (its PUBACK, and this device's next packets, with it); when the backlog is full IoT Hub answers
         // 429002 ThrottleBacklogLimitExceeded, which over MQTT means it disconnects the device
         // (MicrosoftDocs/azure-docs#107838, confirmed by the IoT Hub team; MQTT has no per-publish error).
-        options.throttle.admit('deviceToCloudSends').then(
+        // A device that disconnects withdraws its waiting sends: unacknowledged, they come again (QoS 1) or
+        // are lost (QoS 0) as on IoT Hub, and must neither hold backlog places nor be counted twice.
+        options.throttle.admit('deviceToCloudSends', 1, departureSignal(client)).then(
           () => {
             dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
             done(null);
           },
           (err: Error) => {
-            warn(client.id, {}, 'device-to-cloud send throttled: device disconnected');
+            if (!departed.get(client)?.signal.aborted)
+              warn(client.id, {}, 'device-to-cloud send throttled: device disconnected');
             done(err);
           },
         );
@@ -178,6 +191,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     }
   });
   broker.on('clientDisconnect', (client: Client) => {
+    departed.get(client)?.abort(new Error('The device disconnected.'));
     credentials.gone(client);
     sessions.disconnected(client.id, client);
   });

@@ -65,6 +65,22 @@ describe('HubThrottle', () => {
     expect(clock.pendingCount()).toBe(0);
   });
 
+  it('a withdrawn send (its device went away) frees its backlog place and rejects with the reason', async () => {
+    const clock = new ManualClock();
+    const throttle = new HubThrottle({ tier: 'S1', units: 1 }, clock.now, clock);
+    for (let i = 0; i < 100; i += 1) await throttle.admit('deviceToCloudSends');
+    const gone = new AbortController();
+    const withdrawn = throttle.admit('deviceToCloudSends', 1, gone.signal);
+    const kept = throttle.admit('deviceToCloudSends');
+    expect(throttle.backlog('deviceToCloudSends')).toBe(2);
+    gone.abort(new Error('The device disconnected.'));
+    await expect(withdrawn).rejects.toThrow('The device disconnected.');
+    expect(throttle.backlog('deviceToCloudSends')).toBe(1);
+    clock.advance(10); // the one token goes to the send still waiting
+    await expect(kept).resolves.toBeUndefined();
+    await expect(throttle.admit('deviceToCloudSends', 1, gone.signal)).rejects.toThrow('disconnected');
+  });
+
   it('pacing never refuses: 100 job device operations on S1 run 10 at once, then 10/s', async () => {
     const clock = new ManualClock();
     const throttle = new HubThrottle({ tier: 'S1', units: 1 }, clock.now, clock);

@@ -71,18 +71,20 @@ export class HubThrottle {
   /**
    * Traffic shaping: resolves when the operation may run — at once within the rate, else in its turn from
    * the backlog. Rejects with 429 ThrottlingException when the backlog is full, and with
-   * ServiceUnavailable when the hub closes while it waits.
+   * ServiceUnavailable when the hub closes while it waits. `signal` withdraws a waiting operation (its
+   * sender went away), freeing its place in the backlog; it then rejects with the signal's reason.
    */
-  admit(operation: OperationClass, cost = 1): Promise<void> {
+  admit(operation: OperationClass, cost = 1, signal?: AbortSignal): Promise<void> {
     const bucket = this.buckets[operation];
     const queue = this.queues[operation];
     if (!bucket || (queue.length === 0 && bucket.take(cost))) return Promise.resolve();
     if (this.closed) return Promise.reject(closedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (queue.length >= (this.backlogLimit[operation] ?? 0)) {
       this.refuse(operation);
       return Promise.reject(this.throttlingError(operation));
     }
-    return this.enqueue(operation, cost, 'reject').then(() => undefined);
+    return this.enqueue(operation, cost, 'reject', signal).then(() => undefined);
   }
 
   /**
@@ -131,9 +133,31 @@ export class HubThrottle {
     }
   }
 
-  private enqueue(operation: OperationClass, cost: number, onClose: Queued['onClose']): Promise<boolean> {
+  private enqueue(
+    operation: OperationClass,
+    cost: number,
+    onClose: Queued['onClose'],
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.queues[operation].push({ cost, resolve, reject, onClose });
+      const waiter: Queued = { cost, resolve, reject, onClose };
+      if (signal) {
+        const withdraw = () => {
+          const queue = this.queues[operation];
+          const at = queue.indexOf(waiter);
+          if (at < 0) return;
+          queue.splice(at, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', withdraw, { once: true });
+        const settle = (fn: () => void) => {
+          signal.removeEventListener('abort', withdraw);
+          fn();
+        };
+        waiter.resolve = (admitted) => settle(() => resolve(admitted));
+        waiter.reject = (err) => settle(() => reject(err));
+      }
+      this.queues[operation].push(waiter);
       const length = this.queues[operation].length;
       const reached = this.backlogWaiters.filter((w) => w.operation === operation && length >= w.length);
       this.backlogWaiters = this.backlogWaiters.filter((w) => !reached.includes(w));
