@@ -6,6 +6,7 @@ import type { ServerKeyType } from './certificates';
 import type { StorageBackend } from './persistence/backend';
 import { parseQuotaSpec, type QuotaSpec } from './quota/rates';
 import type { Clock } from './quota/token-bucket';
+import { systemTimers, type Timers } from './timers';
 
 /** Options of {@link startLocalHub}; every one has a default. */
 export interface LocalHubOptions {
@@ -49,12 +50,16 @@ export interface LocalHubOptions {
   storage?: StorageBackend;
   /**
    * Enforce IoT Hub's published per-unit throttles of a tier (`'S1'`, `'S2:3'` or `{ tier, units }`): direct
-   * methods, twin reads and updates, queries, jobs operations and new device connections answer 429
-   * `ThrottlingException` (MQTT: CONNACK 3, twin `errorCode` 429001) over the rate. Default: off.
+   * methods, twin reads and updates, queries, jobs operations, identity registry operations and new device
+   * connections answer 429 `ThrottlingException` (MQTT: CONNACK 3, twin `errorCode` 429001) over the rate;
+   * device-to-cloud sends are traffic-shaped (queued, then the device is disconnected); a job's device
+   * operations are paced at IoT Hub's jobs device-operations rate. Default: off.
    */
   quota?: string | QuotaSpec;
   /** The throttles' clock (ms): a seam for tests. Default `Date.now`. */
   quotaClock?: Clock;
+  /** The timers that release the throttles' queued operations: a seam for tests (with `quotaClock`). */
+  quotaTimers?: Timers;
   /**
    * Key type of the TLS server certificate: `ec` (ECDSA P-256, default: the cheapest full handshake for
    * the hub) or `rsa` (RSA 2048), for new certificates; a CA already on disk keeps its own key type.
@@ -85,6 +90,7 @@ export interface LocalHubConfig {
   storage: StorageBackend | undefined;
   quota: QuotaSpec | undefined;
   quotaClock: Clock;
+  quotaTimers: Timers;
   serverKeyType: ServerKeyType;
   /** Where the web view listens (always loopback), or undefined when it is off. */
   view: { bindAddress: string; port: number } | undefined;
@@ -144,6 +150,7 @@ export function resolveConfig(options: LocalHubOptions = {}): LocalHubConfig {
     storage: options.storage,
     quota: checkQuota(options.quota),
     quotaClock: options.quotaClock ?? Date.now,
+    quotaTimers: options.quotaTimers ?? systemTimers,
     serverKeyType: checkServerKeyType(options.serverKeyType ?? DEFAULTS.serverKeyType),
     view: resolveView(options.view),
     logger: options.logger ?? pino({ level: 'silent' }),

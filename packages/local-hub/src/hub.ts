@@ -136,6 +136,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     const twinViews = new ServiceTwinViews(registry, twins, presence);
     const moduleTwinViews = new ModuleTwinViews(registry, modules, twins, presence);
     const invoker = new MethodInvoker(mqttMethodTransport(registry, modules, sessions, logger));
+    const throttle = new HubThrottle(config.quota, config.quotaClock, config.quotaTimers);
     const jobs = new JobService(
       new JobRepository(store),
       {
@@ -146,10 +147,14 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         },
         selectDevices: (query) => executeQuery(query, twinViews.all()).map((row) => String(row.deviceId)),
       },
-      { logger: logger.child({ component: 'jobs' }) },
+      {
+        // "Jobs device operations (update twin, invoke direct method)": a job's work on its devices runs at
+        // that rate under a quota ("IoT Hub quotas and throttling"), slowed rather than failed.
+        pace: () => throttle.pace('jobDeviceOperations'),
+        logger: logger.child({ component: 'jobs' }),
+      },
     );
     const telemetry = new TelemetryCounter();
-    const throttle = new HubThrottle(config.quota, config.quotaClock);
 
     // Transports.
     const tls = { cert: certificates.serverCertPem, key: certificates.serverKeyPem };
@@ -213,6 +218,8 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     // servers and the store close. Resumed jobs start only now, when devices can reconnect to the servers.
     closers.add('jobs and method calls', jobs, async () => {
       jobs.stop();
+      // Work waiting for a throttle's turn is released (paced job work stops, shaped sends fail).
+      throttle.close();
       invoker.close();
       // Let the failed method calls write their 503 before the REST server drops its connections.
       await new Promise((resolve) => setImmediate(resolve));

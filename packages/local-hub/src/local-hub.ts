@@ -66,6 +66,10 @@ export interface LocalHub {
   throttledCounts(): Readonly<Record<OperationClass, number>>;
   /** Resolves when the hub next refuses an operation of this class over its throttle. */
   whenThrottled(operation: OperationClass): Promise<void>;
+  /** Operations of this class waiting their turn under the quota (traffic-shaped sends, paced job work). */
+  throttleBacklog(operation: OperationClass): number;
+  /** Resolves once at least `length` operations of this class wait their turn. */
+  whenThrottleBacklog(operation: OperationClass, length: number): Promise<void>;
   /**
    * Stops accepting, closes every connection, flushes state. Work still in flight after `closeTimeoutMs`
    * is cut short (failed, never acknowledged), so this always settles.
@@ -137,6 +141,8 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     telemetryCount: (deviceId) => (deviceId === undefined ? telemetry.total() : telemetry.of(deviceId)),
     throttledCounts: () => parts.throttle.refusedCounts(),
     whenThrottled: (operation) => parts.throttle.nextRefusal(operation),
+    throttleBacklog: (operation) => parts.throttle.backlog(operation),
+    whenThrottleBacklog: (operation, length) => parts.throttle.whenBacklog(operation, length),
     close: () => parts.close(),
   };
 }

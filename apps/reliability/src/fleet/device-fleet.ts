@@ -6,6 +6,7 @@ import {
   createMemoryRebootStore,
   keepConnected,
   type RebootHandler,
+  type RetrySettings,
   reportPendingReboot,
 } from '@iothub-reboot/device-reboot-handler';
 import { ExponentialBackOffWithJitter } from 'azure-iot-common';
@@ -29,6 +30,8 @@ export interface DeviceFleetOptions {
   connectConcurrency?: number;
   /** Time allowed for one reported-property update to be acknowledged; default 10 s. */
   reportTimeoutMs?: number;
+  /** The reboot handler's report retries (attempts, backoff); default the handler's own. */
+  reportRetry?: Partial<RetrySettings>;
   logger?: Logger;
 }
 
@@ -102,6 +105,7 @@ export async function startDeviceFleet(options: DeviceFleetOptions): Promise<Dev
       store,
       logger: log,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.reportRetry ? { retry: options.reportRetry } : {}),
       reboot: async ({ payload }) => {
         const callId = typeof payload.callId === 'string' ? payload.callId : '(none)';
         device.countReboot(callId);

@@ -9,6 +9,11 @@ export interface RebootCallOptions {
   responseTimeoutInSeconds?: number;
   /** 0–300; default 0 (fail at once when the device is offline). */
   connectTimeoutInSeconds?: number;
+  /**
+   * Filler bytes added to the payload (`padding`), so the call costs more of IoT Hub's 4 KB direct-method
+   * meters (quota runs); default none.
+   */
+  paddingBytes?: number;
 }
 
 /** Invokes the reboot method with a payload naming `callId`; always resolves with how the call ended. */
@@ -21,7 +26,9 @@ export async function invokeReboot(
   try {
     const { result } = await client.invokeDeviceMethod(deviceId, {
       methodName: REBOOT_METHOD_NAME,
-      payload: rebootPayload(callId),
+      payload: options.paddingBytes
+        ? { ...rebootPayload(callId), padding: 'x'.repeat(options.paddingBytes) }
+        : rebootPayload(callId),
       responseTimeoutInSeconds: options.responseTimeoutInSeconds ?? 10,
       connectTimeoutInSeconds: options.connectTimeoutInSeconds ?? 0,
     });

@@ -1,6 +1,7 @@
 import { HubError } from '../errors';
 import type { MethodResult } from '../methods/invoker';
 import { MemoryBackend } from '../persistence/backend';
+import { HubThrottle } from '../quota/throttle';
 import { type HubState, openHubState } from '../state';
 import type { DeviceJobRecord, JobRecord } from './model';
 import { JobRepository } from './repository';
@@ -319,5 +320,72 @@ describe('JobService', () => {
     // 60 s of the 120 s limit are left.
     await jest.advanceTimersByTimeAsync(60_000);
     expect(jobs.get('crashed')).toMatchObject({ status: 'failed', deviceJobStatistics: { failedCount: 3 } });
+  });
+
+  // "IoT Hub quotas and throttling": jobs device operations (update twin, invoke direct method) run at
+  // 10/s on S1, so a job over 100 devices takes ~10 s; the work is slowed, never refused.
+  describe('paced by a quota (jobs device operations, S1: 10/s)', () => {
+    const twinJob = (jobId: string) =>
+      parseJobRequest(jobId, {
+        jobId,
+        type: 'scheduleUpdateTwin',
+        queryCondition: "tags.site = 'x'",
+        updateTwin: { tags: { a: 2 } },
+      });
+    async function paced(count: number) {
+      const store = await openHubState(new MemoryBackend());
+      const fake = fakeActions(count);
+      const throttle = new HubThrottle({ tier: 'S1', units: 1 });
+      const jobs = new JobService(new JobRepository(store), fake.actions, {
+        pace: () => throttle.pace('jobDeviceOperations'),
+      });
+      return { jobs, throttle, ...fake };
+    }
+
+    it('a 100-device twin job runs 10 devices at once, then one per 100 ms, done after 9 s', async () => {
+      const { jobs, twinUpdates, throttle } = await paced(100);
+      await jobs.create(twinJob('p'));
+      await settle();
+      expect(twinUpdates).toEqual(Array.from({ length: 10 }, (_, i) => `d${i}`));
+      await jest.advanceTimersByTimeAsync(100);
+      expect(twinUpdates).toHaveLength(11);
+      await jest.advanceTimersByTimeAsync(8_899); // 8.999 s in: 10 + 89 devices
+      expect(twinUpdates).toHaveLength(99);
+      expect(jobs.get('p')).toMatchObject({ status: 'running' });
+      await jest.advanceTimersByTimeAsync(1);
+      expect(twinUpdates).toEqual(Array.from({ length: 100 }, (_, i) => `d${i}`));
+      expect(jobs.get('p')).toMatchObject({
+        status: 'completed',
+        deviceJobStatistics: { succeededCount: 100 },
+      });
+      expect(throttle.refusedCounts().jobDeviceOperations).toBe(0);
+    });
+
+    it('a cancel while devices wait for their turn leaves those devices untouched', async () => {
+      const { jobs, twinUpdates, throttle } = await paced(30);
+      await jobs.create(twinJob('c'));
+      await settle();
+      expect(twinUpdates).toHaveLength(10);
+      await jobs.cancel('c');
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(twinUpdates).toHaveLength(10);
+      expect(jobs.get('c')).toMatchObject({
+        status: 'cancelled',
+        deviceJobStatistics: { succeededCount: 10 },
+      });
+      throttle.close();
+      await jobs.idle();
+    });
+
+    it('stop (hub closing) releases the devices waiting for their turn', async () => {
+      const { jobs, twinUpdates, throttle } = await paced(30);
+      await jobs.create(twinJob('s'));
+      await settle();
+      jobs.stop();
+      throttle.close();
+      await jobs.idle();
+      expect(twinUpdates).toHaveLength(10);
+      expect(jest.getTimerCount()).toBe(0);
+    });
   });
 });

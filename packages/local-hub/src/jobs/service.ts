@@ -44,6 +44,11 @@ export interface JobServiceOptions {
   concurrency?: number;
   now?: () => Date;
   timers?: Timers;
+  /**
+   * Waits for the turn of one device operation (a quota's jobs device-operations rate); `false` means the
+   * hub is stopping. Default: no pacing.
+   */
+  pace?: () => Promise<boolean>;
   logger?: Logger;
 }
 
@@ -63,6 +68,7 @@ export class JobService {
   private readonly now: () => Date;
   private readonly clock: Timers;
   private readonly logger: Logger;
+  private readonly pace: () => Promise<boolean>;
   private stopped = false;
 
   constructor(
@@ -74,6 +80,7 @@ export class JobService {
     this.now = options.now ?? (() => new Date());
     this.clock = options.timers ?? systemTimers;
     this.logger = options.logger ?? pino({ level: 'silent' });
+    this.pace = options.pace ?? (() => Promise.resolve(true));
   }
 
   /**
@@ -229,6 +236,10 @@ export class JobService {
   }
 
   private async runDevice(job: JobRecord, deviceId: string): Promise<void> {
+    // Paced before the device is marked running: a device still waiting for its turn is not started, so a
+    // cancel or stop meanwhile leaves it untouched.
+    if (!(await this.pace()) || this.stopped || this.repository.latest(job.jobId)?.status !== 'running')
+      return;
     const record = deviceStarted(job.jobId, deviceId, this.now());
     await this.repository.putDevice(record);
     // Stopped while the record was being written: the device was not called, and the durable `running`

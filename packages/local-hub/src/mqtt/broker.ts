@@ -63,6 +63,16 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     const allowed = budget.take(deviceId);
     if (allowed) logger.warn({ deviceId, ...fields, ...allowed }, message);
   };
+  // Per connection, aborted when it goes: withdraws its traffic-shaped sends still waiting.
+  const departed = new WeakMap<Client, AbortController>();
+  const departureSignal = (client: Client): AbortSignal => {
+    let controller = departed.get(client);
+    if (!controller) {
+      controller = new AbortController();
+      departed.set(client, controller);
+    }
+    return controller.signal;
+  };
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
     authenticate(client, username, password, done) {
@@ -136,6 +146,26 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       // IoT Hub never stores retained messages; aedes would keep one per topic for ever (memory a device
       // could grow without bound by varying its telemetry topic).
       packet.retain = false;
+      if (message.kind === 'telemetry' && options.throttle.spec) {
+        // Device-to-cloud sends under a quota are traffic-shaped: over the rate a send waits in the backlog
+        // (its PUBACK, and this device's next packets, with it); when the backlog is full IoT Hub answers
+        // 429002 ThrottleBacklogLimitExceeded, which over MQTT means it disconnects the device
+        // (MicrosoftDocs/azure-docs#107838, confirmed by the IoT Hub team; MQTT has no per-publish error).
+        // A device that disconnects withdraws its waiting sends: unacknowledged, they come again (QoS 1) or
+        // are lost (QoS 0) as on IoT Hub, and must neither hold backlog places nor be counted twice.
+        options.throttle.admit('deviceToCloudSends', 1, departureSignal(client)).then(
+          () => {
+            dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
+            done(null);
+          },
+          (err: Error) => {
+            if (!departed.get(client)?.signal.aborted)
+              warn(client.id, {}, 'device-to-cloud send throttled: device disconnected');
+            done(err);
+          },
+        );
+        return;
+      }
       dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
       done(null);
     },
@@ -161,6 +191,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     }
   });
   broker.on('clientDisconnect', (client: Client) => {
+    departed.get(client)?.abort(new Error('The device disconnected.'));
     credentials.gone(client);
     sessions.disconnected(client.id, client);
   });

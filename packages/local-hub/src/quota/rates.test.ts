@@ -10,6 +10,10 @@ describe('IoT Hub quota rates ("IoT Hub quotas and throttling")', () => {
     expect(rates.queries.perSecond).toBeCloseTo(20 / 60);
     expect(rates.jobsOperations.burst).toBeCloseTo(100);
     expect(rates.deviceConnections).toEqual({ perSecond: 100, burst: 100 });
+    expect(rates.jobDeviceOperations).toEqual({ perSecond: 10, burst: 10 });
+    expect(rates.registryOperations.burst).toBeCloseTo(100);
+    expect(rates.registryOperations.perSecond).toBeCloseTo(100 / 60);
+    expect(rates.deviceToCloudSends).toEqual({ perSecond: 100, burst: 100 });
   });
 
   it('applies "higher of" floors and per-unit scaling', () => {
@@ -20,6 +24,12 @@ describe('IoT Hub quota rates ("IoT Hub quotas and throttling")', () => {
     expect(quotaRates({ tier: 'S2', units: 2 }).directMethods.perSecond).toBe(240);
     expect(quotaRates({ tier: 'S3', units: 2 }).twinUpdates.perSecond).toBe(500);
     expect(quotaRates({ tier: 'S3', units: 1 }).queries.burst).toBeCloseTo(1000);
+    expect(quotaRates({ tier: 'S2', units: 30 }).jobDeviceOperations.perSecond).toBe(30);
+    expect(quotaRates({ tier: 'S2', units: 3 }).jobDeviceOperations.perSecond).toBe(10);
+    expect(quotaRates({ tier: 'S3', units: 2 }).jobDeviceOperations.perSecond).toBe(100);
+    expect(quotaRates({ tier: 'S3', units: 1 }).registryOperations.burst).toBeCloseTo(5000);
+    expect(quotaRates({ tier: 'S1', units: 9 }).deviceToCloudSends.perSecond).toBe(108);
+    expect(quotaRates({ tier: 'S2', units: 2 }).deviceToCloudSends.perSecond).toBe(240);
   });
 
   it('meters direct methods in 4 KB', () => {

@@ -9,6 +9,9 @@ export type OperationClass =
   | 'twinUpdates'
   | 'queries'
   | 'jobsOperations'
+  | 'jobDeviceOperations'
+  | 'registryOperations'
+  | 'deviceToCloudSends'
   | 'deviceConnections';
 
 /** One class's limit for a hub: `perSecond` tokens refill each second, at most `burst` held. */
@@ -52,6 +55,23 @@ export const QUOTA_TABLE: Record<OperationClass, { window: 1 | 60; rates: Record
   jobsOperations: {
     window: 60,
     rates: { S1: (u) => (100 * u) / 60, S2: (u) => (100 * u) / 60, S3: (u) => (5000 * u) / 60 },
+  },
+  // Jobs device operations (update twin, invoke direct method): 10/s; higher of 10/s or 1/s/unit; 50/s/unit.
+  // A job's per-device work is paced at this rate, never refused (see JobService).
+  jobDeviceOperations: {
+    window: 1,
+    rates: { S1: () => 10, S2: (u) => Math.max(10, u), S3: (u) => 50 * u },
+  },
+  // Identity registry operations (create, retrieve, list, update, delete): 100/min/unit; 100/min/unit;
+  // 5,000/min/unit.
+  registryOperations: {
+    window: 60,
+    rates: { S1: (u) => (100 * u) / 60, S2: (u) => (100 * u) / 60, S3: (u) => (5000 * u) / 60 },
+  },
+  // Device-to-cloud sends: higher of 100/s or 12/s/unit; 120/s/unit; 6,000/s/unit.
+  deviceToCloudSends: {
+    window: 1,
+    rates: { S1: (u) => Math.max(100, 12 * u), S2: (u) => 120 * u, S3: (u) => 6000 * u },
   },
   // New device connections (the rate of new connections): higher of 100/s or 12/s/unit; 120/s/unit; 6,000/s/unit.
   deviceConnections: {

@@ -37,6 +37,8 @@ const TWIN_READS: RouteThrottle = { operation: 'twinReads' };
 const TWIN_UPDATES: RouteThrottle = { operation: 'twinUpdates' };
 const QUERIES: RouteThrottle = { operation: 'queries' };
 const JOBS: RouteThrottle = { operation: 'jobsOperations' };
+// Identity registry operations (create, retrieve, list, update, delete), bulk requests counted once each.
+const REGISTRY: RouteThrottle = { operation: 'registryOperations' };
 // Direct methods are metered by payload, 4 KB a token.
 const METHODS: RouteThrottle = {
   operation: 'directMethods',
@@ -61,6 +63,7 @@ export const ROUTES: readonly Route[] = [
     path: '/devices',
     trailingSlash: true,
     permissions: ['RegistryRead'],
+    throttle: REGISTRY,
     handler: listDevices,
   }),
   route({
@@ -68,6 +71,7 @@ export const ROUTES: readonly Route[] = [
     path: '/devices',
     trailingSlash: true,
     permissions: ['RegistryWrite'],
+    throttle: REGISTRY,
     handler: bulkDevices,
   }),
   route({
@@ -77,12 +81,25 @@ export const ROUTES: readonly Route[] = [
     throttle: QUERIES,
     handler: queryTwins,
   }),
-  route({ method: 'PUT', path: '/devices/{deviceId}', permissions: ['RegistryWrite'], handler: putDevice }),
-  route({ method: 'GET', path: '/devices/{deviceId}', permissions: ['RegistryRead'], handler: getDevice }),
+  route({
+    method: 'PUT',
+    path: '/devices/{deviceId}',
+    permissions: ['RegistryWrite'],
+    throttle: REGISTRY,
+    handler: putDevice,
+  }),
+  route({
+    method: 'GET',
+    path: '/devices/{deviceId}',
+    permissions: ['RegistryRead'],
+    throttle: REGISTRY,
+    handler: getDevice,
+  }),
   route({
     method: 'DELETE',
     path: '/devices/{deviceId}',
     permissions: ['RegistryWrite'],
+    throttle: REGISTRY,
     handler: deleteDevice,
   }),
   route({
