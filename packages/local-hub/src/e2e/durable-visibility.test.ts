@@ -1,21 +1,26 @@
+import type { MqttClient } from 'mqtt';
 import { deviceConnectionString, moduleConnectionString } from '../connection-strings';
-import { MemoryBackend } from '../persistence/backend';
+import { METHODS_FILTER } from '../mqtt/topics';
+import { MemoryBackend, type StorageBackend } from '../persistence/backend';
 import { heldDisk, writesTo } from '../test-support/held-disk';
+import { connectRaw, deviceToken } from '../test-support/raw-mqtt';
 import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21: "a write is visible only once it is durable". Each test holds one journal append between
 // "accepted" and "durable" (the held-disk seam) and reads through the real azure-iothub clients meanwhile:
 // nothing of the held write may show. Twins had this already (src/e2e/twins); these are the device and
-// module identities (create, update, delete, bulk), jobs and their per-device records.
+// module identities (create, update, delete, bulk), jobs and their per-device records, and MQTT sessions.
 
 const later = () => new Date(Date.now() + 3600_000);
 
 describe('a write is visible only once durable', () => {
   let t: TestHub | undefined;
   let release: (() => void) | undefined;
+  const raw: MqttClient[] = [];
   afterEach(async () => {
     // A test that failed while a write was held must not leave the hub's close waiting for it.
     release?.();
+    await Promise.all(raw.splice(0).map((c) => c.endAsync(true)));
     await t?.close();
     t = undefined;
   });
@@ -26,6 +31,65 @@ describe('a write is visible only once durable', () => {
     release = disk.release;
     return { t, disk };
   }
+
+  /** A raw MQTT connection with a persistent session (clean=false, as the device SDK connects). */
+  async function connectDevice(t: TestHub, deviceId: string) {
+    const device =
+      t.hub.listDevices().find((d) => d.deviceId === deviceId) ?? (await t.hub.createDevice(deviceId));
+    const client = await connectRaw(t.hub, deviceId, deviceToken(t.hub, deviceId, device.primaryKey));
+    raw.push(client);
+    return client;
+  }
+
+  it('a subscription of a persistent session is granted (SUBACK) only once the session is durable', async () => {
+    const { t, disk } = await start();
+    const client = await connectDevice(t, 'vis-sub');
+    const held = disk.hold(writesTo('sessions'));
+    let acked = false;
+    const subscribed = client.subscribeAsync(METHODS_FILTER, { qos: 1 }).finally(() => {
+      acked = true;
+    });
+    await held;
+    // A round trip through the hub on another connection: a SUBACK written before the hold (the old order:
+    // SUBACK, then the 'subscribe' event stored the session) has reached this process's client by now.
+    await t.service.registry.get('vis-sub');
+    expect(acked).toBe(false);
+    disk.release();
+    await expect(subscribed).resolves.toEqual([{ topic: METHODS_FILTER, qos: 1 }]);
+    // What was granted is on disk: a hub restarted on this store would restore it.
+    expect(t.hub.isDeviceSubscribedToMethods('vis-sub')).toBe(true);
+  });
+
+  it('a subscription the store cannot write is refused (SUBACK 0x80), the connection stays', async () => {
+    // The sessions write fails as on a full disk; everything else is written.
+    let failing = true;
+    const inner = new MemoryBackend();
+    const backend: StorageBackend = {
+      load: () => inner.load(),
+      append: async (lines) => {
+        if (failing && writesTo('sessions')(lines)) {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        }
+        await inner.append(lines);
+      },
+      compact: (snapshot) => inner.compact(snapshot),
+      close: () => inner.close(),
+    };
+    t = await startTestHub({ storage: backend });
+    const client = await connectDevice(t, 'vis-sub-fail');
+    // mqtt.js 5 rejects a SUBACK failure code, with the SUBACK (mqtt.js 4, the SDK's, resolves instead).
+    await expect(client.subscribeAsync(METHODS_FILTER, { qos: 1 })).rejects.toMatchObject({
+      packet: { cmd: 'suback', granted: [128] },
+    });
+    expect(client.connected).toBe(true);
+    expect(t.hub.isDeviceSubscribedToMethods('vis-sub-fail')).toBe(false);
+    // Once the disk takes writes again, the same connection subscribes as usual.
+    failing = false;
+    await expect(client.subscribeAsync(METHODS_FILTER, { qos: 1 })).resolves.toEqual([
+      { topic: METHODS_FILTER, qos: 1 },
+    ]);
+    expect(t.hub.isDeviceSubscribedToMethods('vis-sub-fail')).toBe(true);
+  });
 
   it('a device being created is not found until its identity is durable', async () => {
     const { t, disk } = await start();

@@ -130,7 +130,7 @@ describe('one device flooding twin updates', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('throttles the flooding device, writes what changed, and keeps others within a small factor of normal', async () => {
+  it('throttles the flooding device, writes less than it receives, and keeps others within a factor during bursts', async () => {
     const flooder = await t.hub.createDevice('flooder');
     const first = await t.connectDevice('flooder');
     await reportedUpdate(await first.getTwin(), BIG_PATCH);
@@ -170,12 +170,19 @@ describe('one device flooding twin updates', () => {
     // Throttled, as IoT Hub does per device; some updates still go through.
     expect(statuses.get(429)).toBeGreaterThan(0);
     expect(statuses.get(204)).toBeGreaterThan(0);
-    // Write cost proportional to the change: journal bytes within a small factor of the bytes received.
-    expect(written / sent).toBeLessThan(20);
+    // A flood costs the hub's disk less than it costs the flooder: with the per-device bound most of a burst
+    // is refused, so the journal grows by less than the bytes received (0.40-0.43x in six runs). Without
+    // the bound every patch is accepted and costs ~195 B of journal for ~58 B received (3.30-3.39x in six
+    // runs); with whole-twin entries (the code before #21) it was 801x.
+    expect(written / sent).toBeLessThan(1);
     // And per accepted update of the 31 KB twin: a few hundred bytes, not the ~150 KB of the whole twin.
     expect(written / (statuses.get(204) ?? 1)).toBeLessThan(2048);
-    // Generous bounds: the issue measured 86x for /health before.
+    // Generous bounds against stalls like the 86x /health the issue measured. They do not detect the
+    // per-device bound's removal: without it these bursts measured reported 2.4-7.1x, /health 0.9-1.4x
+    // (six runs), no higher than with it (7.3-12.0x, 1.1-1.6x: the good device's writes share each store
+    // batch with the flooder's 16 in flight), on this 2-core machine under a load of ~10. README "One device
+    // cannot stall the others" has the numbers of sustained floods, which no ratio of medians tells apart.
     expect(ratios.health).toBeLessThan(15);
-    expect(ratios.reported).toBeLessThan(15);
+    expect(ratios.reported).toBeLessThan(25);
   });
 });

@@ -173,7 +173,23 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       // Refusals are logged once per SUBSCRIBE packet (the 'subscribe' event), not once per filter.
       if (!isAllowedSubscription(client.id, subscription.topic)) return done(null, null);
       // IoT Hub supports QoS 0 and 1 only.
-      done(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
+      const granted = { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 };
+      // The SUBACK waits for the session to be durable (aedes writes it once every filter's callback has
+      // run, lib/handlers/subscribe.js), so a grant the device saw survives a crash of the hub. A filter
+      // the store cannot write (full disk) is answered 0x80, not granted and not dropped with the
+      // connection: the hub still serves reads then, and the device SDK subscribes to `$iothub/twin/res/#`
+      // before every twin GET, so closing would cut off the reads too (src/e2e/full-disk-restart). The
+      // catch: mqtt.js 4.3.8, which azure-iot-mqtt-base uses, hands a 0x80 SUBACK to its callback as a
+      // success (lib/client.js, 'suback') and azure-iot-device-mqtt's `_setupSubscription` never looks at
+      // the granted codes, so an SDK device refused its methods filter gets no method calls (404
+      // DeviceNotOnline to the caller) until it reconnects, at the latest at its next token renewal.
+      sessions.subscribe(client.id, [subscription.topic]).then(
+        () => done(null, granted),
+        (err: unknown) => {
+          warn(client.id, { err, filter: subscription.topic }, 'subscription could not be stored: refused');
+          done(null, null);
+        },
+      );
     },
     authorizeForward(client, packet) {
       return isDeliverableTo(client.id, packet.topic) ? packet : null;
@@ -261,9 +277,11 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
  * "When a device app subscribes to a topic with QoS 2, IoT Hub grants maximum QoS level 1 in the SUBACK
  * packet" (Communicate with an IoT hub using the MQTT protocol). aedes fills the SUBACK from the QoS the
  * client asked for, whatever authorizeSubscribe grants, so the request is lowered as it is parsed.
- * No public hook does this in aedes 1.2.0: `handleSubscribe` records the requested QoS as granted before
- * `authorizeSubscribe` runs (lib/handlers/subscribe.js), `preConnect` sees only CONNECT and the
- * 'subscribe' event follows the SUBACK; a stream wrapper around `handle()` would parse every byte twice.
+ * No public hook does this in aedes 1.2.0 (nor 2.0.0-beta.1, checked 2026-12): `doSubscribe` records the
+ * requested QoS as granted in its `SubState` before `authorizeSubscribe` runs, and a sub returned with a
+ * lower QoS changes only the delivery QoS, not the SUBACK (lib/handlers/subscribe.js); `preConnect` sees
+ * only CONNECT and the 'subscribe' event follows the SUBACK; a stream wrapper around `handle()` would
+ * parse every byte twice.
  */
 function grantAtMostQos1(client: Client): void {
   const parser = (client as unknown as { _parser?: { prependListener?: unknown } })._parser;

@@ -16,13 +16,19 @@ async function setup(store?: HubState) {
   return { store: s, sessions, ready };
 }
 
+/** What the broker does for one SUBSCRIBE: store the filters, then (SUBACK sent) announce them. */
+async function subscribe(sessions: DeviceSessions, deviceId: string, filters: string[]) {
+  await sessions.subscribe(deviceId, filters);
+  sessions.subscribed(deviceId, filters);
+}
+
 describe('DeviceSessions', () => {
   it('is ready for methods once connected and subscribed', async () => {
     const { sessions, ready } = await setup();
     const c = client();
     sessions.connected('d', c);
     expect(sessions.isSubscribed('d', METHODS_FILTER)).toBe(false);
-    sessions.subscribed('d', [METHODS_FILTER, DESIRED_FILTER]);
+    await subscribe(sessions, 'd', [METHODS_FILTER, DESIRED_FILTER]);
     expect(ready).toEqual(['d']);
     expect(sessions.wantsDesiredUpdates('d')).toBe(true);
     sessions.disconnected('d', c);
@@ -33,7 +39,7 @@ describe('DeviceSessions', () => {
   it('keeps subscriptions across a new hub on the same store (persistent session)', async () => {
     const first = await setup();
     first.sessions.connected('d', client());
-    first.sessions.subscribed('d', [METHODS_FILTER, DESIRED_FILTER]);
+    await subscribe(first.sessions, 'd', [METHODS_FILTER, DESIRED_FILTER]);
     await first.store.flush();
     const second = await setup(first.store);
     second.sessions.connected('d', client());
@@ -44,7 +50,7 @@ describe('DeviceSessions', () => {
   it('forgets subscriptions on a clean-session connect and on unsubscribe', async () => {
     const { sessions } = await setup();
     sessions.connected('d', client());
-    sessions.subscribed('d', [METHODS_FILTER, DESIRED_FILTER]);
+    await subscribe(sessions, 'd', [METHODS_FILTER, DESIRED_FILTER]);
     sessions.unsubscribed('d', [DESIRED_FILTER]);
     expect(sessions.wantsDesiredUpdates('d')).toBe(false);
     sessions.connected('d', client(true));
@@ -65,9 +71,37 @@ describe('DeviceSessions', () => {
   it('evicts a connection and, when asked, forgets the session', async () => {
     const { sessions, store } = await setup();
     sessions.connected('d', client());
-    sessions.subscribed('d', [METHODS_FILTER]);
+    await subscribe(sessions, 'd', [METHODS_FILTER]);
     await sessions.evict('d', true);
     expect(sessions.isConnected('d')).toBe(false);
     expect(store.get('sessions', 'd')).toBeUndefined();
+  });
+
+  it('resolves a subscribe only once the session is durable, and rejects when it cannot be written', async () => {
+    const { sessions, store } = await setup();
+    sessions.connected('d', client());
+    const both = Promise.all([
+      sessions.subscribe('d', [METHODS_FILTER]),
+      sessions.subscribe('d', [DESIRED_FILTER]),
+    ]);
+    // Filters authorized in parallel (one SUBSCRIBE) all reach the record.
+    expect(store.durable('sessions', 'd')).toBeUndefined();
+    await both;
+    expect(store.durable('sessions', 'd')?.filters).toEqual([METHODS_FILTER, DESIRED_FILTER]);
+    // Already durable: nothing to write.
+    await sessions.subscribe('d', [METHODS_FILTER]);
+    await store.close();
+    await expect(sessions.subscribe('d', ['$iothub/twin/res/#'])).rejects.toThrow('closed');
+  });
+
+  it('stores a subscription again after a clean-session connect cleared the session', async () => {
+    const { sessions, store } = await setup();
+    sessions.connected('d', client());
+    await subscribe(sessions, 'd', [METHODS_FILTER]);
+    // The clearing is still being written when the new connection subscribes to the same filter.
+    sessions.connected('d', client(true));
+    await subscribe(sessions, 'd', [METHODS_FILTER]);
+    await store.flush();
+    expect(sessions.isSubscribed('d', METHODS_FILTER)).toBe(true);
   });
 });

@@ -52,10 +52,26 @@ export class DeviceSessions {
     this.presence.changed(deviceId, 'Disconnected');
   }
 
-  subscribed(deviceId: string, filters: readonly string[]): void {
+  /**
+   * Adds `filters` to the device's stored session and resolves once that is durable; rejects when the store
+   * cannot write it. The broker grants a subscription (SUBACK) only after this, so a grant the device saw
+   * survives a crash of the hub (issue #21: visible only once durable).
+   */
+  subscribe(deviceId: string, filters: readonly string[]): Promise<void> {
+    const durable = this.store.durable('sessions', deviceId)?.filters ?? [];
+    // Built on the value including pending writes, so filters of one SUBSCRIBE (authorized in parallel)
+    // and of a SUBSCRIBE still being written all end up in the record.
     const current = this.filters(deviceId);
-    const added = filters.filter((f) => !current.includes(f));
-    if (added.length > 0) this.persist(deviceId, [...current, ...added]);
+    // Nothing to write only when the filters are on disk and no pending write (a clean-session connect's
+    // clearing) drops them. A filter pending but not yet durable is written again: this write is durable
+    // only after the earlier one, whatever the earlier one's fate.
+    if (filters.every((f) => durable.includes(f) && current.includes(f))) return Promise.resolve();
+    const next = [...current, ...filters.filter((f) => !current.includes(f))];
+    return this.store.put('sessions', deviceId, { filters: next } satisfies SessionRecord);
+  }
+
+  /** The broker acknowledged a SUBSCRIBE whose `filters` {@link subscribe} stored: wakes who waits for them. */
+  subscribed(deviceId: string, filters: readonly string[]): void {
     this.announce(deviceId, filters.includes(METHODS_FILTER));
   }
 
