@@ -280,9 +280,9 @@ function revealConnectionString(ctx: ViewContext, request: ViewRequest): RestRes
 /**
  * POST /api/devices/{id}/modules {moduleId}: PUT /devices/{id}/modules/{mid} without If-Match, with the body
  * azure-iothub 1.16.6's `Registry.addModule` sends for a module given no keys (`_normalizeAuthentication`:
- * sas with empty keys, so the hub generates them), so the REST API's own rules refuse
- * a `$`-prefixed id (400), a duplicate (409 ModuleAlreadyExistsOnDevice), a missing device (404) or the 51st
- * module. Answers the device's row, whose module list holds no keys (the REST answer does).
+ * sas with empty keys, so the hub generates them). The REST API's own rules then refuse a `$`-prefixed id
+ * (400), a duplicate (409 ModuleAlreadyExistsOnDevice), a missing device (404) or the 51st module. Answers
+ * the device's row, whose module list holds no keys (the REST answer does).
  */
 async function createModule(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
   const { deviceId } = request.params as { deviceId: string };
