@@ -232,6 +232,14 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       device.x509
         ? x509DeviceConnectionString(config.hostName, device.deviceId, gateway(mqtt.port))
         : deviceConnectionString(config.hostName, device.deviceId, device.primaryKey, gateway(mqtt.port));
+    const moduleCs = (module: ModuleRecord) =>
+      moduleConnectionString(
+        config.hostName,
+        module.deviceId,
+        module.moduleId,
+        module.primaryKey,
+        gateway(mqtt.port),
+      );
 
     // The web view (off unless asked for): its own loopback listener over the same services and events.
     const events = new HubEventBus();
@@ -248,6 +256,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             context: serviceContext,
             events,
             deviceConnectionString: deviceCs,
+            moduleConnectionString: moduleCs,
             slowClientTimeoutMs: config.slowClientTimeoutMs,
             logger: logger.child({ component: 'view' }),
           }),
@@ -300,14 +309,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       throttle,
       serviceConnectionString: serviceCs,
       deviceConnectionString: deviceCs,
-      moduleConnectionString: (module: ModuleRecord) =>
-        moduleConnectionString(
-          config.hostName,
-          module.deviceId,
-          module.moduleId,
-          module.primaryKey,
-          gateway(mqtt.port),
-        ),
+      moduleConnectionString: moduleCs,
       close: () => {
         closing ??= closeAll().then(() => logger.info('local hub stopped'));
         return closing;

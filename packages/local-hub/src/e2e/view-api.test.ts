@@ -323,6 +323,102 @@ describe('web view API', () => {
     expect([offline.status, errorCode(offline)]).toEqual([404, 'ModuleNotFound']);
   });
 
+  it('adds and removes a module through the module registry routes, with their validation and errors', async () => {
+    await t.hub.createDevice('vmod-dev');
+    const path = '/api/devices/vmod-dev/modules';
+    // Every module action is a state change: refused without the CSRF token, and nothing is created.
+    const noCsrf = await authed(path, { method: 'POST', body: { moduleId: 'vmod-1' } });
+    expect([noCsrf.status, errorCode(noCsrf)]).toEqual([403, 'Forbidden']);
+    expect((await t.service.registry.getModulesOnDevice('vmod-dev')).responseBody).toEqual([]);
+
+    const added = await write(path, 'POST', { moduleId: 'vmod-1' });
+    expect(added.status).toBe(200);
+    expect(added.json).toMatchObject({
+      deviceId: 'vmod-dev',
+      modules: [{ moduleId: 'vmod-1', authType: 'sas', connectionState: 'Disconnected' }],
+    });
+    // Created through the REST handler (azure-iothub reads it back), and the answer holds none of its keys.
+    const { responseBody: stored } = await t.service.registry.getModule('vmod-dev', 'vmod-1');
+    const { primaryKey, secondaryKey } = stored.authentication?.symmetricKey ?? {};
+    expect(primaryKey).toEqual(expect.any(String));
+    expect(added.text).not.toContain(primaryKey);
+    expect(added.text).not.toContain(secondaryKey);
+
+    // The refusals are the REST API's own, the same status and ErrorCode the SDK's addModule gets.
+    const restRefusal = async (moduleId: string) => {
+      const err = (await t.service.registry
+        .addModule({ deviceId: 'vmod-dev', moduleId })
+        .catch((e: unknown) => e)) as { response: { statusCode: number }; responseBody: string };
+      return [err.response.statusCode, /ErrorCode:([^;]*)/.exec(err.responseBody)?.[1]];
+    };
+    const duplicate = await write(path, 'POST', { moduleId: 'vmod-1' });
+    expect([duplicate.status, errorCode(duplicate)]).toEqual([409, 'ModuleAlreadyExistsOnDevice']);
+    expect(await restRefusal('vmod-1')).toEqual([409, 'ModuleAlreadyExistsOnDevice']);
+    // "$" starts only IoT Hub's own module ids (Azure/azure-iot-sdk-csharp#875: 400 ArgumentInvalid).
+    const reserved = await write(path, 'POST', { moduleId: '$vmod' });
+    expect([reserved.status, errorCode(reserved)]).toEqual([400, 'ArgumentInvalid']);
+    expect(await restRefusal('$vmod')).toEqual([400, 'ArgumentInvalid']);
+    const badId = await write(path, 'POST', { moduleId: 'has space' });
+    expect([badId.status, errorCode(badId)]).toEqual([400, 'ArgumentInvalid']);
+    const noId = await write(path, 'POST', {});
+    expect([noId.status, errorCode(noId)]).toEqual([400, 'ArgumentInvalid']);
+    const noDevice = await write('/api/devices/vmod-nobody/modules', 'POST', { moduleId: 'm' });
+    expect([noDevice.status, errorCode(noDevice)]).toEqual([404, 'DeviceNotFound']);
+    const { responseBody: modules } = await t.service.registry.getModulesOnDevice('vmod-dev');
+    expect(modules.map((m) => m.moduleId)).toEqual(['vmod-1']);
+
+    const noCsrfRemove = await authed(`${path}/vmod-1`, { method: 'DELETE' });
+    expect(noCsrfRemove.status).toBe(403);
+    const removed = await write(`${path}/vmod-1`, 'DELETE');
+    expect(removed.status).toBe(204);
+    const gone = await t.service.registry.getModule('vmod-dev', 'vmod-1').catch((e: unknown) => e);
+    expect((gone as { responseBody: string }).responseBody).toContain('ErrorCode:ModuleNotFound');
+    const again = await write(`${path}/vmod-1`, 'DELETE');
+    expect([again.status, errorCode(again)]).toEqual([404, 'ModuleNotFound']);
+    const row = (await authed('/api/devices?id=vmod-dev')).json as { modules: unknown[] }[];
+    expect(row[0]?.modules).toEqual([]);
+  });
+
+  it("reveals a module's connection string only when asked, and it connects a real ModuleClient", async () => {
+    await t.hub.createDevice('vmod-cs');
+    expect((await write('/api/devices/vmod-cs/modules', 'POST', { moduleId: 'agent' })).status).toBe(200);
+    const { responseBody: identity } = await t.service.registry.getModule('vmod-cs', 'agent');
+    const key = identity.authentication?.symmetricKey?.primaryKey as string;
+    const list = await authed('/api/devices?id=vmod-cs');
+    const twin = await authed('/api/twins/vmod-cs/modules/agent');
+    for (const answer of [list, twin]) expect(answer.text).not.toContain(key);
+    const path = '/api/devices/vmod-cs/modules/agent/connection-string';
+    // A GET cannot reveal it, nor a POST without the CSRF token.
+    expect((await authed(path)).status).toBe(405);
+    expect((await authed(path, { method: 'POST', body: {} })).status).toBe(403);
+    const revealed = await write(path, 'POST', {});
+    const { connectionString } = revealed.json as { connectionString: string };
+    expect(connectionString).toBe(t.hub.moduleConnectionString('vmod-cs', 'agent'));
+    expect(connectionString).toContain(`;DeviceId=vmod-cs;ModuleId=agent;SharedAccessKey=${key}`);
+    const missing = await write('/api/devices/vmod-cs/modules/nobody/connection-string', 'POST', {});
+    expect([missing.status, errorCode(missing)]).toEqual([404, 'ModuleNotFound']);
+
+    const client = await t.moduleClient(connectionString);
+    await client.open();
+    client.onMethod('ping', (_request, response) => void response!.send(200, { pong: 'agent' }));
+    await t.hub.whenDeviceSubscribedToMethods('vmod-cs/agent');
+    const called = await write('/api/twins/vmod-cs/modules/agent/methods', 'POST', {
+      methodName: 'ping',
+      payload: null,
+      responseTimeoutInSeconds: 5,
+    });
+    expect(called.json).toMatchObject({ status: 200, payload: { pong: 'agent' } });
+    const live = (await authed('/api/devices?id=vmod-cs')).json as {
+      modules: { connectionState: string }[];
+    }[];
+    expect(live[0]?.modules[0]?.connectionState).toBe('Connected');
+    // Closed first: a ModuleClient whose identity is removed retries the refused reconnect until closed.
+    await client.close();
+    expect((await write('/api/devices/vmod-cs/modules/agent', 'DELETE')).status).toBe(204);
+    const after = await write(path, 'POST', {});
+    expect([after.status, errorCode(after)]).toEqual([404, 'ModuleNotFound']);
+  });
+
   it('refuses a stale etag on a twin edit (412) and keeps the newer twin', async () => {
     await t.hub.createDevice('etag-1');
     const first = (await authed('/api/twins/etag-1')).json as { twin: { etag: string } };

@@ -13,7 +13,13 @@ import type { HandlerContext, RestRequest, RestResponse } from '../rest/handlers
 import { deleteDevice, putDevice } from '../rest/handlers/devices';
 import { cancelJob, putJob } from '../rest/handlers/jobs';
 import { invokeMethod } from '../rest/handlers/methods';
-import { getModuleTwin, invokeModuleMethod, patchModuleTwin } from '../rest/handlers/modules';
+import {
+  deleteModule,
+  getModuleTwin,
+  invokeModuleMethod,
+  patchModuleTwin,
+  putModule,
+} from '../rest/handlers/modules';
 import { queryTwins } from '../rest/handlers/query';
 import { getTwin, patchTwin } from '../rest/handlers/twins';
 
@@ -27,6 +33,7 @@ import { getTwin, patchTwin } from '../rest/handlers/twins';
 export interface ViewContext {
   rest: HandlerContext;
   deviceConnectionString(device: DeviceRecord): string;
+  moduleConnectionString(module: ModuleRecord): string;
   log: Logger;
 }
 
@@ -69,6 +76,10 @@ const VIEW_ROUTES: readonly ViewRoute[] = [
   viewRoute('PATCH', '/api/twins/:deviceId/modules/:moduleId', editTwin),
   viewRoute('POST', '/api/twins/:deviceId/modules/:moduleId/methods', callMethod),
   viewRoute('POST', '/api/devices/:deviceId/modules/:moduleId/reboot', rebootDevice),
+  // The list's module actions: the module registry routes (`/devices/{id}/modules/{mid}`).
+  viewRoute('POST', '/api/devices/:deviceId/modules', createModule),
+  viewRoute('DELETE', '/api/devices/:deviceId/modules/:moduleId', removeModule),
+  viewRoute('POST', '/api/devices/:deviceId/modules/:moduleId/connection-string', revealConnectionString),
   viewRoute('GET', '/api/jobs', listJobs),
   viewRoute('POST', '/api/jobs', createRebootJob),
   viewRoute('POST', '/api/jobs/:jobId/cancel', cancelViewJob),
@@ -252,11 +263,50 @@ function removeDevice(ctx: ViewContext, request: ViewRequest): Promise<RestRespo
   return deleteDevice(ctx.rest, restRequest(ctx, { deviceId }, undefined, { 'if-match': '*' }));
 }
 
-/** POST /api/devices/{id}/connection-string: the one answer that holds a key, asked for by the user. */
+/**
+ * POST /api/devices/{id}[/modules/{mid}]/connection-string: the one answer that holds a key, asked for by
+ * the user (a module's is what `ModuleClient.fromConnectionString` takes).
+ */
 function revealConnectionString(ctx: ViewContext, request: ViewRequest): RestResponse {
-  const device = ctx.rest.registry.require(request.params.deviceId as string);
-  ctx.log.info({ deviceId: device.deviceId }, 'view: connection string revealed');
-  return { status: 200, body: { connectionString: ctx.deviceConnectionString(device) } };
+  const target = targetOf(request);
+  const connectionString =
+    target.moduleId === undefined
+      ? ctx.deviceConnectionString(ctx.rest.registry.require(target.deviceId))
+      : ctx.moduleConnectionString(ctx.rest.modules.require(target.deviceId, target.moduleId));
+  ctx.log.info(target, 'view: connection string revealed');
+  return { status: 200, body: { connectionString } };
+}
+
+/**
+ * POST /api/devices/{id}/modules {moduleId}: PUT /devices/{id}/modules/{mid} without If-Match, with the body
+ * azure-iothub 1.16.6's `Registry.addModule` sends for a module given no keys (`_normalizeAuthentication`:
+ * sas with empty keys, so the hub generates them). The REST API's own rules then refuse a `$`-prefixed id
+ * (400), a duplicate (409 ModuleAlreadyExistsOnDevice), a missing device (404) or the 51st module. Answers
+ * the device's row, whose module list holds no keys (the REST answer does).
+ */
+async function createModule(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId } = request.params as { deviceId: string };
+  const { moduleId } = (request.body ?? {}) as { moduleId?: unknown };
+  if (typeof moduleId !== 'string') throw new HubError('ArgumentInvalid', 'moduleId is required.');
+  await putModule(
+    ctx.rest,
+    restRequest(
+      ctx,
+      { deviceId, moduleId },
+      {
+        deviceId,
+        moduleId,
+        authentication: { type: 'sas', symmetricKey: { primaryKey: '', secondaryKey: '' } },
+      },
+    ),
+  );
+  return { status: 200, body: deviceRow(ctx, ctx.rest.registry.require(deviceId)) };
+}
+
+/** DELETE /api/devices/{id}/modules/{mid}: DELETE /devices/{id}/modules/{mid} (its twin and connection go too). */
+function removeModule(ctx: ViewContext, request: ViewRequest): Promise<RestResponse> {
+  const { deviceId, moduleId } = request.params as { deviceId: string; moduleId: string };
+  return deleteModule(ctx.rest, restRequest(ctx, { deviceId, moduleId }, undefined, { 'if-match': '*' }));
 }
 
 /**

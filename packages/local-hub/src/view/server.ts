@@ -6,6 +6,7 @@ import { HubError } from '../errors';
 import type { HubEventBus } from '../events/bus';
 import { QuerySnapshots } from '../query/snapshots';
 import type { DeviceRecord } from '../registry/devices';
+import type { ModuleRecord } from '../registry/modules';
 import { readJsonBody } from '../rest/body';
 import { sendHubError } from '../rest/errors';
 import type { RestContext } from '../rest/handlers/context';
@@ -34,6 +35,7 @@ export interface ViewServerOptions {
   context: RestContext;
   events: HubEventBus;
   deviceConnectionString(device: DeviceRecord): string;
+  moduleConnectionString(module: ModuleRecord): string;
   slowClientTimeoutMs: number;
   logger: Logger;
 }
@@ -53,6 +55,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   const ctx: ViewContext = {
     rest: { ...options.context, querySnapshots: new QuerySnapshots() },
     deviceConnectionString: options.deviceConnectionString,
+    moduleConnectionString: options.moduleConnectionString,
     log: logger,
   };
   const streams = new Set<() => void>();

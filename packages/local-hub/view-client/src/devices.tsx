@@ -25,7 +25,10 @@ type Row = { device: DeviceRow; module?: DeviceRow['modules'][number] };
 
 const enc = encodeURIComponent;
 
-/** The device list: live connection state, filters, add, disable/enable, remove, copy connection string. */
+/**
+ * The device list: live connection state, filters, add, disable/enable, remove, copy connection string;
+ * the same add, remove and copy for modules.
+ */
 export function DevicesPage() {
   const [idFilter, setIdFilter] = useState('');
   const [where, setWhere] = useState('');
@@ -47,6 +50,34 @@ export function DevicesPage() {
       setMessage(describe(err));
     }
   };
+  /** Reveal (asked for: the answer holds a key), copy and hide a device's or a module's connection string. */
+  const secret = (key: string, path: string, owner: string) =>
+    revealed[key] ? (
+      <span class="secret">
+        <code>{revealed[key]}</code>
+        <button type="button" onClick={() => void navigator.clipboard?.writeText(revealed[key] ?? '')}>
+          Copy
+        </button>
+        <button type="button" onClick={() => setRevealed(({ [key]: _, ...rest }) => rest)}>
+          Hide
+        </button>
+      </span>
+    ) : (
+      <button
+        type="button"
+        title={`Shows the ${owner}'s connection string (it holds the ${owner} key)`}
+        onClick={() =>
+          act(async () => {
+            const { connectionString } = await post<{ connectionString: string }>(
+              `${path}/connection-string`,
+            );
+            setRevealed((r) => ({ ...r, [key]: connectionString }));
+          })
+        }
+      >
+        Connection string ••••
+      </button>
+    );
   const actions = (d: DeviceRow) => (
     <span class="actions">
       <button
@@ -72,37 +103,28 @@ export function DevicesPage() {
       >
         Remove
       </button>
-      {revealed[d.deviceId] ? (
-        <span class="secret">
-          <code>{revealed[d.deviceId]}</code>
-          <button
-            type="button"
-            onClick={() => void navigator.clipboard?.writeText(revealed[d.deviceId] ?? '')}
-          >
-            Copy
-          </button>
-          <button type="button" onClick={() => setRevealed(({ [d.deviceId]: _, ...rest }) => rest)}>
-            Hide
-          </button>
-        </span>
-      ) : (
-        <button
-          type="button"
-          title="Shows the device's connection string (it holds the device key)"
-          onClick={() =>
-            act(async () => {
-              const { connectionString } = await post<{ connectionString: string }>(
-                `/api/devices/${enc(d.deviceId)}/connection-string`,
-              );
-              setRevealed((r) => ({ ...r, [d.deviceId]: connectionString }));
-            })
-          }
-        >
-          Connection string ••••
-        </button>
-      )}
+      {secret(d.deviceId, `/api/devices/${enc(d.deviceId)}`, 'device')}
     </span>
   );
+  const moduleActions = (d: DeviceRow, m: DeviceRow['modules'][number]) => {
+    const name = `${d.deviceId}/${m.moduleId}`;
+    const path = `/api/devices/${enc(d.deviceId)}/modules/${enc(m.moduleId)}`;
+    return (
+      <span class="actions">
+        <button
+          type="button"
+          class="danger"
+          onClick={() => {
+            if (confirm(`Remove module ${m.moduleId} of ${d.deviceId}?`))
+              void act(() => del(path), `removed module ${name}`);
+          }}
+        >
+          Remove
+        </button>
+        {secret(name, path, 'module')}
+      </span>
+    );
+  };
   const columns: Column<Row>[] = [
     [
       'Device',
@@ -120,7 +142,7 @@ export function DevicesPage() {
     ['Auth', ({ device, module }) => <span data-testid="auth">{(module ?? device).authType}</span>],
     ['Last activity', ({ device, module }) => time((module ?? device).lastActivityTime)],
     ['Methods', ({ device, module }) => ((module ?? device).methodsSubscribed ? 'subscribed' : '—')],
-    ['Actions', ({ device, module }) => (module ? null : actions(device))],
+    ['Actions', ({ device, module }) => (module ? moduleActions(device, module) : actions(device))],
   ];
   const rows = (data ?? []).flatMap((device): Row[] => [
     { device },
@@ -152,6 +174,17 @@ export function DevicesPage() {
         <button type="submit">Filter</button>
       </form>
       <AddDevice onAdd={(body) => act(() => post('/api/devices', body), `added ${body.deviceId}`)} />
+      {data && data.length > 0 && (
+        <AddModule
+          deviceIds={data.map((d) => d.deviceId)}
+          onAdd={(deviceId, moduleId) =>
+            act(
+              () => post(`/api/devices/${enc(deviceId)}/modules`, { moduleId }),
+              `added module ${deviceId}/${moduleId}`,
+            )
+          }
+        />
+      )}
       <Status text={message} />
       <Alert error={error} />
       <Table
@@ -213,6 +246,48 @@ function AddDevice({ onAdd }: { onAdd: (body: Record<string, string>) => Promise
         />
       )}
       <button type="submit">Add device</button>
+    </form>
+  );
+}
+
+/**
+ * Adds a module (symmetric keys, generated by the hub) to one of the listed devices. Its id is checked by the
+ * hub alone (the module REST route's rules), so the page shows exactly what the API answers.
+ */
+function AddModule(props: {
+  deviceIds: readonly string[];
+  onAdd: (deviceId: string, moduleId: string) => Promise<void>;
+}) {
+  const [chosen, setChosen] = useState('');
+  const [moduleId, setModuleId] = useState('');
+  // The chosen device, or the first listed while none is chosen (or the chosen one left the list).
+  const deviceId = props.deviceIds.includes(chosen) ? chosen : (props.deviceIds[0] ?? '');
+  return (
+    <form
+      class="toolbar"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void props.onAdd(deviceId, moduleId).then(() => setModuleId(''));
+      }}
+    >
+      <select
+        aria-label="Device of the new module"
+        value={deviceId}
+        onChange={(e) => setChosen(e.currentTarget.value)}
+      >
+        {props.deviceIds.map((id) => (
+          <option key={id} value={id}>
+            {id}
+          </option>
+        ))}
+      </select>
+      <input
+        aria-label="New module id"
+        placeholder="new module id"
+        value={moduleId}
+        onInput={(e) => setModuleId(e.currentTarget.value)}
+      />
+      <button type="submit">Add module</button>
     </form>
   );
 }
