@@ -6,6 +6,9 @@ import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 /** The built CLI, as the bin runs it. */
 export const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
+/** Start flags for a hub on free ports (MQTT, HTTPS, web view), quiet but for warnings. */
+export const FREE_PORTS = ['--mqtt-port', '0', '--https-port', '0', '--view', '0', '--log-level', 'warn'];
+
 /** What `connection.json` of a running CLI hub says. */
 export interface CliConnection {
   hostName: string;
@@ -49,17 +52,7 @@ export function cliHarness(prefix: string) {
     },
     /** Starts a hub on free ports and waits until its banner is complete. */
     async startHub() {
-      const hub = run([
-        'start',
-        '--mqtt-port',
-        '0',
-        '--https-port',
-        '0',
-        '--view',
-        '0',
-        '--log-level',
-        'warn',
-      ]);
+      const hub = run(['start', ...FREE_PORTS]);
       await hub.waitForLine(/Local IoT Hub is ready/);
       await hub.waitForLine(/^Stop:/);
       return hub;

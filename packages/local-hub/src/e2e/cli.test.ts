@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { cliHarness } from './cli-harness';
+import { cliHarness, FREE_PORTS } from './cli-harness';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
@@ -69,18 +69,7 @@ describe('local-hub CLI', () => {
   }, 120_000); // a dozen CLI processes, one after another
 
   it('--in-memory keeps state in memory but writes ca.pem and connection.json to a temporary directory', async () => {
-    const hub = cli.spawn([
-      'start',
-      '--in-memory',
-      '--mqtt-port',
-      '0',
-      '--https-port',
-      '0',
-      '--view',
-      '0',
-      '--log-level',
-      'warn',
-    ]);
+    const hub = cli.spawn(['start', '--in-memory', ...FREE_PORTS]);
     await hub.waitForLine(/^Stop:/);
     const banner = hub.lines.join('\n');
     const tempDir = /connection file +(\S+)\/connection\.json/.exec(banner)?.[1] ?? '';
@@ -152,7 +141,7 @@ describe('local-hub CLI', () => {
     expect(added.code).toBe(0);
     // The documented command, through the repo's pinned pnpm (a root devDependency), from the repo root.
     // pnpm prints a `> script` banner on stdout for a root script; the bin it runs through exec has none,
-    // and the build before it writes to stderr only.
+    // and the build before it (skipped inside turbo's test task, which built the hub) writes to stderr.
     const { stdout } = await promisify(execFile)('pnpm', ['local-hub', 'device', 'show', 'capture-1'], {
       cwd: REPO_ROOT,
       env: {
@@ -163,5 +152,5 @@ describe('local-hub CLI', () => {
     });
     expect(stdout).toBe(`${added.out}\n`);
     expect(await hub.stop()).toBe(0);
-  }, 60_000); // pnpm, then turbo's (cached) build of the hub, then the CLI
+  }, 60_000); // pnpm, the hub's build when run outside turbo (cached), then the CLI
 });
