@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { cliHarness, FREE_PORTS } from './cli-harness';
+import { cliHarness, FREE_PORTS } from '../test-support/cli-harness';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client as DeviceClient, X509AuthenticationProvider } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { cliHarness } from './cli-harness';
+import { cliHarness } from '../test-support/cli-harness';
 
 // "Try X.509 in one minute", as a user would: a test CA and device certificates from `local-hub cert`,
 // the CA trusted with `local-hub ca add --key` (proof of possession), devices registered with
