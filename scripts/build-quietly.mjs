@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `turbo run build` for the commands people run by hand (demo, local-hub, bench, soak): turbo's header and
 // task summary are noise there, so its output is kept back and shown only when the build fails, whole.
-// One line goes to stderr, never stdout, so `CS=$(pnpm -s local-hub device show id)` captures only the string.
+// One line goes to stderr, never stdout, so `CS=$(pnpm local-hub device show id)` captures only the string.
 // Usage: node scripts/build-quietly.mjs [turbo build flags, e.g. --filter=@iothub-reboot/local-hub...]
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,7 +13,17 @@ const started = Date.now();
 const child = spawn(turbo, ['run', 'build', '--output-logs=errors-only', ...process.argv.slice(2)], {
   cwd: root,
   // The telemetry notice and update check print on first use; neither is needed for a local build.
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },
+  env: {
+    ...process.env,
+    // `pnpm exec` (how `pnpm local-hub` reaches the local-hub bin) puts `./node_modules/.bin` first on PATH;
+    // turbo would find pnpm there and then fail to spawn it from each package's directory.
+    PATH: (process.env.PATH ?? '')
+      .split(delimiter)
+      .map((entry) => (entry === '' || isAbsolute(entry) ? entry : resolve(entry)))
+      .join(delimiter),
+    TURBO_TELEMETRY_DISABLED: '1',
+    TURBO_NO_UPDATE_NOTIFIER: '1',
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 // A cached build is over in well under a second; only a real one says it is working, so a first run

@@ -2,6 +2,7 @@
 import { CliError, createAppLogger, runCli } from '@iothub-reboot/app-kit';
 import { redactSecrets } from '@iothub-reboot/contracts';
 import { parseServiceOptions, USAGE } from './options';
+import { createStatusLine } from './progress';
 import { runService } from './service-app';
 
 const argv = process.argv.slice(2);
@@ -16,13 +17,15 @@ void runCli('service', async (context) => {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    // Logs go to stderr: stdout carries the result (prose or --json).
+    // Logs go to stderr (stdout carries the result, prose or --json), through the status line that also
+    // draws the progress there, so a log line never shares a line with the progress text.
+    const status = createStatusLine(process.stderr);
     const logger = createAppLogger({
       name: 'service',
       level: settings.logLevel,
-      destination: process.stderr,
+      destination: status.logs,
     });
-    return await runService(settings, context, logger, { stdout: process.stdout, stderr: process.stderr });
+    return await runService(settings, context, logger, { stdout: process.stdout, status });
   } catch (err) {
     // runService prints the JSON of the failures it knows; this is every other way the run can end.
     if (json) process.stdout.write(`${JSON.stringify(failureObject(err))}\n`);

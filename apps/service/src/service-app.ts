@@ -9,13 +9,13 @@ import type { Logger } from 'pino';
 import { type FleetFlowSettings, planFleet, rebootFleet } from './fleet-flow';
 import { fleetExitCode, fleetReport, summaryTable } from './fleet-report';
 import type { ServiceSettings } from './options';
-import { createProgress } from './progress';
+import type { StatusLine } from './progress';
 import { type FlowError, rebootAndConfirm } from './reboot-flow';
 
-/** Where the app writes: results on stdout, progress on stderr. */
+/** Where the app writes: results on stdout, progress (and the logger's lines) on stderr's status line. */
 export interface ServiceIo {
   stdout: { write(text: string): unknown };
-  stderr: NodeJS.WriteStream;
+  status: StatusLine;
 }
 
 /**
@@ -28,7 +28,7 @@ export async function runService(
   logger: Logger,
   io: ServiceIo,
 ): Promise<number> {
-  const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
+  const say = sayOn(settings, io);
   // A CA that cannot be read ends the run here; main prints its JSON failure.
   const ca = settings.caFile === undefined ? undefined : await readCa(settings.caFile);
   if (settings.target.kind !== 'device') {
@@ -45,7 +45,7 @@ export async function runService(
       clients,
       { ...settings, deviceId, ...(moduleId === undefined ? {} : { moduleId }) },
       {
-        progress: createProgress(io.stderr),
+        progress: io.status.progress,
         say,
         logger,
         signal: context.signal,
@@ -92,11 +92,11 @@ async function runFleet(
   logger: Logger,
   io: ServiceIo,
 ): Promise<number> {
-  const say = settings.json ? () => undefined : (line: string) => io.stdout.write(`${line}\n`);
+  const say = sayOn(settings, io);
   try {
     if (settings.dryRun) {
       const waves = await planFleet(clients, settings, {
-        progress: createProgress(io.stderr),
+        progress: io.status.progress,
         say,
         logger,
         signal: context.signal,
@@ -105,7 +105,7 @@ async function runFleet(
       return 0;
     }
     const flow = rebootFleet(clients, settings, {
-      progress: createProgress(io.stderr),
+      progress: io.status.progress,
       say,
       logger,
       signal: context.signal,
@@ -135,6 +135,12 @@ async function runFleet(
     );
     return err.exitCode;
   }
+}
+
+/** Prose on stdout (none with --json), printed above the progress line when both share a terminal. */
+function sayOn(settings: ServiceSettings, io: ServiceIo): (line: string) => void {
+  if (settings.json) return () => undefined;
+  return (line) => io.status.print(() => io.stdout.write(`${line}\n`));
 }
 
 /** `--dry-run --json`: the waves and their devices. */

@@ -1,13 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { CliError } from '@iothub-reboot/app-kit';
 import { createServiceClients } from '@iothub-reboot/service-connection';
-import { formatDeviceConnectionString, readConnectionFile } from '../index';
+import { formatDeviceConnectionString } from '../index';
 import type { DeviceX509 } from './options';
+import { findRunningHub, hubNotRunning } from './running-hub';
 import { x509Authentication, x509ConnectionString } from './x509-devices';
 
-/** Exit code when no hub answers at the data directory's endpoints. */
-export const EXIT_NO_HUB = 3;
 /** Exit code when the device does not exist (show/remove) or already exists (add). */
 export const EXIT_DEVICE = 4;
 
@@ -24,14 +21,7 @@ export async function runDeviceCommand(
   command: DeviceAction & { dataDir?: string },
   print: (text: string) => void,
 ): Promise<number> {
-  const dataDir = resolve(command.dataDir ?? '.local-hub');
-  const connection = await readConnectionFile(dataDir).catch((err: unknown) => {
-    throw new CliError(
-      `no local hub found in ${dataDir} (${(err as Error).message}); start one with "pnpm local-hub"`,
-      { exitCode: EXIT_NO_HUB, code: 'no-hub', cause: err },
-    );
-  });
-  const ca = await readFile(connection.caFile ?? join(dataDir, 'ca.pem'), 'utf8');
+  const { connection, ca } = await findRunningHub(command.dataDir);
   const { registry, close } = createServiceClients(connection.serviceConnectionString, { ca });
   try {
     switch (command.action) {
@@ -118,13 +108,7 @@ function asCliError(err: unknown, command: DeviceAction): CliError {
       cause: err,
     });
   }
-  if (e.code === 'ECONNREFUSED') {
-    return new CliError('the local hub is not running (connection refused); start it with "pnpm local-hub"', {
-      exitCode: EXIT_NO_HUB,
-      code: 'no-hub',
-      cause: err,
-    });
-  }
+  if (e.code === 'ECONNREFUSED') return hubNotRunning(err);
   return new CliError(`the hub call failed: ${e.message ?? String(err)}`, {
     exitCode: 1,
     code: 'failed',

@@ -1,6 +1,6 @@
-import { request } from 'node:https';
 import { parseServiceConnectionString } from '@iothub-reboot/service-connection';
 import { createSasToken } from '../auth/sas';
+import { sendRequest } from '../http-request';
 
 /** An answer of the hub's REST API: status and parsed JSON body (undefined when empty or not JSON). */
 export interface HubResponse {
@@ -16,42 +16,30 @@ export interface HubResponse {
  */
 export function hubRest(serviceConnectionString: string, ca: string) {
   const info = parseServiceConnectionString(serviceConnectionString);
-  return (method: string, path: string, options: { body?: unknown; ifMatch?: string } = {}) =>
-    new Promise<HubResponse>((resolve, reject) => {
-      const expiry = Math.floor(Date.now() / 1000) + 300;
-      const sas = createSasToken(info.hostName, info.sharedAccessKey, expiry, info.sharedAccessKeyName);
-      const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-      const req = request(
-        {
-          host: info.endpoint.host,
-          port: info.endpoint.port,
-          method,
-          path: `${path}${path.includes('?') ? '&' : '?'}api-version=2021-04-12`,
-          ca,
-          headers: {
-            authorization: sas,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(options.ifMatch === undefined ? {} : { 'if-match': options.ifMatch }),
-          },
+  return (
+    method: string,
+    path: string,
+    options: { body?: unknown; ifMatch?: string } = {},
+  ): Promise<HubResponse> => {
+    const expiry = Math.floor(Date.now() / 1000) + 300;
+    const sas = createSasToken(info.hostName, info.sharedAccessKey, expiry, info.sharedAccessKeyName);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    return sendRequest(
+      {
+        host: info.endpoint.host,
+        port: info.endpoint.port,
+        method,
+        path: `${path}${path.includes('?') ? '&' : '?'}api-version=2021-04-12`,
+        ca,
+        headers: {
+          authorization: sas,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.ifMatch === undefined ? {} : { 'if-match': options.ifMatch }),
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = text ? JSON.parse(text) : undefined;
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, json });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+      },
+      body,
+    );
+  };
 }
 
 /** The text of IoT Hub's error body (`ErrorCode:<Name>;<text>`), for a message a person reads. */

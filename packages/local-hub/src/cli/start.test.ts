@@ -1,4 +1,4 @@
-import { readyBanner } from './start';
+import { commandName, readyBanner } from './start';
 
 const hub = (httpsPort: number) => ({
   hostName: 'localhost',
@@ -34,5 +34,18 @@ describe('readyBanner', () => {
     expect(banner).toMatch(
       /setcap cap_net_bind_service=\+ep .* sysctl net\.ipv4\.ip_unprivileged_port_start=443/,
     );
+  });
+});
+
+describe('commandName', () => {
+  it('names the command the user typed, so the banner hints can be pasted', () => {
+    // `pnpm local-hub` reaches the bin through pnpm's exec (no root script: its banner would be on stdout).
+    expect(
+      commandName({ npm_command: 'exec', npm_config_user_agent: 'pnpm/10.34.8 npm/? node/v20.20.2' }),
+    ).toBe('pnpm local-hub');
+    expect(commandName({ npm_command: 'exec', npm_config_user_agent: 'npm/11.19.1 node/v20.20.2' })).toBe(
+      'npx @iothub-reboot/local-hub',
+    );
+    expect(commandName({})).toBe('local-hub');
   });
 });

@@ -144,10 +144,11 @@ function port443Recipe(hub: ReadyHub): string[] {
 }
 
 /** How the user ran this CLI, so a hint can be pasted as is: a pnpm script, npx, or the bin on PATH. */
-function commandName(): string {
-  if (process.env.npm_lifecycle_event === 'local-hub') return 'pnpm local-hub';
-  if (process.env.npm_command === 'exec') return 'npx @iothub-reboot/local-hub';
-  return 'local-hub';
+export function commandName(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.npm_command !== 'exec') return 'local-hub';
+  // `pnpm local-hub` (in this repo, or in a project that installed the package) is pnpm's exec of the bin;
+  // npx sets the same npm_command with npm's user agent.
+  return env.npm_config_user_agent?.startsWith('pnpm/') ? 'pnpm local-hub' : 'npx @iothub-reboot/local-hub';
 }
 
 function quoteForShell(text: string): string {

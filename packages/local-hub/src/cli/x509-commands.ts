@@ -7,12 +7,9 @@ import {
   issueCaCertificate,
   issueDeviceCertificate,
   issueVerificationCertificate,
-  readConnectionFile,
 } from '../index';
 import { type HubResponse, hubErrorText, hubRest } from './hub-rest';
-
-/** Exit code when no hub answers at the data directory's endpoints (as the device commands). */
-const EXIT_NO_HUB = 3;
+import { findRunningHub, hubNotRunning } from './running-hub';
 /** Exit code for a certificate that is missing, already there, or refused by the hub. */
 export const EXIT_CERTIFICATE = 4;
 
@@ -65,25 +62,11 @@ export async function runCaCommand(
   command: CaAction & { dataDir?: string },
   print: (text: string) => void,
 ): Promise<number> {
-  const dataDir = resolve(command.dataDir ?? '.local-hub');
-  const connection = await readConnectionFile(dataDir).catch((err: unknown) => {
-    throw new CliError(
-      `no local hub found in ${dataDir} (${(err as Error).message}); start one with "pnpm local-hub"`,
-      { exitCode: EXIT_NO_HUB, code: 'no-hub', cause: err },
-    );
-  });
-  const ca = await readFile(connection.caFile ?? join(dataDir, 'ca.pem'), 'utf8');
+  const { connection, ca } = await findRunningHub(command.dataDir);
   const rest = hubRest(connection.serviceConnectionString, ca);
   const call: typeof rest = (...args) =>
     rest(...args).catch((err: unknown) => {
-      throw new CliError(
-        'the local hub is not running (connection refused); start it with "pnpm local-hub"',
-        {
-          exitCode: EXIT_NO_HUB,
-          code: 'no-hub',
-          cause: err,
-        },
-      );
+      throw hubNotRunning(err);
     });
   const path = (name: string, action = '') => `/certificates/${encodeURIComponent(name)}${action}`;
   switch (command.action) {

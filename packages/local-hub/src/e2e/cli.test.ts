@@ -1,60 +1,35 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { cliHarness, FREE_PORTS } from '../test-support/cli-harness';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
 // The CLI as a user runs it: the hub in the foreground, device commands against it, Ctrl-C, restart.
 describe('local-hub CLI', () => {
-  let dataDir: string;
-  const running: ChildApp[] = [];
+  const cli = cliHarness('local-hub-cli-');
+  const { command, startHub } = cli;
 
-  const run = (args: string[]) => {
-    const app = startChildApp({
-      label: '[cli]',
-      script: CLI,
-      args: [...args, '--data-dir', dataDir],
-      emit: () => undefined,
-    });
-    running.push(app);
-    return app;
-  };
-  const startHub = async () => {
-    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--view', '0', '--log-level', 'warn']);
-    await hub.waitForLine(/Local IoT Hub is ready/);
-    await hub.waitForLine(/^Stop:/);
-    return hub;
-  };
-  const command = async (...args: string[]) => {
-    const app = run(args);
-    return { code: await app.exited, out: app.lines.join('\n') };
-  };
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'local-hub-cli-'));
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.map((app) => app.stop()));
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  beforeAll(() => cli.setUp());
+  afterAll(() => cli.tearDown());
 
   it('starts, prints how to connect, manages devices, and keeps them across a restart', async () => {
     const hub = await startHub();
     const banner = hub.lines.join('\n');
     expect(banner).toMatch(/service connection string +HostName=localhost;SharedAccessKeyName=iothubowner;/);
-    expect(banner).toContain(join(dataDir, 'ca.pem'));
+    expect(banner).toContain(join(cli.dataDir, 'ca.pem'));
     // On by default for the CLI: its URL, with the per-start token, is in the banner (not in the logs).
     expect(banner).toMatch(/web view +http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}/);
 
-    const connection = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
+    const connection = await cli.connection();
     expect(connection).toMatchObject({
       hostName: 'localhost',
       mqttPort: expect.any(Number),
       httpsPort: expect.any(Number),
       serviceConnectionString: expect.stringContaining('GatewayHostName=127.0.0.1:'),
-      caFile: join(dataDir, 'ca.pem'),
+      caFile: join(cli.dataDir, 'ca.pem'),
     });
 
     const added = await command('device', 'add', 'sensor-1');
@@ -83,10 +58,7 @@ describe('local-hub CLI', () => {
 
     const again = await startHub();
     expect((await command('device', 'show', 'sensor-1')).out).toBe(
-      added.out.replace(
-        /:\d+$/,
-        `:${JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8')).mqttPort}`,
-      ),
+      added.out.replace(/:\d+$/, `:${(await cli.connection()).mqttPort}`),
     );
     expect(await command('device', 'remove', 'sensor-1')).toMatchObject({ code: 0 });
     expect(await command('device', 'show', 'sensor-1')).toMatchObject({
@@ -97,24 +69,7 @@ describe('local-hub CLI', () => {
   }, 120_000); // a dozen CLI processes, one after another
 
   it('--in-memory keeps state in memory but writes ca.pem and connection.json to a temporary directory', async () => {
-    const hub = startChildApp({
-      label: '[cli]',
-      script: CLI,
-      args: [
-        'start',
-        '--in-memory',
-        '--mqtt-port',
-        '0',
-        '--https-port',
-        '0',
-        '--view',
-        '0',
-        '--log-level',
-        'warn',
-      ],
-      emit: () => undefined,
-    });
-    running.push(hub);
+    const hub = cli.spawn(['start', '--in-memory', ...FREE_PORTS]);
     await hub.waitForLine(/^Stop:/);
     const banner = hub.lines.join('\n');
     const tempDir = /connection file +(\S+)\/connection\.json/.exec(banner)?.[1] ?? '';
@@ -124,13 +79,7 @@ describe('local-hub CLI', () => {
     // The banner's hint, as printed, works from another process.
     expect(banner).toContain(`device add <device-id> --data-dir ${tempDir}`);
     expect(await readFile(join(tempDir, 'ca.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
-    const added = startChildApp({
-      label: '[cli]',
-      script: CLI,
-      args: ['device', 'add', 'mem-1', '--data-dir', tempDir],
-      emit: () => undefined,
-    });
-    running.push(added);
+    const added = cli.spawn(['device', 'add', 'mem-1', '--data-dir', tempDir]);
     expect(await added.exited).toBe(0);
     expect(added.lines).toEqual([
       expect.stringMatching(/^HostName=localhost;DeviceId=mem-1;SharedAccessKey=/),
@@ -171,7 +120,7 @@ describe('local-hub CLI', () => {
       out: expect.stringMatching(/base64/),
     });
     const hub = await startHub();
-    const { mqttPort } = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
+    const { mqttPort } = await cli.connection();
     const clash = await command(
       'start',
       '--mqtt-port',
@@ -185,4 +134,23 @@ describe('local-hub CLI', () => {
     expect(clash).toMatchObject({ code: 2, out: expect.stringMatching(/already in use/) });
     expect(await hub.stop()).toBe(0);
   }, 60_000);
+
+  it('`CS=$(pnpm local-hub device show <id>)` captures exactly the connection string (README)', async () => {
+    const hub = await startHub();
+    const added = await command('device', 'add', 'capture-1');
+    expect(added.code).toBe(0);
+    // The documented command, through the repo's pinned pnpm (a root devDependency), from the repo root.
+    // pnpm prints a `> script` banner on stdout for a root script; the bin it runs through exec has none,
+    // and the build before it (skipped inside turbo's test task, which built the hub) writes to stderr.
+    const { stdout } = await promisify(execFile)('pnpm', ['local-hub', 'device', 'show', 'capture-1'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+        LOCAL_HUB_DATA_DIR: cli.dataDir,
+      },
+    });
+    expect(stdout).toBe(`${added.out}\n`);
+    expect(await hub.stop()).toBe(0);
+  }, 60_000); // pnpm, the hub's build when run outside turbo (cached), then the CLI
 });

@@ -1,42 +1,21 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 import { Client as DeviceClient, X509AuthenticationProvider } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-
-const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+import { cliHarness } from '../test-support/cli-harness';
 
 // "Try X.509 in one minute", as a user would: a test CA and device certificates from `local-hub cert`,
 // the CA trusted with `local-hub ca add --key` (proof of possession), devices registered with
 // `device add --x509-ca` / `--x509-cert`, then the real SDK connecting with them.
 describe('local-hub X.509 commands', () => {
-  let dataDir: string;
-  const running: ChildApp[] = [];
+  const cli = cliHarness('local-hub-x509-cli-');
+  const { command } = cli;
   const clients: DeviceClient[] = [];
 
-  const run = (args: string[]) => {
-    const app = startChildApp({
-      label: '[cli]',
-      script: CLI,
-      args: [...args, '--data-dir', dataDir],
-      emit: () => undefined,
-    });
-    running.push(app);
-    return app;
-  };
-  const command = async (...args: string[]) => {
-    const app = run(args);
-    return { code: await app.exited, out: app.lines.join('\n') };
-  };
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'local-hub-x509-cli-'));
-  });
+  beforeAll(() => cli.setUp());
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
-    await Promise.all(running.map((app) => app.stop()));
-    await rm(dataDir, { recursive: true, force: true });
+    await cli.tearDown();
   });
 
   /** An SDK client for an X.509 device of the CLI's hub (the SDK ignores GatewayHostName for x509=true). */
@@ -44,8 +23,8 @@ describe('local-hub X.509 commands', () => {
     deviceId: string,
     connection: { hostName: string; mqttPort: number; caFile: string },
   ) {
-    const cert = await readFile(join(dataDir, 'x509', `${deviceId}.pem`), 'utf8');
-    const key = await readFile(join(dataDir, 'x509', `${deviceId}.key.pem`), 'utf8');
+    const cert = await readFile(join(cli.dataDir, 'x509', `${deviceId}.pem`), 'utf8');
+    const key = await readFile(join(cli.dataDir, 'x509', `${deviceId}.key.pem`), 'utf8');
     const provider = new X509AuthenticationProvider({
       host: connection.hostName,
       deviceId,
@@ -60,27 +39,26 @@ describe('local-hub X.509 commands', () => {
   }
 
   it('makes certificates, trusts the CA, registers devices that then connect, and revokes by removal', async () => {
-    const hub = run(['start', '--mqtt-port', '0', '--https-port', '0', '--view', '0', '--log-level', 'warn']);
-    await hub.waitForLine(/^Stop:/);
-    const connection = JSON.parse(await readFile(join(dataDir, 'connection.json'), 'utf8'));
+    const hub = await cli.startHub();
+    const connection = await cli.connection();
 
     expect(await command('cert', 'ca', 'my-root')).toMatchObject({
       code: 0,
       out: expect.stringMatching(/ca add my-root/),
     });
-    expect((await stat(join(dataDir, 'x509', 'my-root.key.pem'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(cli.dataDir, 'x509', 'my-root.key.pem'))).mode & 0o777).toBe(0o600);
     expect((await command('cert', 'device', 'cam-1', '--ca', 'my-root')).code).toBe(0);
     const selfSigned = await command('cert', 'device', 'cam-2');
     expect(selfSigned.out).toMatch(/thumbprint +[0-9A-F]{40} \(SHA-1\)/);
 
-    const rootPem = join(dataDir, 'x509', 'my-root.pem');
+    const rootPem = join(cli.dataDir, 'x509', 'my-root.pem');
     const added = await command(
       'ca',
       'add',
       'my-root',
       rootPem,
       '--key',
-      join(dataDir, 'x509', 'my-root.key.pem'),
+      join(cli.dataDir, 'x509', 'my-root.key.pem'),
     );
     expect(added).toMatchObject({ code: 0, out: expect.stringMatching(/^my-root\tverified\t[0-9A-F]{40}$/) });
     expect((await command('ca', 'list')).out).toMatch(
@@ -92,7 +70,7 @@ describe('local-hub X.509 commands', () => {
       `HostName=localhost;DeviceId=cam-1;x509=true;GatewayHostName=127.0.0.1:${connection.mqttPort}`,
     );
     expect((await command('device', 'show', 'cam-1')).out).toBe(caDevice.out);
-    const ssCert = join(dataDir, 'x509', 'cam-2.pem');
+    const ssCert = join(cli.dataDir, 'x509', 'cam-2.pem');
     expect((await command('device', 'add', 'cam-2', '--x509-cert', ssCert)).code).toBe(0);
     await connect('cam-1', connection);
     await connect('cam-2', connection);

@@ -1,15 +1,11 @@
-import { type Agent, request } from 'node:https';
+import type { Agent } from 'node:https';
 import type { PolicyName } from '../auth/policies';
 import { derivePolicyKey, WELL_KNOWN_OWNER_KEY } from '../auth/policies';
 import { createSasToken } from '../auth/sas';
+import { type HttpAnswer, sendRequest } from '../http-request';
 import type { LocalHub } from '../hub';
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
+export type RawResponse = HttpAnswer;
 
 /** A service SAS for the hub's well-known keys. */
 export function serviceToken(hub: LocalHub, policy: PolicyName = 'iothubowner', seconds = 3600): string {
@@ -35,37 +31,20 @@ export function rawRequest(
   } = {},
 ): Promise<RawResponse> {
   const auth = options.auth === undefined ? serviceToken(hub) : options.auth;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: hub.httpsPort,
-        method,
-        path,
-        ca: hub.caPem,
-        agent: options.agent ?? false,
-        headers: {
-          ...(auth ? { authorization: auth } : {}),
-          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.headers,
-        },
+  return sendRequest(
+    {
+      host: '127.0.0.1',
+      port: hub.httpsPort,
+      method,
+      path,
+      ca: hub.caPem,
+      agent: options.agent ?? false,
+      headers: {
+        ...(auth ? { authorization: auth } : {}),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+    },
+    options.body,
+  );
 }

@@ -1,12 +1,7 @@
-import { request } from 'node:http';
+import { type HttpAnswer, sendRequest } from '../http-request';
 
 /** One answer of the web view, read in full. */
-export interface ViewAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
+export type ViewAnswer = HttpAnswer;
 
 /**
  * A raw HTTP request to the view with full control of the headers (Host, Cookie, Origin), as a browser or
@@ -19,37 +14,21 @@ export function viewRequest(
 ): Promise<ViewAnswer> {
   const url = new URL(path, base);
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method: options.method ?? 'GET',
-        agent: false,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.headers,
-        },
+  return sendRequest(
+    {
+      protocol: 'http:',
+      host: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method: options.method ?? 'GET',
+      agent: false,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+    },
+    body,
+  );
 }
 
 /** Opens the printed URL like a browser: returns the session cookie the view sets. */
