@@ -134,10 +134,18 @@ describe('local-hub CLI', () => {
     expect(clash).toMatchObject({ code: 2, out: expect.stringMatching(/already in use/) });
     expect(await hub.stop()).toBe(0);
   }, 60_000);
+});
+
+// Its own data directory: the suites run in a random order in CI, and the device it adds must not show
+// up in another test's `device list`.
+describe('local-hub CLI through pnpm', () => {
+  const capture = cliHarness('local-hub-capture-');
+  beforeAll(() => capture.setUp());
+  afterAll(() => capture.tearDown());
 
   it('`CS=$(pnpm local-hub device show <id>)` captures exactly the connection string (README)', async () => {
-    const hub = await startHub();
-    const added = await command('device', 'add', 'capture-1');
+    const hub = await capture.startHub();
+    const added = await capture.command('device', 'add', 'capture-1');
     expect(added.code).toBe(0);
     // The documented command, through the repo's pinned pnpm (a root devDependency), from the repo root.
     // pnpm prints a `> script` banner on stdout for a root script; the bin it runs through exec has none,
@@ -147,7 +155,7 @@ describe('local-hub CLI', () => {
       env: {
         ...process.env,
         PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
-        LOCAL_HUB_DATA_DIR: cli.dataDir,
+        LOCAL_HUB_DATA_DIR: capture.dataDir,
       },
     });
     expect(stdout).toBe(`${added.out}\n`);

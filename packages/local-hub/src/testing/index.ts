@@ -27,7 +27,7 @@ export {
   type HubProcessOptions,
   startHubProcess,
 } from './hub-process';
-export { canListenOn } from './privileged-port';
+export { canListenOn, type FixedPortHold, holdFixedPort, isFixedPortHeld } from './privileged-port';
 
 /** A device transport of azure-iot-device-mqtt: `Mqtt` (TLS) or `MqttWs` (WebSockets). */
 export type DeviceTransport = typeof Mqtt;
