@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
-import { ensureFleetIdentities } from '@iothub-reboot/device-app/dist/fleet-identities';
+import { ensureFleetIdentities } from '@iothub-reboot/device-app/fleet-identities';
 import { pollQueryUntil, rebootReportedAfter, type TwinQuerySource } from '@iothub-reboot/twin-poller';
 import { cpuProfArgs } from './bench-hub';
 import { cumulative, type TimelineSeries } from './charts/specs';
