@@ -13,6 +13,7 @@ import { fleet } from './fleet';
 import { parseBenchOptions, type ScenarioName, USAGE } from './options';
 import { type BenchReport, formatReport } from './report';
 import { methodRoundTrip } from './round-trip';
+import { storm } from './storm';
 import { throughput } from './throughput';
 
 const REPO = resolve(__dirname, '../../..');
@@ -87,6 +88,16 @@ void runCli('bench', async () => {
           ),
         );
       }
+    }
+    if (runs('storm')) {
+      scenarios.storm = await scenario(`reconnect storm of ${settings.stormDevices}`, (ctx) =>
+        storm(ctx, {
+          devices: settings.stormDevices,
+          processes: settings.fleetProcesses,
+          concurrency: settings.fleetConcurrency,
+          ...(settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir }),
+        }),
+      );
     }
     if (runs('throughput')) {
       scenarios.throughput = await scenario('throughput', (ctx) =>

@@ -2,6 +2,7 @@ import type { ConfirmationResult } from './confirmation';
 import type { FleetFigures } from './fleet';
 import type { RoundTripResult } from './round-trip';
 import type { Summary } from './stats';
+import type { StormFigures } from './storm';
 import type { ThroughputResult } from './throughput';
 
 /** Everything one run measured, as written to latest.json. */
@@ -18,6 +19,7 @@ export interface BenchReport {
     methodRoundTrip?: RoundTripResult;
     rebootConfirmation?: ConfirmationResult;
     fleet?: FleetFigures[];
+    storm?: StormFigures;
     throughput?: ThroughputResult;
   };
 }
@@ -30,7 +32,7 @@ const latencyRow = (name: string, s: Summary) =>
 
 /** The report as a plain-text table for people. */
 export function formatReport(report: BenchReport): string {
-  const { methodRoundTrip, rebootConfirmation, fleet, throughput } = report.scenarios;
+  const { methodRoundTrip, rebootConfirmation, fleet, storm, throughput } = report.scenarios;
   const sections = [
     [
       `Node ${report.node}, ${report.cpus} CPUs (${report.cpuModel}), commit ${report.commit.slice(0, 12)}, ${(report.durationMs / 1000).toFixed(1)} s`,
@@ -38,6 +40,7 @@ export function formatReport(report: BenchReport): string {
     methodRoundTrip && roundTripLines(methodRoundTrip),
     rebootConfirmation && confirmationLines(rebootConfirmation),
     fleet && fleetLines(fleet),
+    storm && stormLines(storm),
     throughput && throughputLines(throughput),
   ];
   return `${sections
@@ -139,6 +142,31 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
         String(f.job.requests.scheduleJob + f.job.requests.getJob + f.job.requests.queryPages),
       ]),
     ]),
+  ];
+}
+
+function stormLines(st: StormFigures): string[] {
+  const s = (n: number) => (n / 1000).toFixed(1);
+  return [
+    `5. Reconnect storm: ${st.devices} devices (${st.processes} proc) connected, hub process restarted on its file store`,
+    `first connect ${s(st.connectMs)} s; hub stop → listening again ${s(st.restartMs)} s`,
+    `every device reconnected ${s(st.allReconnectedMs)} s, every device answered a method ${s(st.allAnsweredMs)} s after the restart began (target ≤ 15 s at 10,000)`,
+    row(['', 'p50', 'p90', 'p99', 'n']),
+    row([
+      'per device: restart → reconnected, s',
+      s(st.reconnect.median),
+      s(st.reconnect.p90),
+      s(st.reconnect.p99),
+      String(st.reconnect.count),
+    ]),
+    row([
+      'per device: restart → answered, s',
+      s(st.back.median),
+      s(st.back.p90),
+      s(st.back.p99),
+      String(st.back.count),
+    ]),
+    `method calls made: ${st.methodCalls}`,
   ];
 }
 

@@ -6,8 +6,10 @@
 import { join } from 'node:path';
 import {
   attachRebootHandler,
+  type ConnectionKeeper,
   createFileRebootStore,
   createMemoryRebootStore,
+  keepConnected,
   type RebootHandler,
   type RebootHandlerClient,
 } from '@iothub-reboot/device-reboot-handler';
@@ -18,7 +20,9 @@ import type { WorkerMessage, WorkerRequest, WorkerStart } from './messages';
 
 const clients: Client[] = [];
 const handlers: RebootHandler[] = [];
+const keepers: ConnectionKeeper[] = [];
 let answeredAt: number[] = [];
+let reconnected: Array<[string, number]> = [];
 const send = (message: WorkerMessage) => process.send?.(message);
 
 /** The client as the handler sees it, with each answer's time noted once it was sent. */
@@ -56,6 +60,10 @@ async function start(message: WorkerStart): Promise<void> {
     }
     connectedAt.push(Date.now());
     clients.push(client);
+    // After a hub restart (the reconnect storm): the SDK retries a closed link itself and emits `connect`;
+    // when it gives up, keepConnected reopens with the device library's own backoff, as firmware would.
+    client.on('connect', () => reconnected.push([deviceId, Date.now()]));
+    keepers.push(keepConnected(client));
     const store =
       message.store === 'file'
         ? createFileRebootStore(join(message.stateDir, `${encodeURIComponent(deviceId)}.pending-reboot.json`))
@@ -66,6 +74,7 @@ async function start(message: WorkerStart): Promise<void> {
 }
 
 async function stop(): Promise<void> {
+  await Promise.allSettled(keepers.map((k) => k.stop()));
   await Promise.allSettled(handlers.map((h) => h.detach()));
   await Promise.allSettled(clients.map((c) => c.close()));
   process.exit(0);
@@ -75,8 +84,9 @@ process.on('message', (message: WorkerRequest) => {
   if (message.type === 'start') {
     start(message).catch((err: unknown) => send({ type: 'failed', message: (err as Error).message }));
   } else if (message.type === 'events') {
-    send({ type: 'events', answeredAt });
+    send({ type: 'events', answeredAt, reconnected });
     answeredAt = [];
+    reconnected = [];
   } else if (message.type === 'stop') void stop();
 });
 process.on('disconnect', () => void stop());

@@ -13,6 +13,8 @@ export interface FleetWorkers {
   finalLimits: number[];
   /** The answer times (`Date.now()`) every worker noted since the last call. */
   takeAnsweredAt(): Promise<number[]>;
+  /** Answer times and reconnects (`[deviceId, Date.now()]`) every worker noted since the last call. */
+  takeEvents(): Promise<{ answeredAt: number[]; reconnected: Array<[string, number]> }>;
   /** Closes every device and waits for the workers to exit. */
   stop(): Promise<void>;
 }
@@ -100,20 +102,25 @@ export async function startFleetWorkers(options: FleetWorkerOptions): Promise<Fl
         return answer;
       }),
     );
+    const takeEvents = async () => {
+      const answers = await Promise.all(
+        children.map((child) => {
+          const answer = nextMessage(child, 'events');
+          send(child, { type: 'events' });
+          return answer;
+        }),
+      );
+      return {
+        answeredAt: answers.flatMap((a) => a.answeredAt),
+        reconnected: answers.flatMap((a) => a.reconnected),
+      };
+    };
     return {
       connectStartedAt,
       connectedAt: connected.flatMap((c) => c.connectedAt),
       finalLimits: connected.map((c) => c.finalLimit),
-      takeAnsweredAt: async () => {
-        const answers = await Promise.all(
-          children.map((child) => {
-            const answer = nextMessage(child, 'events');
-            send(child, { type: 'events' });
-            return answer;
-          }),
-        );
-        return answers.flatMap((a) => a.answeredAt);
-      },
+      takeAnsweredAt: async () => (await takeEvents()).answeredAt,
+      takeEvents,
       stop,
     };
   } catch (err) {

@@ -23,6 +23,7 @@ export type { LocalHub, LocalHubDevice, LocalHubModule } from '../local-hub';
 export {
   freePorts,
   type HubProcess,
+  type HubProcessMemory,
   HubProcessError,
   type HubProcessOptions,
   startHubProcess,
