@@ -18,6 +18,8 @@ export interface BenchHub {
   serviceConnectionString: string;
   /** Resident set size of the hub's process after a full GC, in bytes. */
   rss(): Promise<number>;
+  /** The hub processes so far (a restart starts another). */
+  readonly pids: readonly number[];
   /** RSS with its JavaScript heap and external parts, after a full GC. */
   memory(): Promise<HubProcessMemory>;
   /**
@@ -53,6 +55,7 @@ export async function startBenchHub(
     await rm(dir, { recursive: true, force: true });
     throw err;
   });
+  const pids = [hub.pid];
   const caFile = join(dir, 'ca.pem');
   const caPem = hub.caPem;
   await writeFile(caFile, caPem);
@@ -63,6 +66,7 @@ export async function startBenchHub(
     caFile,
     caPem,
     serviceConnectionString,
+    pids,
     rss: () => hub.rssBytes(),
     memory: () => hub.memory(),
     restart: async () => {
@@ -70,6 +74,7 @@ export async function startBenchHub(
       const code = await hub.stop();
       if (code !== 0) throw new Error(`the hub process exited ${code} when told to stop`);
       hub = await startHubProcess({ ...durable, execArgv });
+      pids.push(hub.pid);
       const listening = Date.now();
       // Devices trust the CA they were given: a restarted hub must serve a certificate from the same one.
       if (hub.caPem !== caPem) throw new Error('the restarted hub came up with another CA');

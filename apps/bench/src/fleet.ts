@@ -77,17 +77,20 @@ export async function fleet(
     sites: 4,
   });
   const rssBefore = await ctx.hub.rss();
-  const workers = await startFleetWorkers({
-    processes: options.processes,
-    identities,
-    hostName: ctx.endpoint.hostName,
-    mqttPort: ctx.endpoint.mqttPort,
-    caPem: ctx.endpoint.caPem,
-    store: options.store,
-    stateDir,
-    execArgv: cpuProfArgs(options.cpuProfDir),
-  });
+  const workers = await ctx.phase('connect', () =>
+    startFleetWorkers({
+      processes: options.processes,
+      identities,
+      hostName: ctx.endpoint.hostName,
+      mqttPort: ctx.endpoint.mqttPort,
+      caPem: ctx.endpoint.caPem,
+      store: options.store,
+      stateDir,
+      execArgv: cpuProfArgs(options.cpuProfDir),
+    }),
+  );
   ctx.defer(() => workers.stop());
+  for (const [w, pid] of workers.pids.entries()) ctx.processRole(pid, `fleet worker ${w + 1}`);
   const connectStarted = workers.connectStartedAt;
   const connectMs = Math.max(...workers.connectedAt) - connectStarted;
   const rssAfter = await ctx.hub.rss();
@@ -134,14 +137,18 @@ async function fanOutReboot(
   const startedAt = Date.now();
   const started = performance.now();
   const latencies = settledOrThrow(
-    await mapSettledWithLimit(ids, options.concurrency, async (id) => {
-      const callStarted = performance.now();
-      await invokeOk(ctx.service, id, REBOOT_METHOD_NAME, { delaySeconds: 0 });
-      return performance.now() - callStarted;
-    }),
+    await ctx.phase('fan-out', () =>
+      mapSettledWithLimit(ids, options.concurrency, async (id) => {
+        const callStarted = performance.now();
+        await invokeOk(ctx.service, id, REBOOT_METHOD_NAME, { delaySeconds: 0 });
+        return performance.now() - callStarted;
+      }),
+    ),
   );
   const answeredMs = performance.now() - started;
-  const { pages, confirmedAt } = await confirm(ctx, ids, requestedAt, options.pollIntervalMs);
+  const { pages, confirmedAt } = await ctx.phase('confirmation queries', () =>
+    confirm(ctx, ids, requestedAt, options.pollIntervalMs),
+  );
   return {
     figures: {
       wallMs: performance.now() - started,
@@ -168,6 +175,30 @@ async function jobReboot(
   const requestedAt = new Date();
   const startedAt = Date.now();
   const started = performance.now();
+  const getJobCalls = await ctx.phase('job', () => followJob(ctx, jobId, ids.length, prefix, pollIntervalMs));
+  const jobEndedMs = performance.now() - started;
+  const { pages, confirmedAt } = await ctx.phase('confirmation queries', () =>
+    confirm(ctx, ids, requestedAt, pollIntervalMs),
+  );
+  return {
+    figures: {
+      wallMs: performance.now() - started,
+      jobEndedMs,
+      requests: { scheduleJob: 1, getJob: getJobCalls, queryPages: pages },
+    },
+    startedAt,
+    confirmedAt,
+  };
+}
+
+/** Schedules the job and follows it with getJob until it completed; resolves with the getJob calls made. */
+async function followJob(
+  ctx: BenchContext,
+  jobId: string,
+  devices: number,
+  prefix: string,
+  pollIntervalMs: number,
+): Promise<number> {
   await ctx.service.jobClient.scheduleDeviceMethod(jobId, `tags.simulator = '${prefix}'`, {
     methodName: REBOOT_METHOD_NAME,
     payload: { delaySeconds: 0 },
@@ -184,9 +215,9 @@ async function jobReboot(
     };
     if (job.status === 'completed') {
       const stats = job.deviceJobStatistics;
-      if (stats?.failedCount !== 0 || stats.succeededCount !== ids.length) {
+      if (stats?.failedCount !== 0 || stats.succeededCount !== devices) {
         throw new Error(
-          `job ${jobId} completed with ${JSON.stringify(stats)}, expected ${ids.length} successes`,
+          `job ${jobId} completed with ${JSON.stringify(stats)}, expected ${devices} successes`,
         );
       }
       break;
@@ -196,17 +227,7 @@ async function jobReboot(
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${String(job.status)} after 120 s`);
     await sleep(pollIntervalMs);
   }
-  const jobEndedMs = performance.now() - started;
-  const { pages, confirmedAt } = await confirm(ctx, ids, requestedAt, pollIntervalMs);
-  return {
-    figures: {
-      wallMs: performance.now() - started,
-      jobEndedMs,
-      requests: { scheduleJob: 1, getJob: getJobCalls, queryPages: pages },
-    },
-    startedAt,
-    confirmedAt,
-  };
+  return getJobCalls;
 }
 
 /**

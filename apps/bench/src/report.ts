@@ -1,5 +1,6 @@
 import type { ConfirmationResult } from './confirmation';
 import type { FleetFigures } from './fleet';
+import type { ProcessProfile } from './profile/files';
 import type { RoundTripResult } from './round-trip';
 import type { Summary } from './stats';
 import type { StormFigures } from './storm';
@@ -22,6 +23,8 @@ export interface BenchReport {
     storm?: StormFigures;
     throughput?: ThroughputResult;
   };
+  /** With --cpu-prof-dir: each process role's self time per phase, by category. */
+  profiles?: ProcessProfile[];
 }
 
 const ms = (n: number) => n.toFixed(2);
@@ -42,6 +45,7 @@ export function formatReport(report: BenchReport): string {
     fleet && fleetLines(fleet),
     storm && stormLines(storm),
     throughput && throughputLines(throughput),
+    report.profiles && profileLines(report.profiles),
   ];
   return `${sections
     .filter((lines) => lines !== undefined)
@@ -167,6 +171,24 @@ function stormLines(st: StormFigures): string[] {
       String(st.back.count),
     ]),
     `method calls made: ${st.methodCalls}`,
+  ];
+}
+
+/** The five largest categories of each process's phases, as shares of the phase's wall time. */
+function profileLines(profiles: readonly ProcessProfile[]): string[] {
+  const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+  return [
+    'CPU by phase (self time, % of the phase wall time; --cpu-prof, 1 ms samples)',
+    ...profiles.flatMap((p) => [
+      `${p.role} (${p.files.length} process${p.files.length === 1 ? '' : 'es'})`,
+      ...p.phases.map(
+        (ph) =>
+          `  ${ph.phase}: busy ${pct(ph.busyMs / ph.wallMs)} of ${(ph.wallMs / 1000).toFixed(1)} s; ${ph.categories
+            .slice(0, 5)
+            .map((c) => `${c.category} ${pct(c.share)}`)
+            .join(', ')}`,
+      ),
+    ]),
   ];
 }
 

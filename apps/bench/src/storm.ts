@@ -52,6 +52,7 @@ export async function storm(
     ...(options.cpuProfDir === undefined ? {} : { cpuProfDir: options.cpuProfDir }),
   });
   ctx.defer(() => hub.close());
+  ctx.processRole(hub.pids[0], 'hub, storm (before the restart)');
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-storm-'));
   ctx.defer(() => rm(stateDir, { recursive: true, force: true }));
   const prefix = `storm${devices}-`;
@@ -61,17 +62,20 @@ export async function storm(
     idPrefix: prefix,
     sites: 4,
   }).finally(() => setup.close());
-  const workers = await startFleetWorkers({
-    processes: options.processes,
-    identities,
-    hostName: parseServiceConnectionString(hub.serviceConnectionString).hostName,
-    mqttPort: hub.mqttPort,
-    caPem: hub.caPem,
-    store: 'memory',
-    stateDir,
-    execArgv: cpuProfArgs(options.cpuProfDir),
-  });
+  const workers = await ctx.phase('storm: connect', () =>
+    startFleetWorkers({
+      processes: options.processes,
+      identities,
+      hostName: parseServiceConnectionString(hub.serviceConnectionString).hostName,
+      mqttPort: hub.mqttPort,
+      caPem: hub.caPem,
+      store: 'memory',
+      stateDir,
+      execArgv: cpuProfArgs(options.cpuProfDir),
+    }),
+  );
   ctx.defer(() => workers.stop());
+  for (const [w, pid] of workers.pids.entries()) ctx.processRole(pid, `fleet worker ${w + 1}`);
   const connectMs = Math.max(...workers.connectedAt) - workers.connectStartedAt;
   await workers.takeEvents(); // forget what came before the restart
 
@@ -79,31 +83,36 @@ export async function storm(
   const restartStartedAt = Date.now();
   const tracker = new StormTracker(ids, restartStartedAt);
   let methodCalls = 0;
-  const listeningAt = await hub.restart();
-  // New service clients: the old ones' keep-alive connections died with the old process.
-  const service = createServiceClients(hub.serviceConnectionString, { ca: hub.caPem });
+  const { listeningAt, service } = await ctx.phase('storm: restart until all back', async () => {
+    const listeningAt = await hub.restart();
+    ctx.processRole(hub.pids[1], 'hub, storm (after the restart)');
+    // New service clients: the old ones' keep-alive connections died with the old process.
+    return { listeningAt, service: createServiceClients(hub.serviceConnectionString, { ca: hub.caPem }) };
+  });
   try {
-    await bringBack(tracker, {
-      concurrency: options.concurrency,
-      poll: async () => {
-        const { reconnected } = await workers.takeEvents();
-        for (const [deviceId, at] of reconnected) tracker.reconnected(deviceId, at);
-      },
-      call: async (deviceId) => {
-        // A device may drop again while the storm settles (its SDK's retry racing our reopen): up to three
-        // calls, each waiting up to 10 s for the device to be online; every call made is counted.
-        for (let attempt = 1; ; attempt++) {
-          methodCalls++;
-          try {
-            await invokeOk(service, deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 });
-            break;
-          } catch (err) {
-            if (attempt >= 3) throw err;
+    await ctx.phase('storm: restart until all back', () =>
+      bringBack(tracker, {
+        concurrency: options.concurrency,
+        poll: async () => {
+          const { reconnected } = await workers.takeEvents();
+          for (const [deviceId, at] of reconnected) tracker.reconnected(deviceId, at);
+        },
+        call: async (deviceId) => {
+          // A device may drop again while the storm settles (its SDK's retry racing our reopen): up to three
+          // calls, each waiting up to 10 s for the device to be online; every call made is counted.
+          for (let attempt = 1; ; attempt++) {
+            methodCalls++;
+            try {
+              await invokeOk(service, deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 });
+              break;
+            } catch (err) {
+              if (attempt >= 3) throw err;
+            }
           }
-        }
-        tracker.answered(deviceId, Date.now());
-      },
-    });
+          tracker.answered(deviceId, Date.now());
+        },
+      }),
+    );
   } finally {
     await service.close();
   }

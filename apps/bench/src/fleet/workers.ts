@@ -5,6 +5,8 @@ import type { FleetStore, WorkerMessage, WorkerRequest } from './messages';
 
 /** The simulated fleet, spread over worker processes and driven through one control channel. */
 export interface FleetWorkers {
+  /** The worker processes' ids, in order. */
+  pids: Array<number | undefined>;
   /** `Date.now()` when the workers, loaded, were told to connect. */
   connectStartedAt: number;
   /** Each device's connect time (`Date.now()`), over every worker. */
@@ -116,6 +118,7 @@ export async function startFleetWorkers(options: FleetWorkerOptions): Promise<Fl
       };
     };
     return {
+      pids: children.map((child) => child.pid),
       connectStartedAt,
       connectedAt: connected.flatMap((c) => c.connectedAt),
       finalLimits: connected.map((c) => c.finalLimit),

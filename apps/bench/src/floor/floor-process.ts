@@ -5,6 +5,7 @@ import type { FloorKeyType } from './floor-servers';
 
 /** The independent floor's servers, running in their own process. */
 export interface FloorProcess {
+  pid: number | undefined;
   caPem: string;
   echoPort: number;
   brokerPort: number;
@@ -44,6 +45,7 @@ export async function startFloorProcess(
     }),
   ]);
   return {
+    pid: child.pid,
     caPem: ready.caPem,
     echoPort: ready.echoPort,
     brokerPort: ready.brokerPort,
