@@ -45,6 +45,9 @@ export interface FleetFigures {
   /** The adaptive connect limit each worker ended with. */
   connectLimits: number[];
   hubRssPerDeviceBytes: number;
+  /** The same growth split: JavaScript heap, and external (Buffers, C++ objects bound to JavaScript). */
+  hubHeapPerDeviceBytes: number;
+  hubExternalPerDeviceBytes: number;
   fanOut: FanOutFigures;
   job: JobFigures;
   /** Devices connected, answered and confirmed over time, per phase (thinned, for the chart). */
@@ -76,7 +79,7 @@ export async function fleet(
     idPrefix: prefix,
     sites: 4,
   });
-  const rssBefore = await ctx.hub.rss();
+  const before = await ctx.hub.memory();
   const workers = await ctx.phase('connect', () =>
     startFleetWorkers({
       processes: options.processes,
@@ -93,7 +96,7 @@ export async function fleet(
   for (const [w, pid] of workers.pids.entries()) ctx.processRole(pid, `fleet worker ${w + 1}`);
   const connectStarted = workers.connectStartedAt;
   const connectMs = Math.max(...workers.connectedAt) - connectStarted;
-  const rssAfter = await ctx.hub.rss();
+  const after = await ctx.hub.memory();
   const ids = identities.map((identity) => identity.deviceId);
   const fanOut = await fanOutReboot(ctx, ids, options);
   const fanOutAnswered = await workers.takeAnsweredAt();
@@ -114,7 +117,9 @@ export async function fleet(
     processes: Math.min(options.processes, devices),
     connectMs,
     connectLimits: workers.finalLimits,
-    hubRssPerDeviceBytes: (rssAfter - rssBefore) / devices,
+    hubRssPerDeviceBytes: (after.rss - before.rss) / devices,
+    hubHeapPerDeviceBytes: (after.heapUsed - before.heapUsed) / devices,
+    hubExternalPerDeviceBytes: (after.external - before.external) / devices,
     fanOut: fanOut.figures,
     job: job.figures,
     timeline: [

@@ -124,6 +124,10 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
   return [
     '3. Fleet (reboot = until every device is confirmed; requests = calls the service side made)',
     row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
+    ...fleet.map(
+      (f) =>
+        `${f.devices} connected: hub memory per device ${(f.hubRssPerDeviceBytes / 1024).toFixed(1)} KB RSS, of which JavaScript heap ${(f.hubHeapPerDeviceBytes / 1024).toFixed(1)} KB and external ${(f.hubExternalPerDeviceBytes / 1024).toFixed(1)} KB`,
+    ),
     ...fleet.flatMap((f) => [
       row([
         `${f.devices} fan-out (${f.store} store, ${f.processes} proc)`,

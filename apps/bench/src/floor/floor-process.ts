@@ -10,6 +10,8 @@ export interface FloorProcess {
   echoPort: number;
   brokerPort: number;
   httpsPort: number;
+  /** The process's memory after a full GC (needs `--expose-gc` in `execArgv`). */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,16 @@ export async function startFloorProcess(
     echoPort: ready.echoPort,
     brokerPort: ready.brokerPort,
     httpsPort: ready.httpsPort,
+    memory: () =>
+      new Promise((resolve) => {
+        const onMessage = (message: { type?: string; rss: number; heapUsed: number; external: number }) => {
+          if (message.type !== 'memory') return;
+          child.off('message', onMessage);
+          resolve({ rss: message.rss, heapUsed: message.heapUsed, external: message.external });
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'memory' });
+      }),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: 'stop' });
