@@ -43,8 +43,8 @@ export function formatReport(report: BenchReport): string {
     methodRoundTrip && roundTripLines(methodRoundTrip),
     rebootConfirmation && confirmationLines(rebootConfirmation),
     fleet && fleetLines(fleet),
-    storm && stormLines(storm),
     throughput && throughputLines(throughput),
+    storm && stormLines(storm),
     report.profiles && profileLines(report.profiles),
   ];
   return `${sections

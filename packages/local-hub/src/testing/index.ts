@@ -23,8 +23,8 @@ export type { LocalHub, LocalHubDevice, LocalHubModule } from '../local-hub';
 export {
   freePorts,
   type HubProcess,
-  type HubProcessMemory,
   HubProcessError,
+  type HubProcessMemory,
   type HubProcessOptions,
   startHubProcess,
 } from './hub-process';
