@@ -1,9 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHubProcess } from '@iothub-reboot/local-hub/testing';
+import {
+  freePorts,
+  type HubProcess,
+  type HubProcessMemory,
+  startHubProcess,
+} from '@iothub-reboot/local-hub/testing';
 
-/** The bench's hub: in memory, in a process of its own, so its memory and CPU are measured apart. */
+/** The bench's hub: in a process of its own, so its memory and CPU are measured apart. */
 export interface BenchHub {
   mqttPort: number;
   httpsPort: number;
@@ -13,6 +18,16 @@ export interface BenchHub {
   serviceConnectionString: string;
   /** Resident set size of the hub's process after a full GC, in bytes. */
   rss(): Promise<number>;
+  /** The hub processes so far (a restart starts another). */
+  readonly pids: readonly number[];
+  /** RSS with its JavaScript heap and external parts, after a full GC. */
+  memory(): Promise<HubProcessMemory>;
+  /**
+   * Stops the hub process (connections closed, state flushed) and starts a new one on the same data
+   * directory and ports, so devices reconnect to the same place with the same identities. Only for a
+   * hub started with `durable: true`; resolves with when the new process was listening (`Date.now()`).
+   */
+  restart(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -21,19 +36,53 @@ export function cpuProfArgs(dir: string | undefined): string[] {
   return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-/** Starts the hub process (profiled into `cpuProfDir` when given). */
-export async function startBenchHub(options: { cpuProfDir?: string } = {}): Promise<BenchHub> {
-  const hub = await startHubProcess({ execArgv: cpuProfArgs(options.cpuProfDir) });
+/**
+ * Starts the hub process (profiled into `cpuProfDir` when given): in memory, or with `durable` on a file
+ * store in a temporary data directory and on fixed free ports, which {@link BenchHub.restart} keeps.
+ */
+export async function startBenchHub(
+  options: { cpuProfDir?: string; durable?: boolean } = {},
+): Promise<BenchHub> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-hub-'));
+  const execArgv = cpuProfArgs(options.cpuProfDir);
+  const durable = options.durable
+    ? await (async () => {
+        const [mqttPort, httpsPort] = (await freePorts(2)) as [number, number];
+        return { dataDir: join(dir, 'data'), mqttPort, httpsPort };
+      })()
+    : undefined;
+  let hub: HubProcess = await startHubProcess({ ...durable, execArgv }).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  const pids = [hub.pid];
   const caFile = join(dir, 'ca.pem');
-  await writeFile(caFile, hub.caPem);
+  const caPem = hub.caPem;
+  await writeFile(caFile, caPem);
+  const { serviceConnectionString } = hub;
   return {
     mqttPort: hub.mqttPort,
     httpsPort: hub.httpsPort,
     caFile,
-    caPem: hub.caPem,
-    serviceConnectionString: hub.serviceConnectionString,
+    caPem,
+    serviceConnectionString,
+    pids,
     rss: () => hub.rssBytes(),
+    memory: () => hub.memory(),
+    restart: async () => {
+      if (durable === undefined) throw new Error('restart needs a hub started with durable: true');
+      const code = await hub.stop();
+      if (code !== 0) throw new Error(`the hub process exited ${code} when told to stop`);
+      hub = await startHubProcess({ ...durable, execArgv });
+      pids.push(hub.pid);
+      const listening = Date.now();
+      // Devices trust the CA they were given: a restarted hub must serve a certificate from the same one.
+      if (hub.caPem !== caPem) throw new Error('the restarted hub came up with another CA');
+      if (hub.serviceConnectionString !== serviceConnectionString) {
+        throw new Error('the restarted hub came up with other policy keys or ports');
+      }
+      return listening;
+    },
     close: async () => {
       await hub.stop();
       await rm(dir, { recursive: true, force: true });

@@ -9,6 +9,10 @@ export interface BenchContext {
   service: ServiceClients;
   /** Closes everything a scenario opened, even when it fails. */
   defer(cleanup: () => Promise<unknown>): void;
+  /** Marks `run` as one phase of the run (for the per-phase CPU profile split). */
+  phase<T>(name: string, run: () => Promise<T>): Promise<T>;
+  /** Names a process the scenario started, so its CPU profile is reported under that role. */
+  processRole(pid: number | undefined, role: string): void;
 }
 
 /** Invokes a method through the service SDK; anything but a 200 from the device is an error. */

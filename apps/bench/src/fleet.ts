@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapSettledWithLimit } from '@iothub-reboot/app-kit';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
-import { ensureFleetIdentities } from '@iothub-reboot/device-app/dist/fleet-identities';
+import { ensureFleetIdentities } from '@iothub-reboot/device-app/fleet-identities';
 import { pollQueryUntil, rebootReportedAfter, type TwinQuerySource } from '@iothub-reboot/twin-poller';
 import { cpuProfArgs } from './bench-hub';
 import { cumulative, type TimelineSeries } from './charts/specs';
@@ -45,6 +45,9 @@ export interface FleetFigures {
   /** The adaptive connect limit each worker ended with. */
   connectLimits: number[];
   hubRssPerDeviceBytes: number;
+  /** The same growth split: JavaScript heap, and external (Buffers, C++ objects bound to JavaScript). */
+  hubHeapPerDeviceBytes: number;
+  hubExternalPerDeviceBytes: number;
   fanOut: FanOutFigures;
   job: JobFigures;
   /** Devices connected, answered and confirmed over time, per phase (thinned, for the chart). */
@@ -76,21 +79,24 @@ export async function fleet(
     idPrefix: prefix,
     sites: 4,
   });
-  const rssBefore = await ctx.hub.rss();
-  const workers = await startFleetWorkers({
-    processes: options.processes,
-    identities,
-    hostName: ctx.endpoint.hostName,
-    mqttPort: ctx.endpoint.mqttPort,
-    caPem: ctx.endpoint.caPem,
-    store: options.store,
-    stateDir,
-    execArgv: cpuProfArgs(options.cpuProfDir),
-  });
+  const before = await ctx.hub.memory();
+  const workers = await ctx.phase('connect', () =>
+    startFleetWorkers({
+      processes: options.processes,
+      identities,
+      hostName: ctx.endpoint.hostName,
+      mqttPort: ctx.endpoint.mqttPort,
+      caPem: ctx.endpoint.caPem,
+      store: options.store,
+      stateDir,
+      execArgv: cpuProfArgs(options.cpuProfDir),
+    }),
+  );
   ctx.defer(() => workers.stop());
+  for (const [w, pid] of workers.pids.entries()) ctx.processRole(pid, `fleet worker ${w + 1}`);
   const connectStarted = workers.connectStartedAt;
   const connectMs = Math.max(...workers.connectedAt) - connectStarted;
-  const rssAfter = await ctx.hub.rss();
+  const after = await ctx.hub.memory();
   const ids = identities.map((identity) => identity.deviceId);
   const fanOut = await fanOutReboot(ctx, ids, options);
   const fanOutAnswered = await workers.takeAnsweredAt();
@@ -111,7 +117,9 @@ export async function fleet(
     processes: Math.min(options.processes, devices),
     connectMs,
     connectLimits: workers.finalLimits,
-    hubRssPerDeviceBytes: (rssAfter - rssBefore) / devices,
+    hubRssPerDeviceBytes: (after.rss - before.rss) / devices,
+    hubHeapPerDeviceBytes: (after.heapUsed - before.heapUsed) / devices,
+    hubExternalPerDeviceBytes: (after.external - before.external) / devices,
     fanOut: fanOut.figures,
     job: job.figures,
     timeline: [
@@ -134,14 +142,18 @@ async function fanOutReboot(
   const startedAt = Date.now();
   const started = performance.now();
   const latencies = settledOrThrow(
-    await mapSettledWithLimit(ids, options.concurrency, async (id) => {
-      const callStarted = performance.now();
-      await invokeOk(ctx.service, id, REBOOT_METHOD_NAME, { delaySeconds: 0 });
-      return performance.now() - callStarted;
-    }),
+    await ctx.phase('fan-out', () =>
+      mapSettledWithLimit(ids, options.concurrency, async (id) => {
+        const callStarted = performance.now();
+        await invokeOk(ctx.service, id, REBOOT_METHOD_NAME, { delaySeconds: 0 });
+        return performance.now() - callStarted;
+      }),
+    ),
   );
   const answeredMs = performance.now() - started;
-  const { pages, confirmedAt } = await confirm(ctx, ids, requestedAt, options.pollIntervalMs);
+  const { pages, confirmedAt } = await ctx.phase('confirmation queries', () =>
+    confirm(ctx, ids, requestedAt, options.pollIntervalMs),
+  );
   return {
     figures: {
       wallMs: performance.now() - started,
@@ -168,6 +180,30 @@ async function jobReboot(
   const requestedAt = new Date();
   const startedAt = Date.now();
   const started = performance.now();
+  const getJobCalls = await ctx.phase('job', () => followJob(ctx, jobId, ids.length, prefix, pollIntervalMs));
+  const jobEndedMs = performance.now() - started;
+  const { pages, confirmedAt } = await ctx.phase('confirmation queries', () =>
+    confirm(ctx, ids, requestedAt, pollIntervalMs),
+  );
+  return {
+    figures: {
+      wallMs: performance.now() - started,
+      jobEndedMs,
+      requests: { scheduleJob: 1, getJob: getJobCalls, queryPages: pages },
+    },
+    startedAt,
+    confirmedAt,
+  };
+}
+
+/** Schedules the job and follows it with getJob until it completed; resolves with the getJob calls made. */
+async function followJob(
+  ctx: BenchContext,
+  jobId: string,
+  devices: number,
+  prefix: string,
+  pollIntervalMs: number,
+): Promise<number> {
   await ctx.service.jobClient.scheduleDeviceMethod(jobId, `tags.simulator = '${prefix}'`, {
     methodName: REBOOT_METHOD_NAME,
     payload: { delaySeconds: 0 },
@@ -184,9 +220,9 @@ async function jobReboot(
     };
     if (job.status === 'completed') {
       const stats = job.deviceJobStatistics;
-      if (stats?.failedCount !== 0 || stats.succeededCount !== ids.length) {
+      if (stats?.failedCount !== 0 || stats.succeededCount !== devices) {
         throw new Error(
-          `job ${jobId} completed with ${JSON.stringify(stats)}, expected ${ids.length} successes`,
+          `job ${jobId} completed with ${JSON.stringify(stats)}, expected ${devices} successes`,
         );
       }
       break;
@@ -196,17 +232,7 @@ async function jobReboot(
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${String(job.status)} after 120 s`);
     await sleep(pollIntervalMs);
   }
-  const jobEndedMs = performance.now() - started;
-  const { pages, confirmedAt } = await confirm(ctx, ids, requestedAt, pollIntervalMs);
-  return {
-    figures: {
-      wallMs: performance.now() - started,
-      jobEndedMs,
-      requests: { scheduleJob: 1, getJob: getJobCalls, queryPages: pages },
-    },
-    startedAt,
-    confirmedAt,
-  };
+  return getJobCalls;
 }
 
 /**

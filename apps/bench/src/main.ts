@@ -11,8 +11,10 @@ import { rebootConfirmation } from './confirmation';
 import type { BenchContext } from './context';
 import { fleet } from './fleet';
 import { parseBenchOptions, type ScenarioName, USAGE } from './options';
+import { PhaseRecorder, profileThisProcess, summarizeProfiles } from './profile/files';
 import { type BenchReport, formatReport } from './report';
 import { methodRoundTrip } from './round-trip';
+import { storm } from './storm';
 import { throughput } from './throughput';
 
 const REPO = resolve(__dirname, '../../..');
@@ -25,10 +27,26 @@ void runCli('bench', async () => {
   }
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const startedAt = new Date();
+  const { cpuProfDir } = settings;
+  if (cpuProfDir !== undefined) await mkdir(cpuProfDir, { recursive: true });
+  const selfProfile = cpuProfDir === undefined ? undefined : await profileThisProcess(cpuProfDir);
+  const phases = new PhaseRecorder();
+  const roles = new Map<number, string>([[process.pid, 'service side (bench process)']]);
+  const processRole = (pid: number | undefined, role: string) => {
+    if (pid !== undefined) roles.set(pid, role);
+  };
   const hub = await startBenchHub(
     settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir },
   );
+  processRole(hub.pids[0], 'hub');
   const service = createServiceClients(hub.serviceConnectionString, { ca: hub.caPem });
+  let closed = false;
+  const closeAll = async () => {
+    if (closed) return;
+    closed = true;
+    await service.close();
+    await hub.close();
+  };
   const endpoint = {
     hostName: parseServiceConnectionString(hub.serviceConnectionString).hostName,
     mqttPort: hub.mqttPort,
@@ -38,7 +56,14 @@ void runCli('bench', async () => {
   const scenario = async <T>(name: string, run: (ctx: BenchContext) => Promise<T>): Promise<T> => {
     say(`bench: ${name}…`);
     const cleanups: Array<() => Promise<unknown>> = [];
-    const result = await run({ hub, endpoint, service, defer: (c) => void cleanups.push(c) }).then(
+    const result = await run({
+      hub,
+      endpoint,
+      service,
+      defer: (c) => void cleanups.push(c),
+      phase: (phase, body) => phases.run(phase, body),
+      processRole,
+    }).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
@@ -88,6 +113,16 @@ void runCli('bench', async () => {
         );
       }
     }
+    if (runs('storm')) {
+      scenarios.storm = await scenario(`reconnect storm of ${settings.stormDevices}`, (ctx) =>
+        storm(ctx, {
+          devices: settings.stormDevices,
+          processes: settings.fleetProcesses,
+          concurrency: settings.fleetConcurrency,
+          ...(settings.cpuProfDir === undefined ? {} : { cpuProfDir: settings.cpuProfDir }),
+        }),
+      );
+    }
     if (runs('throughput')) {
       scenarios.throughput = await scenario('throughput', (ctx) =>
         throughput(ctx, {
@@ -98,6 +133,11 @@ void runCli('bench', async () => {
         }),
       );
     }
+    // Every profiled process writes its profile as it exits: close them all before reading.
+    await closeAll();
+    await selfProfile?.stop();
+    const profiles =
+      cpuProfDir === undefined ? undefined : await summarizeProfiles(cpuProfDir, roles, phases.windows);
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
@@ -107,6 +147,7 @@ void runCli('bench', async () => {
       commit: gitCommit(),
       settings: { ...settings },
       scenarios,
+      ...(profiles === undefined ? {} : { profiles }),
     };
     process.stdout.write(formatReport(report));
     await mkdir(dirname(settings.out), { recursive: true });
@@ -115,8 +156,7 @@ void runCli('bench', async () => {
     for (const file of await writeCharts(report, dirname(settings.out))) say(`bench: wrote ${file}`);
     return 0;
   } finally {
-    await service.close();
-    await hub.close();
+    await closeAll();
   }
 });
 

@@ -45,6 +45,7 @@ describe('parseBenchOptions', () => {
       'round-trip',
       'confirmation',
       'fleet',
+      'storm',
       'throughput',
     ]);
     expect(parseBenchOptions(['--scenarios', 'fleet, round-trip'], 'o')?.scenarios).toEqual([
@@ -52,6 +53,14 @@ describe('parseBenchOptions', () => {
       'fleet',
     ]);
     expect(() => parseBenchOptions(['--scenarios', 'fleet,warp'], 'o')).toThrow(/unknown scenario "warp"/);
+  });
+
+  it('restarts the hub under the largest fleet size by default, or --storm-devices', () => {
+    expect(parseBenchOptions([], 'o')?.stormDevices).toBe(10_000);
+    expect(parseBenchOptions(['--fleet', '300,20'], 'o')?.stormDevices).toBe(300);
+    expect(parseBenchOptions(['--fleet', ''], 'o')?.stormDevices).toBe(1000);
+    expect(parseBenchOptions(['--storm-devices', '50'], 'o')?.stormDevices).toBe(50);
+    expect(() => parseBenchOptions(['--storm-devices', '0'], 'o')).toThrow(/--storm-devices/);
   });
 
   it('returns undefined for --help', () => {

@@ -3,7 +3,7 @@ import { numberFlag, usageError, withUsageErrors } from '@iothub-reboot/app-kit'
 import type { FleetStore } from './fleet/messages';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['round-trip', 'confirmation', 'fleet', 'throughput'] as const;
+export const SCENARIOS = ['round-trip', 'confirmation', 'fleet', 'storm', 'throughput'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What a bench run does; every count is a flag so a slower machine can still finish in time. */
@@ -22,6 +22,8 @@ export interface BenchSettings {
   fleetStore: FleetStore;
   /** Size of the extra fleet series run with the durable file store (0: none). */
   fileStoreFleet: number;
+  /** Devices connected when the hub restarts in the reconnect storm (default: the largest fleet size). */
+  stormDevices: number;
   throughputDevices: number;
   inFlight: number;
   throughputSeconds: number;
@@ -45,6 +47,7 @@ same hub in the same run. Prints a table and writes a JSON report. Any failed ca
   --fleet-processes <n>     worker processes the simulated fleet is spread over (default 2)
   --fleet-store <s>         memory | file: the fleet series' pending-reboot store (default memory)
   --file-store-fleet <n>    one more fleet series of n devices on the durable file store (default 1000, 0: none)
+  --storm-devices <n>       devices connected when the storm scenario restarts the hub (default: the largest --fleet size)
   --throughput-devices <n>  devices for the throughput scenario (default 100)
   --in-flight <n>           calls in flight for the throughput scenario (default 64)
   --throughput-seconds <s>  measured seconds per throughput series (default 10)
@@ -70,6 +73,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
         'fleet-processes': { type: 'string' },
         'fleet-store': { type: 'string' },
         'file-store-fleet': { type: 'string' },
+        'storm-devices': { type: 'string' },
         'throughput-devices': { type: 'string' },
         'in-flight': { type: 'string' },
         'throughput-seconds': { type: 'string' },
@@ -80,17 +84,24 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
   );
   if (values.help) return undefined;
   const whole = (min: number, max: number) => ({ min, max, integer: true });
+  const sizes = fleetSizes(values.fleet ?? '100,1000,10000');
   const settings: BenchSettings = {
     scenarios: scenarioNames(values.scenarios),
     warmup: numberFlag('--warmup', values.warmup, 50, whole(0, 100_000)),
     iterations: numberFlag('--iterations', values.iterations, 500, whole(1, 1_000_000)),
     confirmations: numberFlag('--confirmations', values.confirmations, 40, whole(1, 10_000)),
     pollIntervalMs: numberFlag('--poll-interval-ms', values['poll-interval-ms'], 200, whole(10, 60_000)),
-    fleetSizes: fleetSizes(values.fleet ?? '100,1000,10000'),
+    fleetSizes: sizes,
     fleetConcurrency: numberFlag('--fleet-concurrency', values['fleet-concurrency'], 64, whole(1, 1000)),
     fleetProcesses: numberFlag('--fleet-processes', values['fleet-processes'], 2, whole(1, 64)),
     fleetStore: fleetStore(values['fleet-store']),
     fileStoreFleet: numberFlag('--file-store-fleet', values['file-store-fleet'], 1000, whole(0, 100_000)),
+    stormDevices: numberFlag(
+      '--storm-devices',
+      values['storm-devices'],
+      sizes.length > 0 ? Math.max(...sizes) : 1000,
+      whole(1, 100_000),
+    ),
     throughputDevices: numberFlag(
       '--throughput-devices',
       values['throughput-devices'],

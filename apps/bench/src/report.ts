@@ -1,7 +1,9 @@
 import type { ConfirmationResult } from './confirmation';
 import type { FleetFigures } from './fleet';
+import type { ProcessProfile } from './profile/files';
 import type { RoundTripResult } from './round-trip';
 import type { Summary } from './stats';
+import type { StormFigures } from './storm';
 import type { ThroughputResult } from './throughput';
 
 /** Everything one run measured, as written to latest.json. */
@@ -18,8 +20,11 @@ export interface BenchReport {
     methodRoundTrip?: RoundTripResult;
     rebootConfirmation?: ConfirmationResult;
     fleet?: FleetFigures[];
+    storm?: StormFigures;
     throughput?: ThroughputResult;
   };
+  /** With --cpu-prof-dir: each process role's self time per phase, by category. */
+  profiles?: ProcessProfile[];
 }
 
 const ms = (n: number) => n.toFixed(2);
@@ -30,7 +35,7 @@ const latencyRow = (name: string, s: Summary) =>
 
 /** The report as a plain-text table for people. */
 export function formatReport(report: BenchReport): string {
-  const { methodRoundTrip, rebootConfirmation, fleet, throughput } = report.scenarios;
+  const { methodRoundTrip, rebootConfirmation, fleet, storm, throughput } = report.scenarios;
   const sections = [
     [
       `Node ${report.node}, ${report.cpus} CPUs (${report.cpuModel}), commit ${report.commit.slice(0, 12)}, ${(report.durationMs / 1000).toFixed(1)} s`,
@@ -39,6 +44,8 @@ export function formatReport(report: BenchReport): string {
     rebootConfirmation && confirmationLines(rebootConfirmation),
     fleet && fleetLines(fleet),
     throughput && throughputLines(throughput),
+    storm && stormLines(storm),
+    report.profiles && profileLines(report.profiles),
   ];
   return `${sections
     .filter((lines) => lines !== undefined)
@@ -117,6 +124,10 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
   return [
     '3. Fleet (reboot = until every device is confirmed; requests = calls the service side made)',
     row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
+    ...fleet.map(
+      (f) =>
+        `${f.devices} connected: hub memory per device ${(f.hubRssPerDeviceBytes / 1024).toFixed(1)} KB RSS, of which JavaScript heap ${(f.hubHeapPerDeviceBytes / 1024).toFixed(1)} KB and external ${(f.hubExternalPerDeviceBytes / 1024).toFixed(1)} KB`,
+    ),
     ...fleet.flatMap((f) => [
       row([
         `${f.devices} fan-out (${f.store} store, ${f.processes} proc)`,
@@ -138,6 +149,49 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
         '',
         String(f.job.requests.scheduleJob + f.job.requests.getJob + f.job.requests.queryPages),
       ]),
+    ]),
+  ];
+}
+
+function stormLines(st: StormFigures): string[] {
+  const s = (n: number) => (n / 1000).toFixed(1);
+  return [
+    `5. Reconnect storm: ${st.devices} devices (${st.processes} proc) connected, hub process restarted on its file store`,
+    `first connect ${s(st.connectMs)} s; hub stop → listening again ${s(st.restartMs)} s`,
+    `every device reconnected ${s(st.allReconnectedMs)} s, every device answered a method ${s(st.allAnsweredMs)} s after the restart began (target ≤ 15 s at 10,000)`,
+    row(['', 'p50', 'p90', 'p99', 'n']),
+    row([
+      'per device: restart → reconnected, s',
+      s(st.reconnect.median),
+      s(st.reconnect.p90),
+      s(st.reconnect.p99),
+      String(st.reconnect.count),
+    ]),
+    row([
+      'per device: restart → answered, s',
+      s(st.back.median),
+      s(st.back.p90),
+      s(st.back.p99),
+      String(st.back.count),
+    ]),
+    `method calls made: ${st.methodCalls}`,
+  ];
+}
+
+/** The five largest categories of each process's phases, as shares of the phase's wall time. */
+function profileLines(profiles: readonly ProcessProfile[]): string[] {
+  const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+  return [
+    'CPU by phase (self time, % of the phase wall time; --cpu-prof, 1 ms samples)',
+    ...profiles.flatMap((p) => [
+      `${p.role} (${p.files.length} process${p.files.length === 1 ? '' : 'es'})`,
+      ...p.phases.map(
+        (ph) =>
+          `  ${ph.phase}: busy ${pct(ph.busyMs / ph.wallMs)} of ${(ph.wallMs / 1000).toFixed(1)} s; ${ph.categories
+            .slice(0, 5)
+            .map((c) => `${c.category} ${pct(c.share)}`)
+            .join(', ')}`,
+      ),
     ]),
   ];
 }

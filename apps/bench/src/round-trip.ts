@@ -115,6 +115,7 @@ export async function methodRoundTrip(
   const keyType = await serverKeyType({ port: ctx.endpoint.mqttPort, caPem: ctx.endpoint.caPem });
   const floorProcess = await startFloorProcess(keyType, options.cpuProfArgs);
   ctx.defer(() => floorProcess.stop());
+  ctx.processRole(floorProcess.pid, 'floor');
   const floorCa = floorProcess.caPem;
   const echo = await openEchoFloor({ port: floorProcess.echoPort, caPem: floorCa });
   ctx.defer(() => echo.close());

@@ -54,5 +54,17 @@ export async function writeCharts(report: BenchReport, dir: string): Promise<str
       ),
     );
   }
+  const st = report.scenarios.storm;
+  if (st) {
+    await write(
+      `storm-${st.devices}.svg`,
+      await renderSvg(
+        timelineSpec(
+          `${st.devices} devices: first connect, then reconnected and answering after a hub restart`,
+          st.timeline,
+        ),
+      ),
+    );
+  }
   return written;
 }

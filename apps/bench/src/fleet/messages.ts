@@ -22,5 +22,9 @@ export type WorkerMessage =
   | { type: 'loaded' }
   /** Every device is connected; `connectedAt` holds each one's `Date.now()` at connect. */
   | { type: 'connected'; connectedAt: number[]; finalLimit: number }
-  | { type: 'events'; answeredAt: number[] }
+  /**
+   * `answeredAt`: each answer's `Date.now()`; `reconnected`: `[deviceId, Date.now()]` of every connect after
+   * a device's first (the SDK's `connect` event, its own retry or our reopen), both since the last call.
+   */
+  | { type: 'events'; answeredAt: number[]; reconnected: Array<[string, number]> }
   | { type: 'failed'; message: string };

@@ -6,11 +6,14 @@
 import { join } from 'node:path';
 import {
   attachRebootHandler,
+  type ConnectionKeeper,
   createFileRebootStore,
   createMemoryRebootStore,
+  keepConnected,
   type RebootHandler,
   type RebootHandlerClient,
 } from '@iothub-reboot/device-reboot-handler';
+import { getAgentPlatformString } from 'azure-iot-common';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { AdaptiveLimit, forEachAdaptive } from './adaptive-limit';
@@ -18,7 +21,9 @@ import type { WorkerMessage, WorkerRequest, WorkerStart } from './messages';
 
 const clients: Client[] = [];
 const handlers: RebootHandler[] = [];
+const keepers: ConnectionKeeper[] = [];
 let answeredAt: number[] = [];
+let reconnected: Array<[string, number]> = [];
 const send = (message: WorkerMessage) => process.send?.(message);
 
 /** The client as the handler sees it, with each answer's time noted once it was sent. */
@@ -56,6 +61,10 @@ async function start(message: WorkerStart): Promise<void> {
     }
     connectedAt.push(Date.now());
     clients.push(client);
+    // After a hub restart (the reconnect storm): the SDK retries a closed link itself and emits `connect`;
+    // when it gives up, keepConnected reopens with the device library's own backoff, as firmware would.
+    client.on('connect', () => reconnected.push([deviceId, Date.now()]));
+    keepers.push(keepConnected(client));
     const store =
       message.store === 'file'
         ? createFileRebootStore(join(message.stateDir, `${encodeURIComponent(deviceId)}.pending-reboot.json`))
@@ -66,6 +75,7 @@ async function start(message: WorkerStart): Promise<void> {
 }
 
 async function stop(): Promise<void> {
+  await Promise.allSettled(keepers.map((k) => k.stop()));
   await Promise.allSettled(handlers.map((h) => h.detach()));
   await Promise.allSettled(clients.map((c) => c.close()));
   process.exit(0);
@@ -75,9 +85,14 @@ process.on('message', (message: WorkerRequest) => {
   if (message.type === 'start') {
     start(message).catch((err: unknown) => send({ type: 'failed', message: (err as Error).message }));
   } else if (message.type === 'events') {
-    send({ type: 'events', answeredAt });
+    send({ type: 'events', answeredAt, reconnected });
     answeredAt = [];
+    reconnected = [];
   } else if (message.type === 'stop') void stop();
 });
 process.on('disconnect', () => void stop());
-send({ type: 'loaded' });
+// Every client builds its user agent with getos (azure-iot-common's getAgentPlatformString), which on
+// Debian runs `lsb_release -a` in a child process and caches the answer only once one finished: the first
+// wave of concurrent connects would each spawn one (half a second of a worker's CPU in a 300-device
+// connect profile). A device looks its OS up once; so does each worker here, before it says it is loaded.
+getAgentPlatformString(() => send({ type: 'loaded' }));

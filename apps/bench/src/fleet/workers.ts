@@ -5,6 +5,8 @@ import type { FleetStore, WorkerMessage, WorkerRequest } from './messages';
 
 /** The simulated fleet, spread over worker processes and driven through one control channel. */
 export interface FleetWorkers {
+  /** The worker processes' ids, in order. */
+  pids: Array<number | undefined>;
   /** `Date.now()` when the workers, loaded, were told to connect. */
   connectStartedAt: number;
   /** Each device's connect time (`Date.now()`), over every worker. */
@@ -13,6 +15,8 @@ export interface FleetWorkers {
   finalLimits: number[];
   /** The answer times (`Date.now()`) every worker noted since the last call. */
   takeAnsweredAt(): Promise<number[]>;
+  /** Answer times and reconnects (`[deviceId, Date.now()]`) every worker noted since the last call. */
+  takeEvents(): Promise<{ answeredAt: number[]; reconnected: Array<[string, number]> }>;
   /** Closes every device and waits for the workers to exit. */
   stop(): Promise<void>;
 }
@@ -100,20 +104,26 @@ export async function startFleetWorkers(options: FleetWorkerOptions): Promise<Fl
         return answer;
       }),
     );
+    const takeEvents = async () => {
+      const answers = await Promise.all(
+        children.map((child) => {
+          const answer = nextMessage(child, 'events');
+          send(child, { type: 'events' });
+          return answer;
+        }),
+      );
+      return {
+        answeredAt: answers.flatMap((a) => a.answeredAt),
+        reconnected: answers.flatMap((a) => a.reconnected),
+      };
+    };
     return {
+      pids: children.map((child) => child.pid),
       connectStartedAt,
       connectedAt: connected.flatMap((c) => c.connectedAt),
       finalLimits: connected.map((c) => c.finalLimit),
-      takeAnsweredAt: async () => {
-        const answers = await Promise.all(
-          children.map((child) => {
-            const answer = nextMessage(child, 'events');
-            send(child, { type: 'events' });
-            return answer;
-          }),
-        );
-        return answers.flatMap((a) => a.answeredAt);
-      },
+      takeAnsweredAt: async () => (await takeEvents()).answeredAt,
+      takeEvents,
       stop,
     };
   } catch (err) {

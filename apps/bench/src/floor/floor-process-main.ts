@@ -16,6 +16,13 @@ async function main(): Promise<void> {
   };
   process.on('message', (message: { type?: string }) => {
     if (message.type === 'stop') stop();
+    else if (message.type === 'memory') {
+      // With --expose-gc (memory-floor.ts): two passes, the first may only schedule finalizers.
+      global.gc?.();
+      global.gc?.();
+      const { rss, heapUsed, external } = process.memoryUsage();
+      process.send?.({ type: 'memory', rss, heapUsed, external });
+    }
   });
   // The bench died without stopping us: the IPC channel closes, and nothing else would end this process.
   process.on('disconnect', stop);

@@ -5,10 +5,13 @@ import type { FloorKeyType } from './floor-servers';
 
 /** The independent floor's servers, running in their own process. */
 export interface FloorProcess {
+  pid: number | undefined;
   caPem: string;
   echoPort: number;
   brokerPort: number;
   httpsPort: number;
+  /** The process's memory after a full GC (needs `--expose-gc` in `execArgv`). */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
   stop(): Promise<void>;
 }
 
@@ -44,10 +47,21 @@ export async function startFloorProcess(
     }),
   ]);
   return {
+    pid: child.pid,
     caPem: ready.caPem,
     echoPort: ready.echoPort,
     brokerPort: ready.brokerPort,
     httpsPort: ready.httpsPort,
+    memory: () =>
+      new Promise((resolve) => {
+        const onMessage = (message: { type?: string; rss: number; heapUsed: number; external: number }) => {
+          if (message.type !== 'memory') return;
+          child.off('message', onMessage);
+          resolve({ rss: message.rss, heapUsed: message.heapUsed, external: message.external });
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'memory' });
+      }),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: 'stop' });

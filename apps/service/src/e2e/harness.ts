@@ -5,7 +5,7 @@ import { type ChildApp, startChildApp } from '@iothub-reboot/app-kit';
 import { type LocalHub, type ServiceClients, startTestHub } from '@iothub-reboot/local-hub/testing';
 
 /** The built apps, run as real processes exactly as a user runs them. */
-export const DEVICE_APP = require.resolve('@iothub-reboot/device-app/dist/main.js');
+export const DEVICE_APP = require.resolve('@iothub-reboot/device-app/main');
 export const SERVICE_APP = join(__dirname, '..', '..', 'dist', 'main.js');
 
 /** A local hub in memory on free ports, with its CA in a file the apps can be pointed at. */

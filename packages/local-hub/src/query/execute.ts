@@ -1,4 +1,4 @@
-import { setOwn } from '../twin/json';
+import { cloneJson, setOwn } from '../twin/json';
 import type { JsonObject } from '../twin/types';
 import type { ProjectionItem, Query } from './ast';
 import { matches } from './evaluate';
@@ -16,7 +16,7 @@ export function executeQuery(query: Query, twins: Iterable<JsonObject>): JsonObj
     for (const twin of twins) {
       if (rows.length >= limit) break;
       if (query.where && !matches(query.where, twin)) continue;
-      rows.push(query.projection ? project(query.projection, twin, 0) : structuredClone(twin));
+      rows.push(query.projection ? project(query.projection, twin, 0) : cloneJson(twin));
     }
     return rows;
   }
@@ -42,7 +42,7 @@ function project(items: readonly ProjectionItem[], twin: JsonObject, count: numb
   const row: JsonObject = {};
   for (const item of items) {
     const value = item.kind === 'count' ? count : lookup(twin, item.path.segments);
-    if (value !== undefined) setOwn(row, item.name, structuredClone(value));
+    if (value !== undefined) setOwn(row, item.name, cloneJson(value));
   }
   return row;
 }

@@ -7,3 +7,4 @@ export { QueryContinuationError, QuerySyntaxError } from './errors';
 export { executeQuery } from './execute';
 export { PAGE_SIZE, pageResults } from './paging';
 export { MAX_QUERY_BYTES, parseQuery } from './parser';
+export { deviceIdPrefilter } from './prefilter';

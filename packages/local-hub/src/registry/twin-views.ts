@@ -27,10 +27,14 @@ export class ServiceTwinViews {
     return toServiceTwinDocument(twin, toDeviceFacts(device, this.presence.of(twin.deviceId)));
   }
 
-  /** Every device twin document, in registry order (what `FROM devices` queries run over). */
-  all(): JsonObject[] {
+  /**
+   * Every device twin document, in registry order (what `FROM devices` queries run over); with `keep`,
+   * only those of the device ids it accepts, the others never built.
+   */
+  all(keep?: (deviceId: string) => boolean): JsonObject[] {
     return this.twins.all().flatMap((twin) => {
       if (twin.moduleId !== undefined) return [];
+      if (keep !== undefined && !keep(twin.deviceId)) return [];
       const device = this.registry.get(twin.deviceId);
       return device
         ? [toServiceTwinDocument(twin, toDeviceFacts(device, this.presence.of(device.deviceId)))]

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
       // Two passes when the process runs with --expose-gc: the first may only schedule finalizers.
       global.gc?.();
       global.gc?.();
-      send({ type: 'rss', rss: process.memoryUsage().rss });
+      const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+      send({ type: 'rss', rss, heapUsed, external, arrayBuffers });
     } else if (message.type === 'stop') stop();
   });
   send({

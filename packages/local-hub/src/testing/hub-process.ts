@@ -3,7 +3,14 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { HubProcessMessage, HubProcessRequest, HubProcessStart } from './hub-process-messages';
+import type {
+  HubProcessMemory,
+  HubProcessMessage,
+  HubProcessRequest,
+  HubProcessStart,
+} from './hub-process-messages';
+
+export type { HubProcessMemory } from './hub-process-messages';
 
 /** Options of {@link startHubProcess}. */
 export interface HubProcessOptions {
@@ -29,6 +36,8 @@ export interface HubProcess {
   readonly exited: Promise<number>;
   /** The hub process's resident set size after a full garbage collection, in bytes. */
   rssBytes(): Promise<number>;
+  /** RSS and its JavaScript heap and external parts after a full garbage collection, in bytes. */
+  memory(): Promise<HubProcessMemory>;
   /** SIGKILL: no shutdown runs, as in a power cut. */
   kill(): Promise<number>;
   /** Closes the hub (connections closed, state flushed), then the process exits 0. */
@@ -68,6 +77,12 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
   const ready = await Promise.race([nextMessage(child, 'ready'), gone]);
   const pid = child.pid;
   if (pid === undefined) throw new HubProcessError('the hub process has no pid');
+  const memory = async (): Promise<HubProcessMemory> => {
+    const answer = nextMessage(child, 'rss');
+    send(child, { type: 'rss' });
+    const { type: _type, ...figures } = await Promise.race([answer, gone]);
+    return figures;
+  };
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     pid,
@@ -76,11 +91,8 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
     caPem: ready.caPem,
     serviceConnectionString: ready.serviceConnectionString,
     exited,
-    rssBytes: async () => {
-      const answer = nextMessage(child, 'rss');
-      send(child, { type: 'rss' });
-      return (await Promise.race([answer, gone])).rss;
-    },
+    rssBytes: async () => (await memory()).rss,
+    memory,
     kill: () => {
       if (alive()) child.kill('SIGKILL');
       return exited;

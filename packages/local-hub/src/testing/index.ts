@@ -24,6 +24,7 @@ export {
   freePorts,
   type HubProcess,
   HubProcessError,
+  type HubProcessMemory,
   type HubProcessOptions,
   startHubProcess,
 } from './hub-process';

@@ -1,3 +1,4 @@
+import { cloneJson } from './json';
 import type { DeviceFacts, JsonObject, PropertySet, TwinRecord } from './types';
 
 /** Body of the MQTT twin GET response: both property sets with `$version`, no `$metadata`. */
@@ -35,11 +36,11 @@ export function toServiceTwinDocument(twin: TwinRecord, device: DeviceFacts): Js
     capabilities: { iotEdge: device.iotEdge },
     ...(device.deviceScope === undefined ? {} : { deviceScope: device.deviceScope }),
     ...(device.parentScopes === undefined ? {} : { parentScopes: [...device.parentScopes] }),
-    tags: structuredClone(twin.tags),
+    tags: cloneJson(twin.tags),
     properties: { desired: withBookkeeping(twin.desired), reported: withBookkeeping(twin.reported) },
   };
 }
 
 function withBookkeeping(set: PropertySet): JsonObject {
-  return { ...structuredClone(set.values), $metadata: structuredClone(set.metadata), $version: set.version };
+  return { ...cloneJson(set.values), $metadata: cloneJson(set.metadata), $version: set.version };
 }

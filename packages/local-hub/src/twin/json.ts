@@ -18,6 +18,24 @@ export function setOwn(obj: JsonObject, key: string, value: JsonValue): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/**
+ * A deep copy of a JSON value (what twins hold: validated JSON, no cycles, no other types). It stands in
+ * for `structuredClone` on the twin and query paths, where the bench's profiles showed it: for twin-sized
+ * objects structuredClone's serialise-and-rebuild is several times slower than copying the keys. Keys
+ * keep their order; a `__proto__` key stays an own property (see {@link setOwn}).
+ */
+export function cloneJson<T extends JsonValue>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => cloneJson(item)) as T;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    const copy = cloneJson((value as JsonObject)[key] as JsonValue);
+    if (key === '__proto__') setOwn(out, key, copy);
+    else out[key] = copy;
+  }
+  return out as T;
+}
+
 /** Where a key sits, for error messages: `properties.desired.a["b c"]`, long keys shortened. */
 export function formatPath(root: string, segments: readonly (string | number)[]): string {
   let out = root;

@@ -1,4 +1,4 @@
-import { isJsonObject, ownValue, setOwn } from './json';
+import { cloneJson, isJsonObject, ownValue, setOwn } from './json';
 import type { JsonObject } from './types';
 
 /** The values and `$metadata` of one object node after a merge. */
@@ -39,7 +39,7 @@ export function mergeWithMetadata(
       setOwn(nextMetadata, key, merged.metadata);
       continue;
     }
-    setOwn(nextValues, key, structuredClone(change));
+    setOwn(nextValues, key, cloneJson(change));
     setOwn(nextMetadata, key, { ...stamp });
   }
   return { values: nextValues, metadata: nextMetadata };
