@@ -20,12 +20,17 @@ const summaries = [];
 for (const [path, target] of entries) {
   const specifier = path === '.' ? pkg.name : `${pkg.name}/${path.slice(2)}`;
   const types = target?.types;
-  if (!types || !existsSync(join(dir, types))) failures.push(`${specifier}: missing type declarations: ${types}`);
+  if (!types || !existsSync(join(dir, types)))
+    failures.push(`${specifier}: missing type declarations: ${types}`);
 
   // Self-reference through the exports map resolves exactly as a consumer's import would.
   const keysVia = (code, inputType) => {
-    const r = spawnSync(process.execPath, ['--input-type', inputType, '-e', code], { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) failures.push(`${inputType} import of ${specifier} failed: ${r.stderr.trim().split('\n')[0]}`);
+    const r = spawnSync(process.execPath, ['--input-type', inputType, '-e', code], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0)
+      failures.push(`${inputType} import of ${specifier} failed: ${r.stderr.trim().split('\n')[0]}`);
     return r.stdout.trim();
   };
   const cjs = keysVia(
@@ -37,7 +42,8 @@ for (const [path, target] of entries) {
     'module',
   );
   if (cjs === '') failures.push(`${specifier} exports nothing`);
-  if (cjs !== esm) failures.push(`${specifier}: CommonJS and ESM see different exports:\n  cjs: ${cjs}\n  esm: ${esm}`);
+  if (cjs !== esm)
+    failures.push(`${specifier}: CommonJS and ESM see different exports:\n  cjs: ${cjs}\n  esm: ${esm}`);
   summaries.push(`${path} ${cjs.split(',').length}`);
 }
 
@@ -45,4 +51,6 @@ if (failures.length > 0) {
   process.stderr.write(`${pkg.name} is not consumable:\n- ${failures.join('\n- ')}\n`);
   process.exit(1);
 }
-process.stdout.write(`${pkg.name}: exports ok (publint clean; CommonJS and ESM agree: ${summaries.join(', ')})\n`);
+process.stdout.write(
+  `${pkg.name}: exports ok (publint clean; CommonJS and ESM agree: ${summaries.join(', ')})\n`,
+);

@@ -13,7 +13,11 @@ const budgetSeconds = Number(process.env.TEST_PACKAGE_TIMEOUT_S ?? 900);
 const cwd = process.cwd();
 const progressFile = join(cwd, '.jest-progress.json');
 const packageName = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).name ?? basename(cwd);
-const jestBin = join(dirname(createRequire(join(cwd, 'package.json')).resolve('jest/package.json')), 'bin', 'jest.js');
+const jestBin = join(
+  dirname(createRequire(join(cwd, 'package.json')).resolve('jest/package.json')),
+  'bin',
+  'jest.js',
+);
 
 const args = process.argv.slice(2);
 if (process.env.CI && !args.some((a) => a.startsWith('--seed') || a === '--randomize')) {

@@ -13,7 +13,9 @@ if (process.argv[2] === '--combine') {
   const totals = { passed: 0, failed: 0, skipped: 0 };
   process.stdout.write('\nTest runs:\n');
   for (const run of runs) {
-    process.stdout.write(`  Node ${run.node.padEnd(10)} ${String(run.packages).padStart(2)} packages  ${line(run)}\n`);
+    process.stdout.write(
+      `  Node ${run.node.padEnd(10)} ${String(run.packages).padStart(2)} packages  ${line(run)}\n`,
+    );
     for (const key of Object.keys(totals)) totals[key] += run[key];
   }
   process.stdout.write(`tests: ${line(totals)}\n`);
@@ -31,7 +33,9 @@ for (const group of ['packages', 'apps']) {
     if (counts.node && counts.node !== process.version) continue; // a run on another Node line
     versions.add(counts.node ?? 'unknown');
     const leak = counts.leaked ? `  (${counts.leaked})` : '';
-    rows.push(`  ${`${group}/${name}`.padEnd(36)} ${String(counts.passed).padStart(5)} passed ${counts.failed} failed${leak}`);
+    rows.push(
+      `  ${`${group}/${name}`.padEnd(36)} ${String(counts.passed).padStart(5)} passed ${counts.failed} failed${leak}`,
+    );
     for (const key of Object.keys(totals)) totals[key] += counts[key] ?? 0;
   }
 }
@@ -39,6 +43,9 @@ const node = [...versions].join(', ') || process.version;
 process.stdout.write(`\nTest results by package (Node ${node}):\n${rows.join('\n')}\n`);
 process.stdout.write(`tests: ${line(totals)}\n`);
 if (process.env.TEST_SUMMARY_FILE) {
-  appendFileSync(process.env.TEST_SUMMARY_FILE, `${JSON.stringify({ node, packages: rows.length, ...totals })}\n`);
+  appendFileSync(
+    process.env.TEST_SUMMARY_FILE,
+    `${JSON.stringify({ node, packages: rows.length, ...totals })}\n`,
+  );
 }
 process.exit(totals.failed > 0 || rows.length === 0 ? 1 : 0);

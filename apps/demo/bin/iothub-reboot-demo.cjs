@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Committed launcher: pnpm links bins at install, before the build has written dist/.
-require("../dist/main.js");
+require('../dist/main.js');
