@@ -60,7 +60,9 @@ IOTHUB_DEVICE_ID=my-device node apps/service/dist/main.js          # console 2`,
     block: `pnpm bench                                   # defaults: several minutes on 2 cores, plus the build
 node apps/bench/dist/main.js --fleet 100,1000 --iterations 1000   # a shorter run
 node apps/bench/dist/main.js --scenarios round-trip,fleet --fleet 1000   # only some scenarios
-node apps/bench/dist/main.js --cpu-prof-dir /tmp/prof   # hub and fleet processes write .cpuprofile files
+node apps/bench/dist/main.js --scenarios fleet,storm --fleet 10000   # 10,000 devices, then a hub restart under them
+node apps/bench/dist/main.js --cpu-prof-dir /tmp/prof   # every process profiled; CPU split per phase in the report
+node apps/bench/dist/floor/memory-floor.js --connections 2000   # memory per connection of bare aedes over TLS
 cat bench/results/latest.json                # machine-readable: node, cpus, commit, settings, scenarios`,
     why: 'performance is measured by hand, never in CI (CONTRIBUTING); apps/bench has its own option tests',
   },
