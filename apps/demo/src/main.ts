@@ -23,7 +23,7 @@ const DEVICE_ID = 'demo-device';
 const REBOOT_SECONDS = '3'; // the seed's 20 s shortened so the demo stays quick
 const DEMO_TIMEOUT_MS = 60_000;
 
-const appScript = (app: string) => require.resolve(`@iothub-reboot/${app}-app/dist/main.js`);
+const appScript = (app: string) => require.resolve(`@iothub-reboot/${app}-app/main`);
 
 void runCli('demo', async ({ onShutdown, signal }) => {
   const emit = (line: string) => process.stdout.write(`${line}\n`);
