@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { z } from 'zod';
 import { ContractError } from './errors';
 import { jsonByteLength, LIMITS } from './limits';
 import {
@@ -151,5 +152,88 @@ describe('readLastReboot', () => {
         },
       ),
     );
+  });
+});
+
+// The readers once parsed the twin with zod object schemas; they now look the fields up directly. This
+// keeps them answering exactly as the schema-based reader did, on any shape (arrays, null, strings…).
+describe('readLastRebootFromTwin, against the schema-based reader it replaced', () => {
+  const iso = z.iso.datetime({ offset: true });
+  const toDate = (v: unknown) =>
+    typeof v === 'string' && iso.safeParse(v).success ? new Date(v) : undefined;
+  const schemaReader = (twin: unknown): unknown => {
+    const shape = z.looseObject({ properties: z.looseObject({ reported: z.unknown() }) }).safeParse(twin);
+    if (!shape.success) return { reported: false, reason: 'twin has no reported properties' };
+    const section = z
+      .looseObject({ rebootTime: z.unknown().optional(), iothubDM: z.unknown().optional() })
+      .safeParse(shape.data.properties.reported);
+    if (!section.success) return { reported: false, reason: 'reported properties are not an object' };
+    const dm = z
+      .looseObject({ reboot: z.looseObject({ lastReboot: z.unknown().optional() }) })
+      .safeParse(section.data.iothubDM);
+    const candidates = [
+      ...(toDate(section.data.rebootTime)
+        ? [{ reported: true, rebootTime: toDate(section.data.rebootTime) as Date, source: 'rebootTime' }]
+        : []),
+      ...(dm.success && toDate(dm.data.reboot.lastReboot)
+        ? [
+            {
+              reported: true,
+              rebootTime: toDate(dm.data.reboot.lastReboot) as Date,
+              source: 'iothubDM.reboot.lastReboot',
+            },
+          ]
+        : []),
+    ];
+    if (candidates.length === 0) {
+      const present = section.data.rebootTime !== undefined || dm.success;
+      return {
+        reported: false,
+        reason: present ? 'reboot time is not an ISO 8601 date-time' : 'no reboot reported yet',
+      };
+    }
+    return candidates.reduce((a, b) => (b.rebootTime.getTime() > a.rebootTime.getTime() ? b : a));
+  };
+  const time = fc.oneof(
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom('2026-01-01T01:00:00+01:00', 'yesterday', ''),
+    fc.anything(),
+  );
+  const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.anything(), fc.constant(undefined));
+  const twin = maybe(
+    fc.record({
+      properties: maybe(
+        fc.record({
+          reported: maybe(
+            fc.record(
+              {
+                rebootTime: time,
+                iothubDM: maybe(fc.record({ reboot: maybe(fc.record({ lastReboot: time })) })),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+        }),
+      ),
+    }),
+  );
+
+  it('gives the same answer on any twin', () => {
+    fc.assert(
+      fc.property(twin, (t) => {
+        expect(readLastRebootFromTwin(t)).toEqual(schemaReader(t));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    ['an array for reported', { properties: { reported: [] } }],
+    ['null properties', { properties: null }],
+    ['an array for iothubDM.reboot', { properties: { reported: { iothubDM: { reboot: [] } } } }],
+    ['a string twin', 'twin'],
+    ['properties without reported', { properties: {} }],
+  ])('gives the same answer on %s', (_label, t) => {
+    expect(readLastRebootFromTwin(t)).toEqual(schemaReader(t));
   });
 });

@@ -52,28 +52,25 @@ export type LastReboot =
 
 // Readers tolerate everything else a real twin carries ($version, $metadata, other properties) and
 // timestamps with an offset, since other devices (e.g. the seed's Python sample) may not write UTC.
+// They look the two fields up rather than parse the reported section with a schema: a confirmation
+// poll reads every twin of a query page, and an object schema copied each twin's whole section first.
 const isoAnyOffset = z.iso.datetime({ offset: true });
-const ReportedReadSchema = z.looseObject({
-  rebootTime: z.unknown().optional(),
-  iothubDM: z.unknown().optional(),
-});
-const DmReadSchema = z.looseObject({ reboot: z.looseObject({ lastReboot: z.unknown().optional() }) });
 
 /**
  * Reads the last reboot time from a twin's reported properties. When both conventions are present and
  * differ, the later instant wins. Never throws: anything unusable yields `{ reported: false, reason }`.
  */
 export function readLastReboot(reported: unknown): LastReboot {
-  const section = ReportedReadSchema.safeParse(reported);
-  if (!section.success) return { reported: false, reason: 'reported properties are not an object' };
+  const section = plainObject(reported);
+  if (section === undefined) return { reported: false, reason: 'reported properties are not an object' };
   const candidates: Array<Extract<LastReboot, { reported: true }>> = [];
-  const top = toDate(section.data.rebootTime);
+  const top = toDate(section.rebootTime);
   if (top) candidates.push({ reported: true, rebootTime: top, source: 'rebootTime' });
-  const dm = DmReadSchema.safeParse(section.data.iothubDM);
-  const nested = dm.success ? toDate(dm.data.reboot.lastReboot) : undefined;
+  const reboot = plainObject(plainObject(section.iothubDM)?.reboot);
+  const nested = reboot === undefined ? undefined : toDate(reboot.lastReboot);
   if (nested) candidates.push({ reported: true, rebootTime: nested, source: 'iothubDM.reboot.lastReboot' });
   if (candidates.length === 0) {
-    const present = section.data.rebootTime !== undefined || dm.success;
+    const present = section.rebootTime !== undefined || reboot !== undefined;
     return {
       reported: false,
       reason: present ? 'reboot time is not an ISO 8601 date-time' : 'no reboot reported yet',
@@ -84,9 +81,19 @@ export function readLastReboot(reported: unknown): LastReboot {
 
 /** Like {@link readLastReboot}, for a whole twin as `Registry.getTwin` or a twin query returns it. */
 export function readLastRebootFromTwin(twin: unknown): LastReboot {
-  const shape = z.looseObject({ properties: z.looseObject({ reported: z.unknown() }) }).safeParse(twin);
-  if (!shape.success) return { reported: false, reason: 'twin has no reported properties' };
-  return readLastReboot(shape.data.properties.reported);
+  const properties = plainObject(plainObject(twin)?.properties);
+  // A `reported` key holding undefined counts as present, as the schema (`reported: z.unknown()`) had it.
+  if (properties === undefined || !('reported' in properties)) {
+    return { reported: false, reason: 'twin has no reported properties' };
+  }
+  return readLastReboot(properties.reported);
+}
+
+/** `value` when it is what a JSON object parses to (not null, not an array), as the schemas accepted. */
+function plainObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function toDate(value: unknown): Date | undefined {

@@ -95,8 +95,9 @@ export function attachRebootHandler(
     });
   };
 
+  // A pino child per request serialises its bindings; a silent logger (the default) would log none of it.
   const onRequest = (request: MethodRequest, response: MethodResponse) => {
-    const log = logger.child({ requestId: request.requestId });
+    const log = logger.isLevelEnabled('fatal') ? logger.child({ requestId: request.requestId }) : logger;
     const respond = respondOnce(response, log, (send) =>
       withTimeout('method response', resolved.retry.callTimeoutMs, resolved.clock, send),
     );

@@ -38,4 +38,37 @@ describe('authorizeServiceRequest', () => {
     expect(policyKeys.iothubowner).toBe(WELL_KNOWN_OWNER_KEY);
     expect(Buffer.from(WELL_KNOWN_OWNER_KEY, 'base64')).toHaveLength(32);
   });
+
+  // A token that verified once is remembered (the SDK resends the same one with every request); the
+  // memory must never accept what a full check would refuse.
+  it('refuses a remembered token once it has expired', () => {
+    const header = token('service', policyKeys.service, NOW + 10);
+    expect(authorizeServiceRequest(header, ['ServiceConnect'], context)).toBe('service');
+    expect(() =>
+      authorizeServiceRequest(header, ['ServiceConnect'], { ...context, nowSeconds: NOW + 10 }),
+    ).toThrow(expect.objectContaining({ status: 401, message: expect.stringMatching(/expired/) }));
+  });
+
+  it('refuses a remembered token after its policy key changed, or for another host', () => {
+    const header = token('service');
+    expect(authorizeServiceRequest(header, ['ServiceConnect'], context)).toBe('service');
+    const rotated = {
+      ...policyKeys,
+      service: derivePolicyKey('cm90YXRlZCBrZXkgZm9yIHRoZSB0ZXN0IQ==', 'service'),
+    };
+    expect(() =>
+      authorizeServiceRequest(header, ['ServiceConnect'], { ...context, policyKeys: rotated }),
+    ).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() =>
+      authorizeServiceRequest(header, ['ServiceConnect'], { ...context, hostName: 'other.example' }),
+    ).toThrow(expect.objectContaining({ status: 401 }));
+  });
+
+  it('checks the permission of a remembered token on every call', () => {
+    const header = token('registryRead');
+    expect(authorizeServiceRequest(header, ['RegistryRead'], context)).toBe('registryRead');
+    expect(() => authorizeServiceRequest(header, ['ServiceConnect'], context)).toThrow(
+      expect.objectContaining({ status: 401, message: expect.stringMatching(/does not grant/) }),
+    );
+  });
 });

@@ -112,7 +112,11 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const log = options.logger.child({ method: req.method, path: req.url?.split('?')[0] });
+  // A child logger per request costs a bindings serialisation; a silent logger (the default) logs nothing,
+  // so its requests share it.
+  const log = options.logger.isLevelEnabled('fatal')
+    ? options.logger.child({ method: req.method, path: req.url?.split('?')[0] })
+    : options.logger;
   try {
     const url = requestUrl(req.url);
     const match = matchRoute(req.method ?? '', url.pathname);
