@@ -55,11 +55,14 @@ async function rawDevice(hub: LocalHub, deviceId: string, key: string, keepalive
     reconnectPeriod: 0,
     keepalive,
   });
-  await client.subscribeAsync('$iothub/twin/res/#');
+  await client.subscribeAsync(['$iothub/twin/res/#', '$iothub/methods/POST/#']);
   const answers = new Map<number, string[]>();
   let waiter: { count: number; resolve: () => void } | undefined;
   let total = 0;
   client.on('message', (topic) => {
+    // Method calls are answered at once: the answer queues behind the patches sent before it.
+    const call = /^\$iothub\/methods\/POST\/[^/]+\/\?\$rid=(.+)$/.exec(topic);
+    if (call) return client.publish(`$iothub/methods/res/200/?$rid=${call[1]}`, '{"answered":true}');
     const [, status, rid] = /^\$iothub\/twin\/res\/(\d+)\/\?\$rid=(\d+)/.exec(topic) ?? [];
     answers.set(Number(rid), [...(answers.get(Number(rid)) ?? []), status ?? '?']);
     total += 1;
@@ -91,7 +94,7 @@ describe('backpressure: held twin requests', () => {
     return (response.json as { properties: { reported: { $version: number } } }).properties.reported.$version;
   };
 
-  it('answers 429 to requests held past half the keep-alive, so the flooder stays connected and pinged', async () => {
+  it('answers 429 to requests held past half the keep-alive: the flooder stays connected, pinged, answering methods', async () => {
     const { primaryKey } = await t.hub.createDevice('slow');
     // Keep-alive 2 s: the hub may hold for 1 s, and closes a connection it has read nothing from for 3 s.
     const device = await rawDevice(t.hub, 'slow', primaryKey, 2);
@@ -106,10 +109,16 @@ describe('backpressure: held twin requests', () => {
     store.stall();
     for (let rid = 1; rid <= SENT; rid += 1) device.patch(rid);
     await t.hub.whenTwinRequestsHeld('slow', HELD);
+    // A method call meanwhile: the device's answer is not dead-locked behind its held patches.
+    const call = rawRequest(t.hub, 'POST', '/twins/slow/methods?api-version=2021-04-12', {
+      body: JSON.stringify({ methodName: 'reboot', payload: null, responseTimeoutInSeconds: 30 }),
+      headers: { 'content-type': 'application/json' },
+    });
     // The held ones are refused at the bound; the hub then reads on, and answers the client's PINGREQ. Held
     // without a bound, nothing more is read and the hub closes the connection at 1.5 x keep-alive.
-    await Promise.race([Promise.all([device.answered(HELD), pinged]), dropped]);
+    const [, , response] = await Promise.race([Promise.all([device.answered(HELD), pinged, call]), dropped]);
     device.client.off('close', onClose);
+    expect(response).toMatchObject({ status: 200, json: { status: 200, payload: { answered: true } } });
     store.resume();
     await device.answered(SENT);
     // Every request answered exactly once: the first 16 once durable, the held ones 429.
