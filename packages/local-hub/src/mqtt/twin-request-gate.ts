@@ -6,9 +6,10 @@ import { systemTimers, type Timers } from '../timers';
  */
 export const TWIN_REQUESTS_IN_FLIGHT = 16;
 /**
- * Requests held per connection. aedes reads a connection's next batch only once every packet of the batch
- * called its `done` (lib/client.js `nextBatch`), so a connection holds at most about one socket read of
- * requests; this bound only guards against aedes reading on while some are held.
+ * Requests held per connection, beyond which they are answered 429. aedes 1.2.0 reads a connection's next
+ * batch once every packet of the last one called its `done` (lib/client.js `nextBatch`), but also counts
+ * each 'readable' event as a `done`, so it can read a little on while requests are held: up to 1,065
+ * (~62 KB of tiny patches) were held at once in e2e/backpressure's sustained flood. This bounds the rest.
  */
 export const TWIN_REQUESTS_HELD = 4096;
 /** Longest a request is held when the client's keep-alive allows more (see {@link holdBoundMs}). */
