@@ -307,6 +307,8 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
       presence,
       telemetry,
       throttle,
+      heldTwinRequests: mqtt.heldTwinRequests,
+      whenTwinRequestsHeld: mqtt.whenTwinRequestsHeld,
       serviceConnectionString: serviceCs,
       deviceConnectionString: deviceCs,
       moduleConnectionString: moduleCs,

@@ -71,6 +71,13 @@ export interface LocalHub {
   /** Resolves once at least `length` operations of this class wait their turn. */
   whenThrottleBacklog(operation: OperationClass, length: number): Promise<void>;
   /**
+   * A device's MQTT twin requests held by backpressure now: over 16 in flight its next requests wait, and
+   * the hub stops reading its connection until one is answered.
+   */
+  heldTwinRequests(deviceId: string): number;
+  /** Resolves once at least `count` of the device's twin requests are held. */
+  whenTwinRequestsHeld(deviceId: string, count: number): Promise<void>;
+  /**
    * Stops accepting, closes every connection, flushes state. Work still in flight after `closeTimeoutMs`
    * is cut short (failed, never acknowledged), so this always settles.
    */
@@ -89,6 +96,8 @@ export interface LocalHubParts
     | 'connectionFile'
     | 'viewUrl'
     | 'serviceConnectionString'
+    | 'heldTwinRequests'
+    | 'whenTwinRequestsHeld'
     | 'close'
   > {
   registry: DeviceRegistry;
@@ -143,6 +152,8 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     whenThrottled: (operation) => parts.throttle.nextRefusal(operation),
     throttleBacklog: (operation) => parts.throttle.backlog(operation),
     whenThrottleBacklog: (operation, length) => parts.throttle.whenBacklog(operation, length),
+    heldTwinRequests: (deviceId) => parts.heldTwinRequests(deviceId),
+    whenTwinRequestsHeld: (deviceId, count) => parts.whenTwinRequestsHeld(deviceId, count),
     close: () => parts.close(),
   };
 }

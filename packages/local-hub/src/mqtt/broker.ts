@@ -14,11 +14,12 @@ import type { ModuleRegistry } from '../registry/modules';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import type { TrustAnchor } from '../x509/verify';
 import type { ConnectionCredentials } from './credentials';
-import { type DeviceMessageContext, dispatchDevicePublish } from './dispatch';
+import { type DeviceMessageContext, dispatchDevicePublish, refuseTwinRequest } from './dispatch';
 import { LogBudget } from './log-budget';
 import { modelIdOf } from './model-id';
 import { MqttPacketSizeMeter } from './packet-size';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
+import { holdBoundMs, TwinRequestGate } from './twin-request-gate';
 
 export interface MqttServerOptions {
   hostName: string;
@@ -48,6 +49,10 @@ export interface MqttServer {
    * so the same authentication, topic rules, limits and sessions as a connection to the TLS port.
    */
   handle(stream: Duplex, request?: IncomingMessage): void;
+  /** Twin requests of this device held by backpressure now (see twin-request-gate). */
+  heldTwinRequests(deviceId: string): number;
+  /** Resolves once at least `count` of this device's twin requests are held. */
+  whenTwinRequestsHeld(deviceId: string, count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,8 +78,15 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     }
     return controller.signal;
   };
+  // Each client's CONNECT keep-alive (seconds): it bounds how long the gate may hold its packets.
+  const keepAlives = new WeakMap<Client, number>();
+  const gate = new TwinRequestGate<Client>();
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
+    preConnect(client, packet, done) {
+      keepAlives.set(client, packet.keepalive ?? 0);
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
       const attempt = {
         hostName: options.hostName,
@@ -166,6 +178,29 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         );
         return;
       }
+      if (message.kind === 'twin-get' || message.kind === 'reported-patch') {
+        // Backpressure: over its bound of twin requests in flight, the connection's packet is held, and
+        // with it the reading of its socket (twin-request-gate).
+        const payload = toBuffer(packet.payload);
+        gate.submit(
+          client,
+          client.id,
+          {
+            start: (answered) =>
+              dispatchDevicePublish(context, client, client.id, message, payload, answered),
+            refuse: () =>
+              refuseTwinRequest(
+                context,
+                client,
+                message.rid,
+                'Too many twin requests for this device; retry later.',
+              ),
+            proceed: (err) => done(err ?? null),
+          },
+          holdBoundMs(keepAlives.get(client)),
+        );
+        return;
+      }
       dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
       done(null);
     },
@@ -208,6 +243,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   });
   broker.on('clientDisconnect', (client: Client) => {
     departed.get(client)?.abort(new Error('The device disconnected.'));
+    gate.disconnected(client);
     credentials.gone(client);
     sessions.disconnected(client.id, client);
   });
@@ -231,7 +267,10 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
 
   /** Every connection, whatever its transport, enters the broker here. */
   const handle = (stream: Duplex, request?: IncomingMessage) => {
-    grantAtMostQos1(broker.handle(stream, request));
+    const client = broker.handle(stream, request);
+    grantAtMostQos1(client);
+    // Also for a connection aedes closes without 'clientDisconnect' (never authorised, or replaced).
+    stream.once('close', () => gate.disconnected(client));
     // aedes reads with 'readable' + read(); a 'data' listener then only observes what it reads.
     const meter = new MqttPacketSizeMeter();
     stream.on('data', (chunk: Buffer) => {
@@ -262,6 +301,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   return {
     port: listener.port,
     handle,
+    heldTwinRequests: (deviceId) => gate.held(deviceId),
+    whenTwinRequestsHeld: (deviceId, count) => gate.whenHeld(deviceId, count),
     // Done only once the listener and every client connection are closed, not when closing starts.
     close: async () => {
       const closed = listener.closed();

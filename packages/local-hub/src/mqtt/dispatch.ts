@@ -22,23 +22,27 @@ export interface DeviceMessageContext {
   logger: Logger;
 }
 
-/** Hands an authorised device publish to the module for its kind. */
+/**
+ * Hands an authorised device publish to the module for its kind. `answered` runs once a twin request's
+ * answer is written (the twin-request gate counts the request in flight until then).
+ */
 export function dispatchDevicePublish(
   ctx: DeviceMessageContext,
   client: Client,
   deviceId: string,
   message: DevicePublish,
   payload: Buffer,
+  answered?: () => void,
 ): void {
   ctx.sessions.active(deviceId);
   switch (message.kind) {
     case 'twin-get':
-      if (!throttled(ctx, client, 'twinReads', message.rid))
-        handleTwinGet(ctx.twins, client, deviceId, message.rid, ctx.logger);
+      if (!throttled(ctx, client, 'twinReads', message.rid, answered))
+        handleTwinGet(ctx.twins, client, deviceId, message.rid, ctx.logger, answered);
       return;
     case 'reported-patch':
-      if (!throttled(ctx, client, 'twinUpdates', message.rid))
-        void handleReportedPatch(ctx.twins, client, deviceId, message.rid, payload, ctx.logger);
+      if (!throttled(ctx, client, 'twinUpdates', message.rid, answered))
+        void handleReportedPatch(ctx.twins, client, deviceId, message.rid, payload, ctx.logger, answered);
       return;
     case 'method-response':
       ctx.invoker.handleResponse(deviceId, message.rid, message.status, payload);
@@ -58,11 +62,27 @@ function throttled(
   client: Client,
   operation: 'twinReads' | 'twinUpdates',
   rid: string,
+  answered?: () => void,
 ): boolean {
   if (ctx.throttle.tryTake(operation)) return false;
-  const { status, body } = twinErrorBody(
-    new HubError('ThrottlingException', `The hub's ${operation} throttle is exceeded; back off and retry.`),
+  refuseTwinRequest(
+    ctx,
+    client,
+    rid,
+    `The hub's ${operation} throttle is exceeded; back off and retry.`,
+    answered,
   );
-  sendToClient(client, twinResponseTopic(status, rid), body, ctx.logger);
   return true;
+}
+
+/** Answers a twin request 429 ThrottlingException (429001), which the device SDK retries with backoff. */
+export function refuseTwinRequest(
+  ctx: Pick<DeviceMessageContext, 'logger'>,
+  client: Client,
+  rid: string,
+  message: string,
+  answered?: () => void,
+): void {
+  const { status, body } = twinErrorBody(new HubError('ThrottlingException', message));
+  sendToClient(client, twinResponseTopic(status, rid), body, ctx.logger, answered);
 }

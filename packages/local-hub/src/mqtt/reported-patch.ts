@@ -16,14 +16,15 @@ export async function handleReportedPatch(
   rid: string,
   payload: Buffer,
   logger: Logger,
+  answered?: () => void,
 ): Promise<void> {
   try {
     const twin = await twins.patchReported(deviceId, parseJson(payload));
-    sendToClient(client, twinResponseTopic(204, rid, twin.reported.version), '', logger);
+    sendToClient(client, twinResponseTopic(204, rid, twin.reported.version), '', logger, answered);
   } catch (err) {
     if (!(err instanceof HubError)) logger.error({ err, deviceId }, 'reported properties update failed');
     const { status, body } = twinErrorBody(err);
-    sendToClient(client, twinResponseTopic(status, rid), body, logger);
+    sendToClient(client, twinResponseTopic(status, rid), body, logger, answered);
   }
 }
 

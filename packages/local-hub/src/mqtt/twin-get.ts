@@ -13,12 +13,19 @@ export function handleTwinGet(
   deviceId: string,
   rid: string,
   logger: Logger,
+  answered?: () => void,
 ) {
   const twin = twins.get(deviceId);
   if (!twin) {
     const { status, body } = twinErrorBody(new HubError('DeviceNotFound', 'The device twin does not exist.'));
-    sendToClient(client, twinResponseTopic(status, rid), body, logger);
+    sendToClient(client, twinResponseTopic(status, rid), body, logger, answered);
     return;
   }
-  sendToClient(client, twinResponseTopic(200, rid), JSON.stringify(toDeviceTwinDocument(twin)), logger);
+  sendToClient(
+    client,
+    twinResponseTopic(200, rid),
+    JSON.stringify(toDeviceTwinDocument(twin)),
+    logger,
+    answered,
+  );
 }

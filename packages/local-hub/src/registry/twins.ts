@@ -29,7 +29,9 @@ export interface ServiceTwinUpdate {
  * Reported-properties updates of one device: at most 16 in flight (not yet durable), then up to 200 wait
  * their turn (backpressure: a burst is slowed, not failed), and beyond that 429 ThrottlingException, as IoT
  * Hub throttles twin operations per device ("IoT Hub quotas and throttling": back off and retry). Without
- * a bound, one device's flood queues unbounded work that every other client waits behind.
+ * a bound, one device's flood queues unbounded work that every other client waits behind. An MQTT
+ * connection is held to 16 twin requests before it gets here (mqtt/twin-request-gate, backpressure), so the
+ * waiting and the 429 are reached only by a device whose earlier connections still have updates in flight.
  */
 export const TWIN_UPDATES_IN_FLIGHT = 16;
 export const TWIN_UPDATES_WAITING = 200;
