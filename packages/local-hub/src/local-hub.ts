@@ -66,10 +66,12 @@ export interface LocalHub {
   throttledCounts(): Readonly<Record<OperationClass, number>>;
   /** Resolves when the hub next refuses an operation of this class over its throttle. */
   whenThrottled(operation: OperationClass): Promise<void>;
-  /** Operations of this class waiting their turn under the quota (traffic-shaped sends, paced job work). */
+  /** Operations of this class waiting their turn under the quota (traffic-shaped requests, paced job work). */
   throttleBacklog(operation: OperationClass): number;
   /** Resolves once at least `length` operations of this class wait their turn. */
   whenThrottleBacklog(operation: OperationClass, length: number): Promise<void>;
+  /** Resolves once at most `length` operations of this class wait their turn (e.g. a withdrawn one left). */
+  whenThrottleBacklogAtMost(operation: OperationClass, length: number): Promise<void>;
   /**
    * Stops accepting, closes every connection, flushes state. Work still in flight after `closeTimeoutMs`
    * is cut short (failed, never acknowledged), so this always settles.
@@ -143,6 +145,7 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     whenThrottled: (operation) => parts.throttle.nextRefusal(operation),
     throttleBacklog: (operation) => parts.throttle.backlog(operation),
     whenThrottleBacklog: (operation, length) => parts.throttle.whenBacklog(operation, length),
+    whenThrottleBacklogAtMost: (operation, length) => parts.throttle.whenBacklogAtMost(operation, length),
     close: () => parts.close(),
   };
 }

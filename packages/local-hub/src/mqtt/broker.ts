@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:tls';
@@ -69,6 +70,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     let controller = departed.get(client);
     if (!controller) {
       controller = new AbortController();
+      // One listener per request waiting for the throttle: at most a backlog's worth, not a leak.
+      setMaxListeners(0, controller.signal);
       departed.set(client, controller);
     }
     return controller.signal;
@@ -166,7 +169,9 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         );
         return;
       }
-      dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload));
+      // Under a quota, twin requests are shaped too (dispatch.ts): a departure withdraws the waiting ones.
+      const departure = options.throttle.spec ? departureSignal(client) : undefined;
+      dispatchDevicePublish(context, client, client.id, message, toBuffer(packet.payload), departure);
       done(null);
     },
     authorizeSubscribe(client, subscription, done) {
