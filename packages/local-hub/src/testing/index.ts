@@ -20,8 +20,6 @@ import { type LocalHub, startLocalHub } from '../hub';
 
 export type { ServiceClients } from '@iothub-reboot/service-connection';
 export type { LocalHub, LocalHubDevice, LocalHubModule } from '../local-hub';
-/** A throttle clock a test moves by hand (`quotaClock: clock.now, quotaTimers: clock`). */
-export { ManualClock } from '../test-support/manual-clock';
 export {
   freePorts,
   type HubProcess,
@@ -30,6 +28,8 @@ export {
   type HubProcessOptions,
   startHubProcess,
 } from './hub-process';
+/** A throttle clock a test moves by hand (`quotaClock: clock.now, quotaTimers: clock`). */
+export { ManualClock } from './manual-clock';
 export { canListenOn, type FixedPortHold, holdFixedPort, isFixedPortHeld } from './privileged-port';
 
 /** A device transport of azure-iot-device-mqtt: `Mqtt` (TLS) or `MqttWs` (WebSockets). */
