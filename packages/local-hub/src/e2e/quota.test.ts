@@ -241,6 +241,31 @@ describe('opt-in IoT Hub throttles (quota S1)', () => {
     expect(t.hub.throttledCounts().queries).toBe(0);
   });
 
+  it('closing the hub releases every waiting request and leaves no throttle timer', async () => {
+    const t = await quotaHub();
+    const { primaryKey } = await t.hub.createDevice('q-close');
+    const query = () => t.service.registry.createQuery('SELECT * FROM devices', 10).next();
+    await burst(query, 20);
+    const waiting = Array.from({ length: 3 }, () =>
+      query().then(
+        () => 'answered',
+        () => 'failed',
+      ),
+    );
+    await burst(() => t.service.registry.getTwin('q-close'), 100);
+    const raw = await connectRaw(t.hub, 'q-close', deviceToken(t.hub, 'q-close', primaryKey));
+    raw.on('error', () => undefined); // the hub closing ends it
+    raw.publish('$iothub/twin/GET/?$rid=1', ' ', { qos: 0 });
+    await Promise.all([t.hub.whenThrottleBacklog('queries', 3), t.hub.whenThrottleBacklog('twinReads', 1)]);
+    await t.close();
+    hubs.splice(hubs.indexOf(t), 1);
+    await raw.endAsync(true);
+    await expect(Promise.all(waiting)).resolves.toEqual(['failed', 'failed', 'failed']);
+    expect(t.hub.throttleBacklog('queries')).toBe(0);
+    expect(t.hub.throttleBacklog('twinReads')).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
+  });
+
   it('jobs operations: 100 pass (create, get, cancel alike), the next waits its 0.6 s, then passes', async () => {
     const t = await quotaHub();
     const later = new Date(Date.now() + 3600_000);
