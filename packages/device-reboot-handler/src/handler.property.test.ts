@@ -89,7 +89,7 @@ describe('any sequence of requests and injected failures', () => {
                 break;
               }
               case 'twinFailures':
-                client.updateBehaviours.push(...Array<Error>(step.count).fill(new Error('throttled')));
+                client.updateBehaviours.push(...Array<Error>(step.count).fill(new Error('connection lost')));
                 break;
               case 'tick':
                 await jest.advanceTimersByTimeAsync(step.ms);

@@ -136,7 +136,7 @@ describe('report-then-respond (default)', () => {
 
   it('answers 409 while the twin report is still being retried', async () => {
     const { client, actions } = setup();
-    client.updateBehaviours.push(new Error('throttled'));
+    client.updateBehaviours.push(new Error('connection lost'));
     client.invoke({});
     await flush();
     actions[0]?.resolve();
@@ -196,7 +196,7 @@ describe('report-then-respond (default)', () => {
   it('answers 200 when the twin report succeeds on a retry', async () => {
     const { client, actions } = setup();
     client.getTwinBehaviours.push('hang');
-    client.updateBehaviours.push(new Error('throttled'));
+    client.updateBehaviours.push(new Error('connection lost'));
     const response = client.invoke({});
     await flush();
     actions[0]?.resolve();
@@ -452,7 +452,7 @@ describe('respond-then-reboot', () => {
 
   it('still reboots when the rebooting report cannot be delivered', async () => {
     const { client, actions } = setup({ mode: 'respond-then-reboot' });
-    client.updateBehaviours.push(...Array<Error>(retry.maxAttempts).fill(new Error('throttled')));
+    client.updateBehaviours.push(...Array<Error>(retry.maxAttempts).fill(new Error('connection lost')));
     client.invoke({});
     await jest.runAllTimersAsync();
     expect(actions).toHaveLength(1);

@@ -44,6 +44,6 @@ export {
 export { classifyOpenFailure, type OpenFailureKind } from './open-failure';
 export type { ReportingOptions } from './options';
 export type { PendingReportOutcome } from './pending';
-export { DEFAULT_RETRY, type RetrySettings } from './retry';
+export { DEFAULT_RETRY, isThrottlingError, type RetrySettings } from './retry';
 export { reportPendingReboot } from './startup';
 export { createMemoryRebootStore, type PendingRebootStore } from './store';

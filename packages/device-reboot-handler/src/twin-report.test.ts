@@ -1,9 +1,16 @@
 import { systemClock } from './clock';
 import { OperationTimeoutError, RebootHandlerError, RetriesExhaustedError } from './errors';
+import { DEFAULT_RETRY } from './retry';
 import { captureLogger, FakeDeviceClient } from './test-support/fake-client';
 import { createTwinReporter } from './twin-report';
 
-const retry = { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, callTimeoutMs: 500 };
+const retry = {
+  ...DEFAULT_RETRY,
+  maxAttempts: 3,
+  initialDelayMs: 100,
+  maxDelayMs: 1_000,
+  callTimeoutMs: 500,
+};
 const rebootTime = new Date('2026-11-28T04:00:03.000Z');
 
 describe('twin reporter', () => {
@@ -65,7 +72,7 @@ describe('twin reporter', () => {
   it('retries a rejected update and a hung getTwin, each under its own timeout', async () => {
     const { client, logger, lines, report } = setup();
     client.getTwinBehaviours.push('hang');
-    client.updateBehaviours.push(new Error('throttled'));
+    client.updateBehaviours.push(new Error('socket hang up'));
     const done = report({ status: 'rebooted', rebootTime }, logger);
     await jest.runAllTimersAsync();
     await done;
@@ -74,6 +81,29 @@ describe('twin reporter', () => {
     expect(client.reported).toHaveLength(1);
     const retries = lines.filter((l) => l.msg === 'Twin report failed; retrying');
     expect(retries.map((l) => (l.err as { type: string }).type)).toEqual(['OperationTimeoutError', 'Error']);
+  });
+
+  // The device SDK's view of a twin update the hub throttled past its backlog: a plain Error with the hub's
+  // message (azure-iot-device-mqtt mqtt_twin_client.js, `$iothub/twin/res/429` with an errorCode body).
+  it('with the default retry, rides through six throttled answers in a row and reports within 30 s', async () => {
+    const client = new FakeDeviceClient();
+    const { logger, lines } = captureLogger();
+    const report = createTwinReporter(client, {
+      retry: DEFAULT_RETRY,
+      clock: systemClock,
+      random: () => 0.999,
+    });
+    const throttled =
+      "The S1 hub's twinUpdates throttle is exceeded and its backlog is full; back off and retry.";
+    for (let i = 0; i < 6; i += 1) client.updateBehaviours.push(new Error(throttled));
+    const started = Date.now();
+    const done = report({ status: 'rebooted', rebootTime }, logger);
+    await jest.runAllTimersAsync();
+    await done;
+    expect(client.reported).toHaveLength(1);
+    expect(client.updateCalls).toBe(7);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(lines.filter((l) => l.msg === 'Twin report failed; retrying')).toHaveLength(6);
   });
 
   it('gives up after the bounded attempts when updates hang', async () => {

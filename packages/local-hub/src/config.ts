@@ -50,9 +50,10 @@ export interface LocalHubOptions {
   storage?: StorageBackend;
   /**
    * Enforce IoT Hub's published per-unit throttles of a tier (`'S1'`, `'S2:3'` or `{ tier, units }`): direct
-   * methods, twin reads and updates, queries, jobs operations, identity registry operations and new device
-   * connections answer 429 `ThrottlingException` (MQTT: CONNACK 3, twin `errorCode` 429001) over the rate;
-   * device-to-cloud sends are traffic-shaped (queued, then the device is disconnected); a job's device
+   * methods, twin reads and updates, queries, jobs operations, identity registry operations and
+   * device-to-cloud sends are traffic-shaped: over the rate a request waits in a backlog of one window's
+   * worth, beyond it 429 `ThrottleBacklogLimitExceeded` (429002; device twin requests `twin/res/429`,
+   * D2C sends a disconnect); new device connections over the rate get CONNACK 3; a job's device
    * operations are paced at IoT Hub's jobs device-operations rate. Default: off.
    */
   quota?: string | QuotaSpec;

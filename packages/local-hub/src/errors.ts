@@ -32,6 +32,9 @@ export const HUB_ERRORS = {
   RequestTimeout: { status: 408, code: 408000 },
   // "IoT Hub quotas and throttling": over a limit IoT Hub answers 429; the client backs off and retries.
   ThrottlingException: { status: 429, code: 429001 },
+  // Traffic shaping: the request found its class's backlog full (IoT Hub error codes page, 429002; the name
+  // is azure-iot-sdk-csharp's ErrorCode enum). Same status, so the SDKs still raise their ThrottlingError.
+  ThrottleBacklogLimitExceeded: { status: 429, code: 429002 },
   ServerError: { status: 500, code: 500001 },
   BadDeviceResponse: { status: 502, code: 502001 },
   ServiceUnavailable: { status: 503, code: 503000 },

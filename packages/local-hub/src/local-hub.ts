@@ -66,10 +66,12 @@ export interface LocalHub {
   throttledCounts(): Readonly<Record<OperationClass, number>>;
   /** Resolves when the hub next refuses an operation of this class over its throttle. */
   whenThrottled(operation: OperationClass): Promise<void>;
-  /** Operations of this class waiting their turn under the quota (traffic-shaped sends, paced job work). */
+  /** Operations of this class waiting their turn under the quota (traffic-shaped requests, paced job work). */
   throttleBacklog(operation: OperationClass): number;
   /** Resolves once at least `length` operations of this class wait their turn. */
   whenThrottleBacklog(operation: OperationClass, length: number): Promise<void>;
+  /** Resolves once at most `length` operations of this class wait their turn (e.g. a withdrawn one left). */
+  whenThrottleBacklogAtMost(operation: OperationClass, length: number): Promise<void>;
   /**
    * A device's MQTT twin requests held by backpressure now: over 16 in flight its next requests wait, and
    * the hub stops reading its connection until one is answered.
@@ -152,6 +154,7 @@ export function localHubFacade(parts: LocalHubParts): LocalHub {
     whenThrottled: (operation) => parts.throttle.nextRefusal(operation),
     throttleBacklog: (operation) => parts.throttle.backlog(operation),
     whenThrottleBacklog: (operation, length) => parts.throttle.whenBacklog(operation, length),
+    whenThrottleBacklogAtMost: (operation, length) => parts.throttle.whenBacklogAtMost(operation, length),
     heldTwinRequests: (deviceId) => parts.heldTwinRequests(deviceId),
     whenTwinRequestsHeld: (deviceId, count) => parts.whenTwinRequestsHeld(deviceId, count),
     close: () => parts.close(),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:tls';
@@ -74,6 +75,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     let controller = departed.get(client);
     if (!controller) {
       controller = new AbortController();
+      // One listener per request waiting for the throttle: at most a backlog's worth, not a leak.
+      setMaxListeners(0, controller.signal);
       departed.set(client, controller);
     }
     return controller.signal;
@@ -182,12 +185,14 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         // Backpressure: over its bound of twin requests in flight, the connection's packet is held, and
         // with it the reading of its socket (twin-request-gate).
         const payload = toBuffer(packet.payload);
+        // Under a quota, twin requests are shaped too (dispatch.ts): a departure withdraws the waiting ones.
+        const departure = options.throttle.spec ? departureSignal(client) : undefined;
         gate.submit(
           client,
           client.id,
           {
             start: (answered) =>
-              dispatchDevicePublish(context, client, client.id, message, payload, answered),
+              dispatchDevicePublish(context, client, client.id, message, payload, answered, departure),
             refuse: () =>
               refuseTwinRequest(
                 context,

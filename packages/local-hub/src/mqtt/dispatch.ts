@@ -24,7 +24,8 @@ export interface DeviceMessageContext {
 
 /**
  * Hands an authorised device publish to the module for its kind. `answered` runs once a twin request's
- * answer is written (the twin-request gate counts the request in flight until then).
+ * answer is written (the twin-request gate counts the request in flight until then). `departure` aborts
+ * when the device's connection goes: its twin requests still waiting for the throttle then leave the backlog.
  */
 export function dispatchDevicePublish(
   ctx: DeviceMessageContext,
@@ -33,16 +34,26 @@ export function dispatchDevicePublish(
   message: DevicePublish,
   payload: Buffer,
   answered?: () => void,
+  departure?: AbortSignal,
 ): void {
   ctx.sessions.active(deviceId);
   switch (message.kind) {
     case 'twin-get':
-      if (!throttled(ctx, client, 'twinReads', message.rid, answered))
-        handleTwinGet(ctx.twins, client, deviceId, message.rid, ctx.logger, answered);
+      shaped(ctx, client, 'twinReads', message.rid, departure, answered, () =>
+        handleTwinGet(ctx.twins, client, deviceId, message.rid, ctx.logger, answered),
+      );
       return;
     case 'reported-patch':
-      if (!throttled(ctx, client, 'twinUpdates', message.rid, answered))
-        void handleReportedPatch(ctx.twins, client, deviceId, message.rid, payload, ctx.logger, answered);
+      shaped(
+        ctx,
+        client,
+        'twinUpdates',
+        message.rid,
+        departure,
+        answered,
+        () =>
+          void handleReportedPatch(ctx.twins, client, deviceId, message.rid, payload, ctx.logger, answered),
+      );
       return;
     case 'method-response':
       ctx.invoker.handleResponse(deviceId, message.rid, message.status, payload);
@@ -54,25 +65,35 @@ export function dispatchDevicePublish(
 }
 
 /**
- * Whether a device twin request is over its throttle; if so it is answered `twin/res/429` with the
- * `errorCode` body (429001) that makes the device SDK fail the request and retry it with backoff.
+ * Runs a device twin request once its throttle admits it: at once within the rate, else in its turn from
+ * the class's backlog (traffic shaping, "IoT Hub quotas and throttling"). A full backlog is answered
+ * `$iothub/twin/res/429` with the `errorCode` body (429002), which makes azure-iot-device-mqtt fail the
+ * request (mqtt_twin_client.js, _onResponseMessage) so the app backs off and retries. A request whose
+ * device disconnected is dropped unanswered, as there is no one to answer. While it waits it counts as in
+ * flight for the connection's twin-request gate (`answered` has not run), so a device's own flood of
+ * throttled requests is held by backpressure like any other.
  */
-function throttled(
+function shaped(
   ctx: DeviceMessageContext,
   client: Client,
   operation: 'twinReads' | 'twinUpdates',
   rid: string,
-  answered?: () => void,
-): boolean {
-  if (ctx.throttle.tryTake(operation)) return false;
-  refuseTwinRequest(
-    ctx,
-    client,
-    rid,
-    `The hub's ${operation} throttle is exceeded; back off and retry.`,
-    answered,
-  );
-  return true;
+  departure: AbortSignal | undefined,
+  answered: (() => void) | undefined,
+  run: () => void,
+): void {
+  if (!ctx.throttle.spec) {
+    run();
+    return;
+  }
+  ctx.throttle.admit(operation, 1, departure).then(run, (err: unknown) => {
+    if (departure?.aborted) {
+      answered?.();
+      return;
+    }
+    const { status, body } = twinErrorBody(err);
+    sendToClient(client, twinResponseTopic(status, rid), body, ctx.logger, answered);
+  });
 }
 
 /** Answers a twin request 429 ThrottlingException (429001), which the device SDK retries with backoff. */

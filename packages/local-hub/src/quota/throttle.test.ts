@@ -18,24 +18,22 @@ const settled = async <T>(promise: Promise<T>) => {
 describe('HubThrottle', () => {
   it('throttles nothing without a spec', async () => {
     const throttle = new HubThrottle(undefined);
-    for (let i = 0; i < 10_000; i += 1) throttle.take('queries');
+    for (let i = 0; i < 10_000; i += 1) expect(throttle.tryTake('queries')).toBe(true);
     await expect(throttle.admit('deviceToCloudSends')).resolves.toBeUndefined();
     await expect(throttle.pace('jobDeviceOperations')).resolves.toBe(true);
     expect(throttle.refusedCounts().queries).toBe(0);
   });
 
-  it('keeps one bucket per class and answers 429 ThrottlingException when one is empty', () => {
+  it('keeps one bucket per class; tryTake refuses (and counts) when one is empty', () => {
     let now = 0;
     const throttle = new HubThrottle({ tier: 'S1', units: 1 }, () => now);
-    for (let i = 0; i < 20; i += 1) throttle.take('queries');
-    expect(() => throttle.take('queries')).toThrow(
-      expect.objectContaining({ errorName: 'ThrottlingException', status: 429, code: 429001 }),
-    );
+    for (let i = 0; i < 20; i += 1) expect(throttle.tryTake('queries')).toBe(true);
+    expect(throttle.tryTake('queries')).toBe(false);
     // Other classes have buckets of their own.
-    expect(() => throttle.take('twinReads')).not.toThrow();
+    expect(throttle.tryTake('twinReads')).toBe(true);
     expect(throttle.refusedCounts()).toMatchObject({ queries: 1, twinReads: 0 });
     now += 3000; // 20/min refills one query every 3 s
-    expect(() => throttle.take('queries')).not.toThrow();
+    expect(throttle.tryTake('queries')).toBe(true);
   });
 
   // "IoT Hub quotas and throttling", Traffic shaping: over the rate requests are queued and processed at
@@ -49,7 +47,12 @@ describe('HubThrottle', () => {
       throttle.admit('deviceToCloudSends').then(() => order.push(i)),
     );
     expect(throttle.backlog('deviceToCloudSends')).toBe(100);
-    await expect(throttle.admit('deviceToCloudSends')).rejects.toMatchObject({ status: 429, code: 429001 });
+    // IoT Hub error codes: 429002 ThrottleBacklogLimitExceeded.
+    await expect(throttle.admit('deviceToCloudSends')).rejects.toMatchObject({
+      errorName: 'ThrottleBacklogLimitExceeded',
+      status: 429,
+      code: 429002,
+    });
     expect(throttle.refusedCounts().deviceToCloudSends).toBe(1);
     clock.advance(10); // one token per 10 ms
     await queued[0];
@@ -79,6 +82,52 @@ describe('HubThrottle', () => {
     clock.advance(10); // the one token goes to the send still waiting
     await expect(kept).resolves.toBeUndefined();
     await expect(throttle.admit('deviceToCloudSends', 1, gone.signal)).rejects.toThrow('disconnected');
+  });
+
+  it('shapes every class: S1 queries pass 20, queue 20 (one per 3 s), then 429002; a full minute drains them', async () => {
+    const clock = new ManualClock();
+    const throttle = new HubThrottle({ tier: 'S1', units: 1 }, clock.now, clock);
+    for (let i = 0; i < 20; i += 1) await throttle.admit('queries');
+    const queued = Array.from({ length: 20 }, () => throttle.admit('queries'));
+    await expect(throttle.admit('queries')).rejects.toMatchObject({ code: 429002 });
+    clock.advance(2_999);
+    expect(await settled(queued[0] as Promise<void>)).toBe('pending');
+    clock.advance(1);
+    await queued[0];
+    expect(throttle.backlog('queries')).toBe(19);
+    clock.advance(57_000);
+    await Promise.all(queued);
+    expect(throttle.refusedCounts().queries).toBe(1);
+    expect(clock.pendingCount()).toBe(0);
+  });
+
+  it('bounds the backlog in tokens: direct methods queue up to 40 meters, whatever the calls cost', async () => {
+    const clock = new ManualClock();
+    const throttle = new HubThrottle({ tier: 'S1', units: 1 }, clock.now, clock);
+    await throttle.admit('directMethods', 40);
+    const big = throttle.admit('directMethods', 25);
+    const small = throttle.admit('directMethods', 15);
+    // 40 meters wait: one more meter is over the backlog, though only two calls wait.
+    await expect(throttle.admit('directMethods', 1)).rejects.toMatchObject({ code: 429002 });
+    clock.advance(1_000);
+    await Promise.all([big, small]);
+    expect(throttle.backlog('directMethods')).toBe(0);
+  });
+
+  it('a withdrawn head lets the next one through at its own time; whenBacklogAtMost sees it leave', async () => {
+    const clock = new ManualClock();
+    const throttle = new HubThrottle({ tier: 'S1', units: 1 }, clock.now, clock);
+    for (let i = 0; i < 20; i += 1) await throttle.admit('queries');
+    const gone = new AbortController();
+    const head = throttle.admit('queries', 1, gone.signal).catch((err: Error) => err.message);
+    const next = throttle.admit('queries');
+    const left = throttle.whenBacklogAtMost('queries', 1);
+    gone.abort(new Error('client gone'));
+    await left;
+    await expect(head).resolves.toBe('client gone');
+    clock.advance(3_000); // the token the withdrawn head would have had goes to the next
+    await expect(next).resolves.toBeUndefined();
+    expect(clock.pendingCount()).toBe(0);
   });
 
   it('pacing never refuses: 100 job device operations on S1 run 10 at once, then 10/s', async () => {

@@ -17,13 +17,19 @@ interface Queued {
  * for the tier and units (see rates.ts). Without a spec nothing is throttled or delayed.
  *
  * Three ways to count an operation against its class:
- * - {@link take}: over the rate it is refused at once (429 ThrottlingException);
- * - {@link admit}: *traffic shaping* — over the rate it waits in a bounded FIFO backlog and is processed at
- *   the limit rate; once the backlog is full it is refused. IoT Hub: "if the number of requests continues
- *   to violate the throttle, IoT Hub starts placing the requests in a queue and processed at the limit
- *   rate … the size of this queue is limited … IoT Hub starts rejecting requests with 429
- *   ThrottlingException" ("IoT Hub quotas and throttling", Traffic shaping);
+ * - {@link admit}: *traffic shaping*, for every operation a client sends (REST calls, device twin requests,
+ *   D2C sends) — over the rate it waits in a bounded FIFO backlog and is processed at the limit rate; once
+ *   the backlog is full it is refused with 429 (429002 ThrottleBacklogLimitExceeded). IoT Hub: operation
+ *   throttles are "subject to traffic shaping"; "if the number of requests continues to violate the
+ *   throttle, IoT Hub starts placing the requests in a queue and processed at the limit rate … the size of
+ *   this queue is limited … IoT Hub starts rejecting requests with 429 ThrottlingException" ("IoT Hub quotas
+ *   and throttling", Traffic shaping);
+ * - {@link tryTake}: over the rate it is refused at once (new device connections: CONNACK 3);
  * - {@link pace}: waits its turn without bound (jobs' device operations, which IoT Hub paces, not refuses).
+ *
+ * The backlog holds one window's worth of tokens (as much again as the burst: 1 s of twin reads, 60 s of
+ * queries), so a request waits at most about one window; IoT Hub publishes no backlog size. Counting tokens,
+ * not requests, keeps that bound for direct methods, whose calls cost their payload in 4 KB meters.
  */
 export class HubThrottle {
   private readonly buckets: Partial<Record<OperationClass, TokenBucket>> = {};
@@ -32,10 +38,19 @@ export class HubThrottle {
     OperationClass,
     Queued[]
   >;
+  /** Tokens the waiting operations of each class will take (what the backlog limit bounds). */
+  private readonly queuedCost = Object.fromEntries(OPERATION_CLASSES.map((c) => [c, 0])) as Record<
+    OperationClass,
+    number
+  >;
   private readonly wakeTimers: Partial<Record<OperationClass, unknown>> = {};
   private readonly refused: Record<OperationClass, number>;
   private waiters: { operation: OperationClass; resolve: () => void }[] = [];
-  private backlogWaiters: { operation: OperationClass; length: number; resolve: () => void }[] = [];
+  private backlogWaiters: {
+    operation: OperationClass;
+    reached: (length: number) => boolean;
+    resolve: () => void;
+  }[] = [];
   private closed = false;
 
   constructor(
@@ -49,7 +64,7 @@ export class HubThrottle {
     for (const operation of OPERATION_CLASSES) {
       const { perSecond, burst } = rates[operation];
       this.buckets[operation] = new TokenBucket(perSecond, burst, clock);
-      // IoT Hub publishes no backlog size: one window's worth (as much again as the burst) is queued.
+      // IoT Hub publishes no backlog size: one window's worth of tokens (as much again as the burst).
       this.backlogLimit[operation] = Math.max(1, Math.floor(burst));
     }
   }
@@ -62,15 +77,9 @@ export class HubThrottle {
     return false;
   }
 
-  /** Takes the tokens, or throws IoT Hub's 429 ThrottlingException. */
-  take(operation: OperationClass, cost = 1): void {
-    if (this.tryTake(operation, cost)) return;
-    throw this.throttlingError(operation);
-  }
-
   /**
    * Traffic shaping: resolves when the operation may run — at once within the rate, else in its turn from
-   * the backlog. Rejects with 429 ThrottlingException when the backlog is full, and with
+   * the backlog. Rejects with 429 ThrottleBacklogLimitExceeded when the backlog is full, and with
    * ServiceUnavailable when the hub closes while it waits. `signal` withdraws a waiting operation (its
    * sender went away), freeing its place in the backlog; it then rejects with the signal's reason.
    */
@@ -80,9 +89,9 @@ export class HubThrottle {
     if (!bucket || (queue.length === 0 && bucket.take(cost))) return Promise.resolve();
     if (this.closed) return Promise.reject(closedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (queue.length >= (this.backlogLimit[operation] ?? 0)) {
+    if (this.queuedCost[operation] + bucket.capped(cost) > (this.backlogLimit[operation] ?? 0)) {
       this.refuse(operation);
-      return Promise.reject(this.throttlingError(operation));
+      return Promise.reject(this.backlogFullError(operation));
     }
     return this.enqueue(operation, cost, 'reject', signal).then(() => undefined);
   }
@@ -105,8 +114,12 @@ export class HubThrottle {
 
   /** Resolves once at least `length` operations of this class wait in its backlog. */
   whenBacklog(operation: OperationClass, length: number): Promise<void> {
-    if (this.backlog(operation) >= length) return Promise.resolve();
-    return new Promise((resolve) => this.backlogWaiters.push({ operation, length, resolve }));
+    return this.whenBacklogIs(operation, (n) => n >= length);
+  }
+
+  /** Resolves once at most `length` operations of this class wait (e.g. a withdrawn one has left). */
+  whenBacklogAtMost(operation: OperationClass, length: number): Promise<void> {
+    return this.whenBacklogIs(operation, (n) => n <= length);
   }
 
   /** Resolves at the next refusal of this class: lets a test act once a client has been throttled. */
@@ -126,11 +139,26 @@ export class HubThrottle {
       const handle = this.wakeTimers[operation];
       if (handle !== undefined) this.timers.clearTimeout(handle);
       delete this.wakeTimers[operation];
+      this.queuedCost[operation] = 0;
       for (const waiter of this.queues[operation].splice(0)) {
         if (waiter.onClose === 'stop') waiter.resolve(false);
         else waiter.reject(closedError());
       }
+      this.backlogChanged(operation);
     }
+  }
+
+  private whenBacklogIs(operation: OperationClass, reached: (length: number) => boolean): Promise<void> {
+    if (reached(this.backlog(operation))) return Promise.resolve();
+    return new Promise((resolve) => this.backlogWaiters.push({ operation, reached, resolve }));
+  }
+
+  private backlogChanged(operation: OperationClass): void {
+    const length = this.queues[operation].length;
+    const reached = this.backlogWaiters.filter((w) => w.operation === operation && w.reached(length));
+    if (reached.length === 0) return;
+    this.backlogWaiters = this.backlogWaiters.filter((w) => !reached.includes(w));
+    for (const waiter of reached) waiter.resolve();
   }
 
   private enqueue(
@@ -147,7 +175,11 @@ export class HubThrottle {
           const at = queue.indexOf(waiter);
           if (at < 0) return;
           queue.splice(at, 1);
+          this.queuedCost[operation] -= this.capped(operation, cost);
           reject(signal.reason);
+          this.backlogChanged(operation);
+          // The head may have left: the next one's wake-up is computed afresh.
+          this.rearm(operation);
         };
         signal.addEventListener('abort', withdraw, { once: true });
         const settle = (fn: () => void) => {
@@ -158,10 +190,8 @@ export class HubThrottle {
         waiter.reject = (err) => settle(() => reject(err));
       }
       this.queues[operation].push(waiter);
-      const length = this.queues[operation].length;
-      const reached = this.backlogWaiters.filter((w) => w.operation === operation && length >= w.length);
-      this.backlogWaiters = this.backlogWaiters.filter((w) => !reached.includes(w));
-      for (const waiter of reached) waiter.resolve();
+      this.queuedCost[operation] += this.capped(operation, cost);
+      this.backlogChanged(operation);
       this.arm(operation);
     });
   }
@@ -171,10 +201,26 @@ export class HubThrottle {
     delete this.wakeTimers[operation];
     const bucket = this.buckets[operation];
     const queue = this.queues[operation];
+    let changed = false;
     while (bucket && queue.length > 0 && bucket.take((queue[0] as Queued).cost)) {
-      (queue.shift() as Queued).resolve(true);
+      const waiter = queue.shift() as Queued;
+      this.queuedCost[operation] -= this.capped(operation, waiter.cost);
+      waiter.resolve(true);
+      changed = true;
     }
+    if (changed) this.backlogChanged(operation);
     this.arm(operation);
+  }
+
+  private rearm(operation: OperationClass): void {
+    const handle = this.wakeTimers[operation];
+    if (handle !== undefined) this.timers.clearTimeout(handle);
+    delete this.wakeTimers[operation];
+    this.arm(operation);
+  }
+
+  private capped(operation: OperationClass, cost: number): number {
+    return this.buckets[operation]?.capped(cost) ?? cost;
   }
 
   private arm(operation: OperationClass): void {
@@ -192,10 +238,10 @@ export class HubThrottle {
     for (const waiter of woken) waiter.resolve();
   }
 
-  private throttlingError(operation: OperationClass): HubError {
+  private backlogFullError(operation: OperationClass): HubError {
     return new HubError(
-      'ThrottlingException',
-      `The ${this.spec?.tier} hub's ${operation} throttle is exceeded; back off and retry.`,
+      'ThrottleBacklogLimitExceeded',
+      `The ${this.spec?.tier} hub's ${operation} throttle is exceeded and its backlog is full; back off and retry.`,
     );
   }
 }

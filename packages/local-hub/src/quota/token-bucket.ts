@@ -28,6 +28,11 @@ export class TokenBucket {
     return true;
   }
 
+  /** The tokens an operation of `cost` takes: a cost above the burst counts as a full bucket. */
+  capped(cost: number): number {
+    return Math.min(cost, this.burst);
+  }
+
   /** Seconds until `cost` tokens are there (0 when they are). */
   secondsUntil(cost = 1): number {
     this.refill();

@@ -7,6 +7,7 @@ import { toHubError } from '../error-translation';
 import { HubError } from '../errors';
 import type { UpgradeHandler } from '../mqtt/websocket';
 import { QuerySnapshots } from '../query/snapshots';
+import type { OperationClass } from '../quota/rates';
 import type { HubThrottle } from '../quota/throttle';
 import { listenTls, type ServerTls, tlsServerOptions } from '../tls-listener';
 import { readJsonBody } from './body';
@@ -136,8 +137,16 @@ async function handle(
       }
     }
     const body = await readJsonBody(req);
-    // Counted once the caller is known, as IoT Hub meters a hub's authenticated operations.
-    if (route.throttle) options.throttle.take(route.throttle.operation, route.throttle.cost?.(body) ?? 1);
+    // Counted once the caller is known, as IoT Hub meters a hub's authenticated operations. Over the rate
+    // the request waits its turn in the class's backlog (traffic shaping); a full backlog answers 429.
+    if (route.throttle) {
+      await admitWhileConnected(
+        options.throttle,
+        route.throttle.operation,
+        route.throttle.cost?.(body) ?? 1,
+        res,
+      );
+    }
     const response = await route.handler(context, {
       params,
       body,
@@ -148,12 +157,43 @@ async function handle(
     send(res, response);
     log.debug({ status: response.status }, 'request served');
   } catch (err) {
+    // Its client went away while it waited for the throttle: there is no one to answer.
+    if (err instanceof ClientGoneError) {
+      log.debug('request withdrawn from the throttle backlog: client disconnected');
+      return;
+    }
     const error = toHubError(err);
     if (error.status >= 500 && error.errorName === 'ServerError') log.error({ err }, 'request failed');
     else log.debug({ status: error.status, code: error.errorName }, 'request refused');
     // An oversized body is left unread: close the connection rather than drain it.
     if (error.errorName === 'MessageTooLarge') res.setHeader('connection', 'close');
     sendHubError(res, error);
+  }
+}
+
+/** The reason a waiting request leaves the throttle's backlog when its connection closes. */
+class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+/**
+ * Waits for the throttle to admit the request; a client that closes its connection meanwhile withdraws it,
+ * so it holds no backlog place and is not processed later for no one.
+ */
+async function admitWhileConnected(
+  throttle: HubThrottle,
+  operation: OperationClass,
+  cost: number,
+  res: ServerResponse,
+): Promise<void> {
+  const gone = new AbortController();
+  // Before the answer is written, a 'close' of the response means its connection closed.
+  const onClose = () => gone.abort(new ClientGoneError('The client disconnected.'));
+  res.once('close', onClose);
+  try {
+    await throttle.admit(operation, cost, gone.signal);
+  } finally {
+    res.off('close', onClose);
   }
 }
 

@@ -28,6 +28,8 @@ export {
   type HubProcessOptions,
   startHubProcess,
 } from './hub-process';
+/** A throttle clock a test moves by hand (`quotaClock: clock.now, quotaTimers: clock`). */
+export { ManualClock } from './manual-clock';
 export { canListenOn, type FixedPortHold, holdFixedPort, isFixedPortHeld } from './privileged-port';
 
 /** A device transport of azure-iot-device-mqtt: `Mqtt` (TLS) or `MqttWs` (WebSockets). */
