@@ -75,9 +75,15 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   // Node's timeouts start at a request's first byte: a connection that never sends one would stay open for
   // ever. Give it slowMs of silence; its first byte hands over to Node's own timeouts, so one that sends part
   // of its headers and goes silent gets Node's 408 rather than this timer's bare close.
+  // Node's connections check may also time such a connection out (ERR_HTTP_REQUEST_TIMEOUT) at about the
+  // same moment; it gets the same bare close, not a 408 for a request it never began (see clientError).
+  const spoke = new WeakSet<object>();
   server.on('secureConnection', (socket) => {
     socket.setTimeout(slowMs);
-    socket.once('data', () => socket.setTimeout(0));
+    socket.once('data', () => {
+      spoke.add(socket);
+      socket.setTimeout(0);
+    });
   });
   server.on('request', (req) => req.socket.setTimeout(0));
   server.on('upgrade', options.upgrade);
@@ -88,7 +94,8 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     // Junk after a complete request that is still being answered: that answer finishes first, and Node
     // then closes or reuses the connection. A request timeout, though, is about the pending request itself.
     if (pending && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
-    if (!socket.writable || pending?.headersSent || err.code === 'ECONNRESET') {
+    const silent = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && !spoke.has(socket);
+    if (silent || !socket.writable || pending?.headersSent || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
