@@ -1,7 +1,8 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from './clock';
 import { loggable, RebootHandlerError } from './errors';
 import { classifyOpenFailure } from './open-failure';
+import { silentLogger } from './silent-logger';
 
 /**
  * The slice of an `azure-iot-device` `Client` (or `ModuleClient`) that {@link keepConnected} needs:
@@ -201,7 +202,7 @@ function resolve(options: OpenRetryOptions): Resolved {
   }
   return {
     signal: options.signal,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? silentLogger,
     backoff,
     isFatal: options.isFatal ?? isFatalOpenFailure,
     clock: options.clock ?? systemClock,

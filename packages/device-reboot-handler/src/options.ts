@@ -1,6 +1,7 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from './clock';
 import { type RetrySettings, resolveRetrySettings } from './retry';
+import { silentLogger } from './silent-logger';
 import { createMemoryRebootStore, type PendingRebootStore } from './store';
 
 /** Options shared by {@link attachRebootHandler} and {@link reportPendingReboot}. */
@@ -26,7 +27,7 @@ export type ResolvedReportingOptions = Required<Omit<ReportingOptions, 'retry'>>
 export function resolveReportingOptions(options: ReportingOptions): ResolvedReportingOptions {
   return {
     store: options.store ?? createMemoryRebootStore(),
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     retry: resolveRetrySettings(options.retry),
