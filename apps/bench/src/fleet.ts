@@ -11,8 +11,18 @@ import { cumulative, type TimelineSeries } from './charts/specs';
 import { type BenchContext, invokeOk } from './context';
 import { settledOrThrow } from './devices';
 import type { FleetStore } from './fleet/messages';
-import { startFleetWorkers } from './fleet/workers';
+import { forkFleetWorkers, type LoadedFleetWorkers } from './fleet/workers';
+import { serverKeyType } from './floor/floor-clients';
+import { startFloorProcess } from './floor/floor-process';
 import { type Summary, summarize } from './stats';
+
+/** Scenario 3's connect floors for one fleet size (see fleet/floor-connect.ts). */
+export interface ConnectFloorFigures {
+  /** Until the last bare TLS connection was up. */
+  tlsMs: number;
+  /** Until the last mqtt.js connection to bare aedes had its CONNACK and SUBACK. */
+  mqttMs: number;
+}
 
 /** A fan-out reboot: one method call per device from the service side. */
 export interface FanOutFigures {
@@ -44,6 +54,11 @@ export interface FleetFigures {
   connectMs: number;
   /** The adaptive connect limit each worker ended with. */
   connectLimits: number[];
+  /**
+   * The same number of connections from the same workers to the independent floor (no hub logic), held
+   * until the last is up: bare TLS handshakes, and the SDK's connect on the wire to bare aedes.
+   */
+  connectFloor: ConnectFloorFigures;
   hubRssPerDeviceBytes: number;
   /** The same growth split: JavaScript heap, and external (Buffers, C++ objects bound to JavaScript). */
   hubHeapPerDeviceBytes: number;
@@ -79,21 +94,21 @@ export async function fleet(
     idPrefix: prefix,
     sites: 4,
   });
+  const loaded = await forkFleetWorkers({
+    processes: options.processes,
+    identities,
+    hostName: ctx.endpoint.hostName,
+    mqttPort: ctx.endpoint.mqttPort,
+    caPem: ctx.endpoint.caPem,
+    store: options.store,
+    stateDir,
+    execArgv: cpuProfArgs(options.cpuProfDir),
+  });
+  ctx.defer(() => loaded.stop());
+  for (const [w, pid] of loaded.pids.entries()) ctx.processRole(pid, `fleet worker ${w + 1}`);
+  const connectFloor = await ctx.phase('connect floor', () => measureConnectFloor(ctx, loaded, options));
   const before = await ctx.hub.memory();
-  const workers = await ctx.phase('connect', () =>
-    startFleetWorkers({
-      processes: options.processes,
-      identities,
-      hostName: ctx.endpoint.hostName,
-      mqttPort: ctx.endpoint.mqttPort,
-      caPem: ctx.endpoint.caPem,
-      store: options.store,
-      stateDir,
-      execArgv: cpuProfArgs(options.cpuProfDir),
-    }),
-  );
-  ctx.defer(() => workers.stop());
-  for (const [w, pid] of workers.pids.entries()) ctx.processRole(pid, `fleet worker ${w + 1}`);
+  const workers = await ctx.phase('connect', () => loaded.connect());
   const connectStarted = workers.connectStartedAt;
   const connectMs = Math.max(...workers.connectedAt) - connectStarted;
   const after = await ctx.hub.memory();
@@ -117,6 +132,7 @@ export async function fleet(
     processes: Math.min(options.processes, devices),
     connectMs,
     connectLimits: workers.finalLimits,
+    connectFloor,
     hubRssPerDeviceBytes: (after.rss - before.rss) / devices,
     hubHeapPerDeviceBytes: (after.heapUsed - before.heapUsed) / devices,
     hubExternalPerDeviceBytes: (after.external - before.external) / devices,
@@ -130,6 +146,27 @@ export async function fleet(
       { phase: 'job', metric: 'confirmed', points: since(job.startedAt, job.confirmedAt) },
     ],
   };
+}
+
+/**
+ * The connect floors, from the loaded workers before their devices connect: a floor process of its own
+ * (the hub's key type), bare TLS first, then bare aedes; both stopped before the devices connect.
+ */
+async function measureConnectFloor(
+  ctx: BenchContext,
+  workers: LoadedFleetWorkers,
+  options: { cpuProfDir?: string },
+): Promise<ConnectFloorFigures> {
+  const keyType = await serverKeyType({ port: ctx.endpoint.mqttPort, caPem: ctx.endpoint.caPem });
+  const floor = await startFloorProcess(keyType, cpuProfArgs(options.cpuProfDir));
+  ctx.processRole(floor.pid, 'floor');
+  try {
+    const tlsMs = await workers.floorConnect({ kind: 'tls', port: floor.echoPort, caPem: floor.caPem });
+    const mqttMs = await workers.floorConnect({ kind: 'mqtt', port: floor.brokerPort, caPem: floor.caPem });
+    return { tlsMs, mqttMs };
+  } finally {
+    await floor.stop();
+  }
 }
 
 /** Reboots every device with one method call each, `concurrency` in flight, then confirms. */

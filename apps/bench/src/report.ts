@@ -124,15 +124,12 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
   return [
     '3. Fleet (reboot = until every device is confirmed; requests = calls the service side made)',
     row(['devices', 'connect ms', 'KB/device', 'reboot ms', 'answered', 'call p50', 'call p99', 'requests']),
-    ...fleet.map(
-      (f) =>
-        `${f.devices} connected: hub memory per device ${(f.hubRssPerDeviceBytes / 1024).toFixed(1)} KB RSS, of which JavaScript heap ${(f.hubHeapPerDeviceBytes / 1024).toFixed(1)} KB and external ${(f.hubExternalPerDeviceBytes / 1024).toFixed(1)} KB`,
-    ),
+    ...fleet.flatMap((f) => [connectFloorLine(f), memoryLine(f)]),
     ...fleet.flatMap((f) => [
       row([
         `${f.devices} fan-out (${f.store} store, ${f.processes} proc)`,
         f.connectMs.toFixed(0),
-        (f.hubRssPerDeviceBytes / 1024).toFixed(1),
+        f.hubRssPerDeviceBytes >= 0 ? (f.hubRssPerDeviceBytes / 1024).toFixed(1) : '–',
         f.fanOut.wallMs.toFixed(0),
         f.fanOut.answeredMs.toFixed(0),
         ms(f.fanOut.methodLatency.median),
@@ -151,6 +148,27 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
       ]),
     ]),
   ];
+}
+
+/** The fleet's connect set against its floors of the same run (same workers, same number of connections). */
+function connectFloorLine(f: FleetFigures): string {
+  const { tlsMs, mqttMs } = f.connectFloor;
+  const s = (n: number) => (n / 1000).toFixed(1);
+  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '–');
+  return `${f.devices} connect floors: bare TLS ${s(tlsMs)} s, the SDK's connect to bare aedes ${s(mqttMs)} s; the SDK fleet on the hub ${s(f.connectMs)} s = ${ratio(f.connectMs, tlsMs)} × TLS, ${ratio(f.connectMs, mqttMs)} × aedes (aedes / TLS ${ratio(mqttMs, tlsMs)})`;
+}
+
+/**
+ * The hub's growth per connected device. RSS can fall while a series connects (memory of an earlier,
+ * larger series returned to the system), which says nothing per device: that is said instead.
+ */
+function memoryLine(f: FleetFigures): string {
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  const rss =
+    f.hubRssPerDeviceBytes >= 0
+      ? `${kb(f.hubRssPerDeviceBytes)} KB RSS`
+      : 'RSS fell while connecting (an earlier series freed memory), no RSS figure';
+  return `${f.devices} connected: hub memory per device ${rss}, JavaScript heap ${kb(f.hubHeapPerDeviceBytes)} KB, external ${kb(f.hubExternalPerDeviceBytes)} KB`;
 }
 
 function stormLines(st: StormFigures): string[] {

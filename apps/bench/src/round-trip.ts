@@ -1,10 +1,8 @@
-import { once } from 'node:events';
-import { connect as tlsConnect } from 'node:tls';
 import { REBOOT_METHOD_NAME } from '@iothub-reboot/contracts';
 import { attachRebootHandler } from '@iothub-reboot/device-reboot-handler';
 import { type BenchContext, invokeOk } from './context';
 import { answerBareReport, answerNoop, createIdentities, openDevices } from './devices';
-import { openBrokerFloor, openEchoFloor, openHandshakeFloor } from './floor/floor-clients';
+import { openBrokerFloor, openEchoFloor, openHandshakeFloor, serverKeyType } from './floor/floor-clients';
 import { startFloorProcess } from './floor/floor-process';
 import type { FloorKeyType } from './floor/floor-servers';
 import { openHttpsFloor, openMqttFloor } from './floors';
@@ -192,20 +190,4 @@ export async function methodRoundTrip(
       hubHandshakeOverBare: floorRatio(s.hubHandshake.median, [s.handshake.median]),
     },
   };
-}
-
-/** The key type of the certificate a TLS server presents, so the floor's handshake costs the same. */
-async function serverKeyType(endpoint: { port: number; caPem: string }): Promise<FloorKeyType> {
-  const socket = tlsConnect({
-    host: '127.0.0.1',
-    port: endpoint.port,
-    ca: endpoint.caPem,
-    servername: 'localhost',
-  });
-  try {
-    await once(socket, 'secureConnect');
-    return socket.getPeerX509Certificate()?.publicKey.asymmetricKeyType === 'ec' ? 'ec' : 'rsa';
-  } finally {
-    socket.destroy();
-  }
 }

@@ -14,8 +14,20 @@ export interface WorkerStart {
   stateDir: string;
 }
 
+/** What a connect floor connects to: bare TLS (the floor's echo server) or bare aedes over TLS. */
+export type ConnectFloorKind = 'tls' | 'mqtt';
+
+/** Open `count` floor connections, hold them until all are up, then close them (see floor-connect.ts). */
+export interface WorkerFloorConnect {
+  type: 'floor-connect';
+  kind: ConnectFloorKind;
+  port: number;
+  caPem: string;
+  count: number;
+}
+
 /** Sent by the bench: report (and forget) the answer times so far; or close every device and exit. */
-export type WorkerRequest = WorkerStart | { type: 'events' } | { type: 'stop' };
+export type WorkerRequest = WorkerStart | WorkerFloorConnect | { type: 'events' } | { type: 'stop' };
 
 export type WorkerMessage =
   /** The worker has loaded the SDKs and waits for `start` (so connect time excludes process start). */
@@ -27,4 +39,6 @@ export type WorkerMessage =
    * a device's first (the SDK's `connect` event, its own retry or our reopen), both since the last call.
    */
   | { type: 'events'; answeredAt: number[]; reconnected: Array<[string, number]> }
+  /** A connect floor is done; `connectedAt` holds each floor connection's `Date.now()` once it was up. */
+  | { type: 'floor-connected'; connectedAt: number[] }
   | { type: 'failed'; message: string };

@@ -3,7 +3,9 @@
  * with the real reboot handler (report-then-respond, 0 s reboot). Connects with an adaptive limit,
  * records when each device connected and answered, and obeys the bench over IPC (see messages.ts).
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import {
   attachRebootHandler,
   type ConnectionKeeper,
@@ -16,7 +18,9 @@ import {
 import { getAgentPlatformString } from 'azure-iot-common';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
+import { MqttBase } from 'azure-iot-mqtt-base';
 import { AdaptiveLimit, forEachAdaptive } from './adaptive-limit';
+import { floorConnect, type MqttConnect } from './floor-connect';
 import type { WorkerMessage, WorkerRequest, WorkerStart } from './messages';
 
 const clients: Client[] = [];
@@ -44,15 +48,37 @@ function timingAnswers(client: Client): RebootHandlerClient {
   };
 }
 
+/** The mqtt.js the device SDK itself loads (azure-iot-mqtt-base's own dependency, not the bench's). */
+const sdkMqtt = createRequire(require.resolve('azure-iot-mqtt-base'))('mqtt') as MqttConnect;
+
+/**
+ * A device SDK transport whose TLS connections share one secure context holding the hub's CA. Given
+ * only `ca` (`setOptions`), every connect of every client builds its own context from the PEM (and the
+ * SDK first tries the PEM as a file path): a real device pays that once per connect on its own core, the
+ * simulator thousands of times on the cores the hub shares (3,000 devices: connect ×0.92). The rest is
+ * the SDK's own stack; the MqttBase argument is its seam for another MQTT provider (azure-iot-device-mqtt
+ * `Mqtt` constructor), and the provider is the SDK's own mqtt.js with `secureContext` added.
+ */
+function sharedContextTransport(secureContext: SecureContext): typeof Mqtt {
+  const provider = {
+    connect: (uri: string, options: object) => sdkMqtt.connect(uri, { ...options, secureContext }),
+  };
+  return class SharedContextMqtt extends Mqtt {
+    constructor(authenticationProvider: ConstructorParameters<typeof Mqtt>[0]) {
+      super(authenticationProvider, new MqttBase(provider));
+    }
+  };
+}
+
 async function start(message: WorkerStart): Promise<void> {
   const connectedAt: number[] = [];
   const limiter = new AdaptiveLimit({ initial: 50, min: 16, max: 400 });
+  const transport = sharedContextTransport(createSecureContext({ ca: message.caPem }));
   await forEachAdaptive(message.identities, limiter, async ({ deviceId, primaryKey }) => {
     const client = Client.fromConnectionString(
       `HostName=${message.hostName};DeviceId=${deviceId};SharedAccessKey=${primaryKey};GatewayHostName=127.0.0.1:${message.mqttPort}`,
-      Mqtt,
+      transport,
     );
-    await client.setOptions({ ca: message.caPem });
     try {
       await client.open();
     } catch (err) {
@@ -84,6 +110,18 @@ async function stop(): Promise<void> {
 process.on('message', (message: WorkerRequest) => {
   if (message.type === 'start') {
     start(message).catch((err: unknown) => send({ type: 'failed', message: (err as Error).message }));
+  } else if (message.type === 'floor-connect') {
+    floorConnect({
+      kind: message.kind,
+      port: message.port,
+      count: message.count,
+      secureContext: createSecureContext({ ca: message.caPem }),
+      mqtt: sdkMqtt,
+      clientIdPrefix: `floor-${process.pid}-`,
+    }).then(
+      (connectedAt) => send({ type: 'floor-connected', connectedAt }),
+      (err: unknown) => send({ type: 'failed', message: `connect floor: ${(err as Error).message}` }),
+    );
   } else if (message.type === 'events') {
     send({ type: 'events', answeredAt, reconnected });
     answeredAt = [];

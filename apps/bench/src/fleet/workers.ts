@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { FleetStore, WorkerMessage, WorkerRequest } from './messages';
+import type { ConnectFloorKind, FleetStore, WorkerMessage, WorkerRequest } from './messages';
 
 /** The simulated fleet, spread over worker processes and driven through one control channel. */
 export interface FleetWorkers {
@@ -63,11 +63,32 @@ function nextMessage<T extends WorkerMessage['type']>(
   });
 }
 
+/** A connect floor's target: a server of the independent floor and the CA of its certificate. */
+export interface ConnectFloorTarget {
+  kind: ConnectFloorKind;
+  port: number;
+  caPem: string;
+}
+
+/** The workers, loaded (SDKs imported, OS looked up), before any device connects. */
+export interface LoadedFleetWorkers {
+  pids: Array<number | undefined>;
+  /**
+   * Runs a connect floor: as many connections as there are identities, spread like the devices, held
+   * until the last is up, then closed. Resolves with the time from the start to the last one up.
+   */
+  floorConnect(target: ConnectFloorTarget): Promise<number>;
+  /** Connects every device; resolves once every device of every worker is connected. */
+  connect(): Promise<FleetWorkers>;
+  /** Closes every device and waits for the workers to exit. */
+  stop(): Promise<void>;
+}
+
 /**
- * Forks `processes` workers, deals the identities out round-robin, and resolves once every device of
- * every worker is connected. Any worker failing stops them all and rejects.
+ * Forks `processes` workers and resolves once each has loaded; the identities are dealt out round-robin
+ * when they connect. A worker failing to load stops them all and rejects.
  */
-export async function startFleetWorkers(options: FleetWorkerOptions): Promise<FleetWorkers> {
+export async function forkFleetWorkers(options: FleetWorkerOptions): Promise<LoadedFleetWorkers> {
   const count = Math.max(1, Math.min(options.processes, options.identities.length));
   const children = Array.from({ length: count }, () =>
     fork(MAIN, [], { execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -75,6 +96,7 @@ export async function startFleetWorkers(options: FleetWorkerOptions): Promise<Fl
   // Listening before anything can arrive: a worker may load before the next one is forked.
   const loaded = children.map((child) => nextMessage(child, 'loaded'));
   const send = (child: ChildProcess, message: WorkerRequest) => child.send(message);
+  const share = (w: number) => options.identities.filter((_, i) => i % count === w);
   const stop = async () => {
     await Promise.all(
       children.map(async (child) => {
@@ -88,47 +110,75 @@ export async function startFleetWorkers(options: FleetWorkerOptions): Promise<Fl
   };
   try {
     await Promise.all(loaded);
-    const connectStartedAt = Date.now();
-    const connected = await Promise.all(
-      children.map((child, w) => {
-        const answer = nextMessage(child, 'connected');
-        send(child, {
-          type: 'start',
-          hostName: options.hostName,
-          mqttPort: options.mqttPort,
-          caPem: options.caPem,
-          identities: options.identities.filter((_, i) => i % count === w),
-          store: options.store,
-          stateDir: options.stateDir,
-        });
+  } catch (err) {
+    for (const pending of loaded) pending.catch(() => undefined);
+    await stop();
+    throw err;
+  }
+  const takeEvents = async () => {
+    const answers = await Promise.all(
+      children.map((child) => {
+        const answer = nextMessage(child, 'events');
+        send(child, { type: 'events' });
         return answer;
       }),
     );
-    const takeEvents = async () => {
-      const answers = await Promise.all(
-        children.map((child) => {
-          const answer = nextMessage(child, 'events');
-          send(child, { type: 'events' });
+    return {
+      answeredAt: answers.flatMap((a) => a.answeredAt),
+      reconnected: answers.flatMap((a) => a.reconnected),
+    };
+  };
+  return {
+    pids: children.map((child) => child.pid),
+    floorConnect: async (target) => {
+      const startedAt = Date.now();
+      const done = await Promise.all(
+        children.map((child, w) => {
+          const answer = nextMessage(child, 'floor-connected');
+          send(child, { type: 'floor-connect', ...target, count: share(w).length });
+          return answer;
+        }),
+      );
+      return Math.max(...done.flatMap((d) => d.connectedAt)) - startedAt;
+    },
+    connect: async () => {
+      const connectStartedAt = Date.now();
+      const connected = await Promise.all(
+        children.map((child, w) => {
+          const answer = nextMessage(child, 'connected');
+          send(child, {
+            type: 'start',
+            hostName: options.hostName,
+            mqttPort: options.mqttPort,
+            caPem: options.caPem,
+            identities: share(w),
+            store: options.store,
+            stateDir: options.stateDir,
+          });
           return answer;
         }),
       );
       return {
-        answeredAt: answers.flatMap((a) => a.answeredAt),
-        reconnected: answers.flatMap((a) => a.reconnected),
+        pids: children.map((child) => child.pid),
+        connectStartedAt,
+        connectedAt: connected.flatMap((c) => c.connectedAt),
+        finalLimits: connected.map((c) => c.finalLimit),
+        takeAnsweredAt: async () => (await takeEvents()).answeredAt,
+        takeEvents,
+        stop,
       };
-    };
-    return {
-      pids: children.map((child) => child.pid),
-      connectStartedAt,
-      connectedAt: connected.flatMap((c) => c.connectedAt),
-      finalLimits: connected.map((c) => c.finalLimit),
-      takeAnsweredAt: async () => (await takeEvents()).answeredAt,
-      takeEvents,
-      stop,
-    };
+    },
+    stop,
+  };
+}
+
+/** Forks the workers and connects every device ({@link forkFleetWorkers}, then `connect`). */
+export async function startFleetWorkers(options: FleetWorkerOptions): Promise<FleetWorkers> {
+  const workers = await forkFleetWorkers(options);
+  try {
+    return await workers.connect();
   } catch (err) {
-    for (const pending of loaded) pending.catch(() => undefined);
-    await stop();
+    await workers.stop();
     throw err;
   }
 }

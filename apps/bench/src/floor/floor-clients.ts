@@ -1,7 +1,8 @@
+import { once } from 'node:events';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FloorClient } from '../floors';
-import { BROKER_REQUEST_TOPIC, BROKER_RESPONSE_TOPIC } from './floor-servers';
+import { BROKER_REQUEST_TOPIC, BROKER_RESPONSE_TOPIC, type FloorKeyType } from './floor-servers';
 
 /** Where a floor server listens and the CA that signed its certificate. */
 export interface TlsEndpoint {
@@ -152,4 +153,20 @@ function withinMs<T>(promise: Promise<T>, ms: number, message: string): Promise<
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The key type of the certificate a TLS server presents, so the floor's handshake costs the same. */
+export async function serverKeyType(endpoint: { port: number; caPem: string }): Promise<FloorKeyType> {
+  const socket = tlsConnect({
+    host: '127.0.0.1',
+    port: endpoint.port,
+    ca: endpoint.caPem,
+    servername: 'localhost',
+  });
+  try {
+    await once(socket, 'secureConnect');
+    return socket.getPeerX509Certificate()?.publicKey.asymmetricKeyType === 'ec' ? 'ec' : 'rsa';
+  } finally {
+    socket.destroy();
+  }
 }
