@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { runCli } from '@iothub-reboot/app-kit';
 import { createServiceClients, parseServiceConnectionString } from '@iothub-reboot/service-connection';
 import { cpuProfArgs, startBenchHub } from './bench-hub';
@@ -138,6 +138,15 @@ void runCli('bench', async () => {
     await selfProfile?.stop();
     const profiles =
       cpuProfDir === undefined ? undefined : await summarizeProfiles(cpuProfDir, roles, phases.windows);
+    if (cpuProfDir !== undefined) {
+      // Next to the profiles: which pid is which process and when each phase ran on their clock, so a
+      // flame-graph tool can be pointed at one process's one phase.
+      const pids = Object.fromEntries(roles);
+      await writeFile(
+        join(cpuProfDir, 'phases.json'),
+        `${JSON.stringify({ pids, phases: phases.windows }, null, 2)}\n`,
+      );
+    }
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
