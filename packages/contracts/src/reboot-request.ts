@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError, type ParseResult } from './errors';
+import { isCorrelationId, isStringUpTo, plainCopyOf } from './fast-paths';
 import { jsonByteLength, LIMITS } from './limits';
 import { CorrelationIdSchema } from './reboot-state';
 
@@ -47,6 +48,8 @@ function decodeWirePayload(payload: unknown): unknown {
 
 /** Parses a reboot request payload; never throws. */
 export function safeParseRebootRequest(payload: unknown): ParseResult<RebootRequest> {
+  const wellFormed = wellFormedRequest(payload);
+  if (wellFormed !== undefined) return { success: true, data: wellFormed };
   const size = jsonByteLength(payload);
   if (size === undefined) {
     return { success: false, error: new ContractError(CONTRACT, 'payload is not serializable as JSON') };
@@ -71,4 +74,31 @@ export function parseRebootRequest(payload: unknown): RebootRequest {
   const result = safeParseRebootRequest(payload);
   if (!result.success) throw result.error;
   return result.data;
+}
+
+const REQUEST_KEYS = new Set(['delaySeconds', 'reason', 'method_number', 'correlationId']);
+/** Longest `method_number` string the fast path takes (longer ones go to the size check and schema). */
+const FAST_METHOD_NUMBER_LENGTH = 1024;
+
+/**
+ * A copy of `payload` when it is an object of only the known fields, each valid (see fast-paths.ts);
+ * `undefined` leaves it to the size check and the schema. Every field is bounded, so such a payload is
+ * far inside the method payload limit.
+ * @internal Exported for its property test; not part of the package API.
+ */
+export function wellFormedRequest(payload: unknown): RebootRequest | undefined {
+  const request = plainCopyOf(payload, REQUEST_KEYS);
+  if (request === undefined) return undefined;
+  const { delaySeconds, reason, method_number: methodNumber, correlationId } = request;
+  const fits =
+    (delaySeconds === undefined ||
+      (Number.isSafeInteger(delaySeconds) &&
+        (delaySeconds as number) >= 0 &&
+        (delaySeconds as number) <= LIMITS.maxDelaySeconds)) &&
+    (reason === undefined || isStringUpTo(reason, LIMITS.reasonLength)) &&
+    (methodNumber === undefined ||
+      (typeof methodNumber === 'number' && Number.isFinite(methodNumber)) ||
+      isStringUpTo(methodNumber, FAST_METHOD_NUMBER_LENGTH)) &&
+    (correlationId === undefined || isCorrelationId(correlationId, LIMITS.correlationIdLength));
+  return fits ? (request as RebootRequest) : undefined;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError, type ParseResult } from './errors';
+import { isCanonicalIsoUtc, isStringUpTo, plainCopyOf } from './fast-paths';
 import { jsonByteLength, LIMITS } from './limits';
 
 const CONTRACT = 'rebootDevice response payload';
@@ -54,8 +55,39 @@ export interface RebootMethodAnswer {
  */
 export function rebootAnswer(response: RebootResponse): RebootMethodAnswer {
   const bounded = boundTexts(response);
-  const payload = RebootResponseSchema.parse(bounded);
+  const payload = wellFormedResponse(bounded) ?? RebootResponseSchema.parse(bounded);
   return { status: REBOOT_RESULT_STATUS[payload.result], payload };
+}
+
+/** The keys of each outcome's payload: all required, no others. */
+const RESPONSE_KEYS = {
+  rebooted: ['result', 'rebootTime', 'message'],
+  accepted: ['result', 'message'],
+  'bad-request': ['result', 'error'],
+  busy: ['result', 'error'],
+  'reboot-failed': ['result', 'error'],
+  'report-failed': ['result', 'rebootTime', 'error'],
+} as const satisfies Record<RebootResult, readonly string[]>;
+const RESPONSE_KEY_SETS = new Map(
+  Object.entries(RESPONSE_KEYS).map(([result, keys]) => [result, new Set<string>(keys)]),
+);
+
+/**
+ * A copy of `value` when it is a response of exactly the form the handler builds (see fast-paths.ts);
+ * `undefined` leaves it to the schema.
+ * @internal Exported for its property test; not part of the package API.
+ */
+export function wellFormedResponse(value: unknown): RebootResponse | undefined {
+  const result = (value as { result?: unknown } | null)?.result;
+  if (typeof result !== 'string' || !Object.hasOwn(RESPONSE_KEYS, result)) return undefined;
+  const keys = RESPONSE_KEYS[result as RebootResult];
+  const response = plainCopyOf(value, RESPONSE_KEY_SETS.get(result) as Set<string>, keys);
+  if (response === undefined || response.result !== result) return undefined;
+  const fits =
+    (!Object.hasOwn(response, 'rebootTime') || isCanonicalIsoUtc(response.rebootTime)) &&
+    (!Object.hasOwn(response, 'message') || isStringUpTo(response.message, MAX_TEXT)) &&
+    (!Object.hasOwn(response, 'error') || isStringUpTo(response.error, MAX_TEXT));
+  return fits ? (response as RebootResponse) : undefined;
 }
 
 function boundTexts(response: RebootResponse): RebootResponse {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError } from './errors';
+import { CORRELATION_ID_PATTERN, isCanonicalIsoUtc, isCorrelationId } from './fast-paths';
 import { jsonByteLength, LIMITS } from './limits';
 import { redactSecrets } from './secrets';
 
@@ -21,7 +22,7 @@ export type RebootStatus = (typeof REBOOT_STATUSES)[number];
  */
 export const CorrelationIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:+@-]*$/, 'must be letters, digits and . _ : + @ - (not first)')
+  .regex(CORRELATION_ID_PATTERN, 'must be letters, digits and . _ : + @ - (not first)')
   .max(LIMITS.correlationIdLength);
 
 const isoUtc = z.iso.datetime();
@@ -103,14 +104,25 @@ export function rebootedSection(
   lastReboot: string,
   extras: { correlationId?: string | undefined; startedAt?: Date | undefined },
 ): z.infer<typeof RebootedSectionSchema> {
-  return checkSection(RebootedSectionSchema, {
-    status: 'rebooted',
+  const section = {
+    status: 'rebooted' as const,
     lastReboot,
     correlationId: extras.correlationId ?? null,
     startedAt: extras.startedAt === undefined ? null : isoOf(extras.startedAt, 'startedAt'),
     scheduledFor: null,
     reason: null,
-  });
+  };
+  // Of the form a device builds (fast-paths.ts): every field is bounded, so the patch is far inside the
+  // reported-properties limit and the schema's answer is known; anything else is checked by the schema.
+  const { correlationId, startedAt } = section;
+  if (
+    isCanonicalIsoUtc(lastReboot) &&
+    (startedAt === null || isCanonicalIsoUtc(startedAt)) &&
+    (correlationId === null || isCorrelationId(correlationId, LIMITS.correlationIdLength))
+  ) {
+    return section;
+  }
+  return checkSection(RebootedSectionSchema, section);
 }
 
 /** The reboot state as read back from a twin (tolerant: a device may write any of it, or none). */
