@@ -10,18 +10,27 @@ import { cpuProfArgs } from './bench-hub';
 import { cumulative, type TimelineSeries } from './charts/specs';
 import { type BenchContext, invokeOk } from './context';
 import { settledOrThrow } from './devices';
-import type { FleetStore } from './fleet/messages';
+import type { ConnectFloorKind, FleetStore } from './fleet/messages';
 import { forkFleetWorkers, type LoadedFleetWorkers } from './fleet/workers';
 import { serverKeyType } from './floor/floor-clients';
 import { startFloorProcess } from './floor/floor-process';
 import { type Summary, summarize } from './stats';
 
+/** One connect floor: how long its connections took, and what they cost the floor server held open. */
+export interface FloorConnectFigures {
+  /** Until the last connection was up. */
+  connectMs: number;
+  /** The floor process's growth per held connection, after a full GC (as the hub's is measured). */
+  rssPerConnectionBytes: number;
+  heapPerConnectionBytes: number;
+}
+
 /** Scenario 3's connect floors for one fleet size (see fleet/floor-connect.ts). */
 export interface ConnectFloorFigures {
-  /** Until the last bare TLS connection was up. */
-  tlsMs: number;
-  /** Until the last mqtt.js connection to bare aedes had its CONNACK and SUBACK. */
-  mqttMs: number;
+  /** Bare TLS connections to the floor's TLS server. */
+  tls: FloorConnectFigures;
+  /** mqtt.js connections to bare aedes, each up once it had its CONNACK and SUBACK. */
+  mqtt: FloorConnectFigures;
 }
 
 /** A fan-out reboot: one method call per device from the service side. */
@@ -149,8 +158,9 @@ export async function fleet(
 }
 
 /**
- * The connect floors, from the loaded workers before their devices connect: a floor process of its own
- * (the hub's key type), bare TLS first, then bare aedes; both stopped before the devices connect.
+ * The connect floors, from the loaded workers before their devices connect: bare TLS, then bare aedes,
+ * each against a floor process of its own (the hub's key type), so the second's memory is not read in a
+ * process the first has grown; both are stopped before the devices connect.
  */
 async function measureConnectFloor(
   ctx: BenchContext,
@@ -158,15 +168,29 @@ async function measureConnectFloor(
   options: { cpuProfDir?: string },
 ): Promise<ConnectFloorFigures> {
   const keyType = await serverKeyType({ port: ctx.endpoint.mqttPort, caPem: ctx.endpoint.caPem });
-  const floor = await startFloorProcess(keyType, cpuProfArgs(options.cpuProfDir));
-  ctx.processRole(floor.pid, 'floor');
-  try {
-    const tlsMs = await workers.floorConnect({ kind: 'tls', port: floor.echoPort, caPem: floor.caPem });
-    const mqttMs = await workers.floorConnect({ kind: 'mqtt', port: floor.brokerPort, caPem: floor.caPem });
-    return { tlsMs, mqttMs };
-  } finally {
-    await floor.stop();
-  }
+  const one = async (kind: ConnectFloorKind): Promise<FloorConnectFigures> => {
+    const floor = await startFloorProcess(keyType, ['--expose-gc', ...cpuProfArgs(options.cpuProfDir)]);
+    ctx.processRole(floor.pid, `floor (${kind} connect)`);
+    try {
+      const before = await floor.memory();
+      const port = kind === 'tls' ? floor.echoPort : floor.brokerPort;
+      const held = await workers.floorConnect({ kind, port, caPem: floor.caPem });
+      try {
+        const after = await floor.memory();
+        const count = workers.connections;
+        return {
+          connectMs: held.connectMs,
+          rssPerConnectionBytes: (after.rss - before.rss) / count,
+          heapPerConnectionBytes: (after.heapUsed - before.heapUsed) / count,
+        };
+      } finally {
+        await held.close();
+      }
+    } finally {
+      await floor.stop();
+    }
+  };
+  return { tls: await one('tls'), mqtt: await one('mqtt') };
 }
 
 /** Reboots every device with one method call each, `concurrency` in flight, then confirms. */

@@ -152,23 +152,23 @@ function fleetLines(fleet: readonly FleetFigures[]): string[] {
 
 /** The fleet's connect set against its floors of the same run (same workers, same number of connections). */
 function connectFloorLine(f: FleetFigures): string {
-  const { tlsMs, mqttMs } = f.connectFloor;
+  const { tls, mqtt } = f.connectFloor;
   const s = (n: number) => (n / 1000).toFixed(1);
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '–');
-  return `${f.devices} connect floors: bare TLS ${s(tlsMs)} s, the SDK's connect to bare aedes ${s(mqttMs)} s; the SDK fleet on the hub ${s(f.connectMs)} s = ${ratio(f.connectMs, tlsMs)} × TLS, ${ratio(f.connectMs, mqttMs)} × aedes (aedes / TLS ${ratio(mqttMs, tlsMs)})`;
+  return `${f.devices} connect floors: bare TLS ${s(tls.connectMs)} s, the SDK's connect to bare aedes ${s(mqtt.connectMs)} s; the SDK fleet on the hub ${s(f.connectMs)} s = ${ratio(f.connectMs, tls.connectMs)} × TLS, ${ratio(f.connectMs, mqtt.connectMs)} × aedes (aedes / TLS ${ratio(mqtt.connectMs, tls.connectMs)})`;
 }
 
 /**
- * The hub's growth per connected device. RSS can fall while a series connects (memory of an earlier,
- * larger series returned to the system), which says nothing per device: that is said instead.
+ * The hub's growth per connected device, and the floor servers' per held connection. RSS can fall while
+ * a series connects (memory of an earlier, larger series returned to the system), which says nothing per
+ * device: that is said instead.
  */
 function memoryLine(f: FleetFigures): string {
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-  const rss =
-    f.hubRssPerDeviceBytes >= 0
-      ? `${kb(f.hubRssPerDeviceBytes)} KB RSS`
-      : 'RSS fell while connecting (an earlier series freed memory), no RSS figure';
-  return `${f.devices} connected: hub memory per device ${rss}, JavaScript heap ${kb(f.hubHeapPerDeviceBytes)} KB, external ${kb(f.hubExternalPerDeviceBytes)} KB`;
+  const rss = (bytes: number) =>
+    bytes >= 0 ? `${kb(bytes)} KB` : 'RSS fell (an earlier series freed memory)';
+  const { tls, mqtt } = f.connectFloor;
+  return `${f.devices} connected: hub memory per device ${rss(f.hubRssPerDeviceBytes)} RSS (JavaScript heap ${kb(f.hubHeapPerDeviceBytes)} KB, external ${kb(f.hubExternalPerDeviceBytes)} KB); floors per connection: bare TLS ${rss(tls.rssPerConnectionBytes)} (heap ${kb(tls.heapPerConnectionBytes)} KB), bare aedes ${rss(mqtt.rssPerConnectionBytes)} (heap ${kb(mqtt.heapPerConnectionBytes)} KB)`;
 }
 
 function stormLines(st: StormFigures): string[] {

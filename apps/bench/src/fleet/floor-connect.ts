@@ -1,6 +1,7 @@
 /**
  * The connect floor, run by a fleet worker before its SDK devices connect: as many connections as it
- * will have devices, opened under the same adaptive limit and held until the last one is up, to a server
+ * will have devices, opened under the same adaptive limit and held until the bench has read the floor
+ * server's memory with all of them up, to a server
  * of the independent floor (no hub logic). `tls`: bare TLS handshakes to the echo server. `mqtt`: what
  * the device SDK's connect puts on the wire (the SDK's own mqtt.js: MQTT 3.1.1 CONNECT, clean session
  * false, keep-alive 180 s, then the one SUBSCRIBE of `onDeviceMethod`) to the bare aedes broker. Set
@@ -23,7 +24,14 @@ interface MqttFloorClient {
   end(force: boolean, options: object, done: () => void): unknown;
 }
 
-/** Opens `count` floor connections; resolves with each one's `Date.now()` once up, after closing them all. */
+/** Floor connections held open, so the floor server's memory can be read with all of them up. */
+export interface HeldFloorConnections {
+  /** Each connection's `Date.now()` once it was up. */
+  connectedAt: number[];
+  close(): Promise<void>;
+}
+
+/** Opens `count` floor connections and holds them; on a failure closes those opened and rejects. */
 export async function floorConnect(options: {
   kind: ConnectFloorKind;
   port: number;
@@ -31,12 +39,15 @@ export async function floorConnect(options: {
   secureContext: SecureContext;
   mqtt: MqttConnect;
   clientIdPrefix: string;
-}): Promise<number[]> {
+}): Promise<HeldFloorConnections> {
   const { kind, port, secureContext } = options;
   const connectedAt: number[] = [];
   const closers: Array<() => Promise<void>> = [];
   const limiter = new AdaptiveLimit({ initial: 50, min: 16, max: 400 });
   const indices = Array.from({ length: options.count }, (_, i) => i);
+  const close = async () => {
+    await Promise.allSettled(closers.map((closeOne) => closeOne()));
+  };
   try {
     await forEachAdaptive(indices, limiter, async (i) => {
       if (kind === 'tls') {
@@ -69,8 +80,9 @@ export async function floorConnect(options: {
       }
       connectedAt.push(Date.now());
     });
-  } finally {
-    await Promise.allSettled(closers.map((close) => close()));
+  } catch (err) {
+    await close();
+    throw err;
   }
-  return connectedAt;
+  return { connectedAt, close };
 }

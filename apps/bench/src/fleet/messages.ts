@@ -17,7 +17,7 @@ export interface WorkerStart {
 /** What a connect floor connects to: bare TLS (the floor's echo server) or bare aedes over TLS. */
 export type ConnectFloorKind = 'tls' | 'mqtt';
 
-/** Open `count` floor connections, hold them until all are up, then close them (see floor-connect.ts). */
+/** Open `count` floor connections and hold them until `floor-close` (see floor-connect.ts). */
 export interface WorkerFloorConnect {
   type: 'floor-connect';
   kind: ConnectFloorKind;
@@ -27,7 +27,12 @@ export interface WorkerFloorConnect {
 }
 
 /** Sent by the bench: report (and forget) the answer times so far; or close every device and exit. */
-export type WorkerRequest = WorkerStart | WorkerFloorConnect | { type: 'events' } | { type: 'stop' };
+export type WorkerRequest =
+  | WorkerStart
+  | WorkerFloorConnect
+  | { type: 'floor-close' }
+  | { type: 'events' }
+  | { type: 'stop' };
 
 export type WorkerMessage =
   /** The worker has loaded the SDKs and waits for `start` (so connect time excludes process start). */
@@ -39,6 +44,8 @@ export type WorkerMessage =
    * a device's first (the SDK's `connect` event, its own retry or our reopen), both since the last call.
    */
   | { type: 'events'; answeredAt: number[]; reconnected: Array<[string, number]> }
-  /** A connect floor is done; `connectedAt` holds each floor connection's `Date.now()` once it was up. */
+  /** Every floor connection is up (and held); `connectedAt` holds each one's `Date.now()` once it was. */
   | { type: 'floor-connected'; connectedAt: number[] }
+  /** The held floor connections are closed. */
+  | { type: 'floor-closed' }
   | { type: 'failed'; message: string };

@@ -20,12 +20,13 @@ import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { MqttBase } from 'azure-iot-mqtt-base';
 import { AdaptiveLimit, forEachAdaptive } from './adaptive-limit';
-import { floorConnect, type MqttConnect } from './floor-connect';
+import { floorConnect, type HeldFloorConnections, type MqttConnect } from './floor-connect';
 import type { WorkerMessage, WorkerRequest, WorkerStart } from './messages';
 
 const clients: Client[] = [];
 const handlers: RebootHandler[] = [];
 const keepers: ConnectionKeeper[] = [];
+let heldFloor: HeldFloorConnections | undefined;
 let answeredAt: number[] = [];
 let reconnected: Array<[string, number]> = [];
 const send = (message: WorkerMessage) => process.send?.(message);
@@ -101,6 +102,7 @@ async function start(message: WorkerStart): Promise<void> {
 }
 
 async function stop(): Promise<void> {
+  await heldFloor?.close();
   await Promise.allSettled(keepers.map((k) => k.stop()));
   await Promise.allSettled(handlers.map((h) => h.detach()));
   await Promise.allSettled(clients.map((c) => c.close()));
@@ -119,9 +121,16 @@ process.on('message', (message: WorkerRequest) => {
       mqtt: sdkMqtt,
       clientIdPrefix: `floor-${process.pid}-`,
     }).then(
-      (connectedAt) => send({ type: 'floor-connected', connectedAt }),
+      (held) => {
+        heldFloor = held;
+        send({ type: 'floor-connected', connectedAt: held.connectedAt });
+      },
       (err: unknown) => send({ type: 'failed', message: `connect floor: ${(err as Error).message}` }),
     );
+  } else if (message.type === 'floor-close') {
+    const held = heldFloor;
+    heldFloor = undefined;
+    void (held?.close() ?? Promise.resolve()).then(() => send({ type: 'floor-closed' }));
   } else if (message.type === 'events') {
     send({ type: 'events', answeredAt, reconnected });
     answeredAt = [];

@@ -73,11 +73,13 @@ export interface ConnectFloorTarget {
 /** The workers, loaded (SDKs imported, OS looked up), before any device connects. */
 export interface LoadedFleetWorkers {
   pids: Array<number | undefined>;
+  /** How many devices (and floor connections) the workers have between them. */
+  connections: number;
   /**
-   * Runs a connect floor: as many connections as there are identities, spread like the devices, held
-   * until the last is up, then closed. Resolves with the time from the start to the last one up.
+   * Runs a connect floor: as many connections as there are identities, spread like the devices. Resolves
+   * once all are up, with the time from the start to the last one up; they stay open until `close`.
    */
-  floorConnect(target: ConnectFloorTarget): Promise<number>;
+  floorConnect(target: ConnectFloorTarget): Promise<{ connectMs: number; close(): Promise<void> }>;
   /** Connects every device; resolves once every device of every worker is connected. */
   connect(): Promise<FleetWorkers>;
   /** Closes every device and waits for the workers to exit. */
@@ -130,6 +132,7 @@ export async function forkFleetWorkers(options: FleetWorkerOptions): Promise<Loa
   };
   return {
     pids: children.map((child) => child.pid),
+    connections: options.identities.length,
     floorConnect: async (target) => {
       const startedAt = Date.now();
       const done = await Promise.all(
@@ -139,7 +142,18 @@ export async function forkFleetWorkers(options: FleetWorkerOptions): Promise<Loa
           return answer;
         }),
       );
-      return Math.max(...done.flatMap((d) => d.connectedAt)) - startedAt;
+      return {
+        connectMs: Math.max(...done.flatMap((d) => d.connectedAt)) - startedAt,
+        close: async () => {
+          await Promise.all(
+            children.map((child) => {
+              const closed = nextMessage(child, 'floor-closed');
+              send(child, { type: 'floor-close' });
+              return closed;
+            }),
+          );
+        },
+      };
     },
     connect: async () => {
       const connectStartedAt = Date.now();
