@@ -166,9 +166,9 @@ function connectFloorLine(f: FleetFigures): string {
 function memoryLine(f: FleetFigures): string {
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
   const rss = (bytes: number) =>
-    bytes >= 0 ? `${kb(bytes)} KB` : 'RSS fell (an earlier series freed memory)';
+    bytes >= 0 ? `${kb(bytes)} KB RSS` : 'no RSS figure (RSS fell: an earlier series freed memory)';
   const { tls, mqtt } = f.connectFloor;
-  return `${f.devices} connected: hub memory per device ${rss(f.hubRssPerDeviceBytes)} RSS (JavaScript heap ${kb(f.hubHeapPerDeviceBytes)} KB, external ${kb(f.hubExternalPerDeviceBytes)} KB); floors per connection: bare TLS ${rss(tls.rssPerConnectionBytes)} (heap ${kb(tls.heapPerConnectionBytes)} KB), bare aedes ${rss(mqtt.rssPerConnectionBytes)} (heap ${kb(mqtt.heapPerConnectionBytes)} KB)`;
+  return `${f.devices} connected: hub memory per device ${rss(f.hubRssPerDeviceBytes)}, JavaScript heap ${kb(f.hubHeapPerDeviceBytes)} KB, external ${kb(f.hubExternalPerDeviceBytes)} KB; floors per connection: bare TLS ${rss(tls.rssPerConnectionBytes)} (heap ${kb(tls.heapPerConnectionBytes)} KB), bare aedes ${rss(mqtt.rssPerConnectionBytes)} (heap ${kb(mqtt.heapPerConnectionBytes)} KB)`;
 }
 
 function stormLines(st: StormFigures): string[] {
