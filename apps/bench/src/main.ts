@@ -130,6 +130,8 @@ void runCli('bench', async () => {
           inFlight: settings.inFlight,
           warmupMs: 2000,
           durationMs: settings.throughputSeconds * 1000,
+          processes: settings.fleetProcesses,
+          ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
         }),
       );
     }

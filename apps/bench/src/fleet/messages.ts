@@ -12,6 +12,8 @@ export interface WorkerStart {
   store: FleetStore;
   /** Where the file store keeps its records (one file per device). */
   stateDir: string;
+  /** Also answer this method 200 at once with no payload and no work (the throughput scenario). */
+  zeroWorkMethod?: string;
 }
 
 /** What a connect floor connects to: bare TLS (the floor's echo server) or bare aedes over TLS. */

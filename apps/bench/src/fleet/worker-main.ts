@@ -97,6 +97,13 @@ async function start(message: WorkerStart): Promise<void> {
         ? createFileRebootStore(join(message.stateDir, `${encodeURIComponent(deviceId)}.pending-reboot.json`))
         : createMemoryRebootStore();
     handlers.push(attachRebootHandler(timingAnswers(client), { store, reboot: async () => undefined }));
+    const { zeroWorkMethod } = message;
+    if (zeroWorkMethod !== undefined) {
+      // A failed send leaves the bench's call without its answer, and that call fails the run.
+      client.onDeviceMethod(zeroWorkMethod, (_request, response) => {
+        response.send(200, null).catch(() => undefined);
+      });
+    }
   });
   send({ type: 'connected', connectedAt, finalLimit: limiter.limit });
 }

@@ -32,6 +32,8 @@ export interface FleetWorkerOptions {
   stateDir: string;
   /** Node.js flags of each worker, e.g. `--cpu-prof`. */
   execArgv?: string[];
+  /** A method every device also answers 200 at once, with no work. */
+  zeroWorkMethod?: string;
 }
 
 const MAIN = join(__dirname, 'worker-main.js');
@@ -168,6 +170,7 @@ export async function forkFleetWorkers(options: FleetWorkerOptions): Promise<Loa
             identities: share(w),
             store: options.store,
             stateDir: options.stateDir,
+            ...(options.zeroWorkMethod === undefined ? {} : { zeroWorkMethod: options.zeroWorkMethod }),
           });
           return answer;
         }),
