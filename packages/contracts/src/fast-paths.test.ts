@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { CORRELATION_ID_PATTERN, isCanonicalIsoUtc, plainCopyOf } from './fast-paths';
 import { LIMITS } from './limits';
 import { PendingRebootSchema, wellFormedPendingReboot } from './pending-reboot';
-import { RebootRequestSchema, wellFormedRequest } from './reboot-request';
+import {
+  RebootRequestSchema,
+  safeParseRebootRequest,
+  wellFormedRequest,
+  wellFormedRequestText,
+} from './reboot-request';
 import { RebootResponseSchema, wellFormedResponse } from './reboot-response';
 import { RebootedSectionSchema, rebootedSection } from './reboot-state';
 import { buildRebootReport } from './reported-properties';
@@ -321,6 +326,46 @@ describe('reboot request fast path', () => {
       }),
       RUNS,
     );
+  });
+
+  // The SDK hands the handler the payload as JSON text; the text path decodes it as the schema path does.
+  const padding = fc.constantFrom('', ' ', '\n\t ', '\r\n');
+  const text = fc.oneof(
+    fc
+      .tuple(padding, fc.oneof(request, junk), padding)
+      .map(([a, v, b]) => `${a}${JSON.stringify(v) ?? ''}${b}`),
+    fc.string({ maxLength: 20 }),
+  );
+
+  it('takes a JSON text only where RebootRequestSchema takes its value, with the same data', () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        const fast = wellFormedRequestText(value);
+        if (fast === undefined) return;
+        const trimmed = value.trim();
+        const decoded = trimmed === '' || trimmed === 'null' ? {} : JSON.parse(trimmed);
+        const parsed = RebootRequestSchema.safeParse(decoded);
+        expect(parsed.success).toBe(true);
+        expect(parsed.data).toEqual(fast);
+      }),
+      RUNS,
+    );
+  });
+
+  it('takes the texts the SDK delivers, and leaves long or broken ones to the schema', () => {
+    expect(wellFormedRequestText('{"delaySeconds":0}')).toEqual({ delaySeconds: 0 });
+    expect(wellFormedRequestText(' {"reason":"update","correlationId":"job-1"}\n')).toEqual({
+      reason: 'update',
+      correlationId: 'job-1',
+    });
+    expect(wellFormedRequestText('')).toEqual({});
+    expect(wellFormedRequestText('null')).toEqual({});
+    expect(wellFormedRequestText('{"delaySeconds":')).toBeUndefined();
+    expect(wellFormedRequestText('{"__proto__":{"delaySeconds":1}}')).toBeUndefined();
+    // Whitespace only pads it: the value is valid, but a text this long is measured by the schema path.
+    const long = `{"delaySeconds":0}${' '.repeat(LIMITS.methodPayloadBytes)}`;
+    expect(wellFormedRequestText(long)).toBeUndefined();
+    expect(safeParseRebootRequest(long).success).toBe(false);
   });
 
   it('takes the payloads services send', () => {

@@ -48,7 +48,8 @@ function decodeWirePayload(payload: unknown): unknown {
 
 /** Parses a reboot request payload; never throws. */
 export function safeParseRebootRequest(payload: unknown): ParseResult<RebootRequest> {
-  const wellFormed = wellFormedRequest(payload);
+  const wellFormed =
+    typeof payload === 'string' ? wellFormedRequestText(payload) : wellFormedRequest(payload);
   if (wellFormed !== undefined) return { success: true, data: wellFormed };
   const size = jsonByteLength(payload);
   if (size === undefined) {
@@ -74,6 +75,21 @@ export function parseRebootRequest(payload: unknown): RebootRequest {
   const result = safeParseRebootRequest(payload);
   if (!result.success) throw result.error;
   return result.data;
+}
+
+/**
+ * JSON.stringify writes one UTF-16 unit as at most 6 bytes (`\\uXXXX`): a text this short can never
+ * exceed the payload limit as the schema path measures it, so skipping that measurement changes nothing.
+ */
+const FAST_TEXT_LENGTH = Math.floor((LIMITS.methodPayloadBytes - 2) / 6);
+
+/**
+ * The request in a JSON text (what the SDK delivers, decoded as the schema path decodes it) when it is
+ * shaped exactly as services send it; otherwise `undefined`, and the schema decides.
+ * @internal Exported for its property test; not part of the package API.
+ */
+export function wellFormedRequestText(text: string): RebootRequest | undefined {
+  return text.length <= FAST_TEXT_LENGTH ? wellFormedRequest(decodeWirePayload(text)) : undefined;
 }
 
 const REQUEST_KEYS = new Set(['delaySeconds', 'reason', 'method_number', 'correlationId']);
