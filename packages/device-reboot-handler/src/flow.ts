@@ -182,5 +182,7 @@ export function resolvePendingRecord(record: PendingReboot, processStartedAt: Da
 
 /** Raw bytes (other transports, test doubles) become text; the contract then decodes the JSON. */
 export function decodePayload(payload: unknown): unknown {
-  return payload instanceof Uint8Array ? Buffer.from(payload).toString('utf8') : payload;
+  if (!(payload instanceof Uint8Array)) return payload;
+  // A view of the same bytes, not a copy (Buffer.from of a Uint8Array copies them).
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
 }

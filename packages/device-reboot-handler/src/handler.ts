@@ -86,6 +86,8 @@ export function attachRebootHandler(
   // The reboot whose report failed during a request; the store keeps it across restarts as well.
   let owed: OwedReport | undefined;
   let running: Promise<void> = Promise.resolve();
+  // Built once: every request's flow shares the same dependencies.
+  const flowDeps: FlowDeps = { ...resolved, mode, report, reboot: options.reboot, cancelled: cancel.signal };
 
   // Runs `work` as the one activity of the handler; `work` never rejects.
   const occupy = (work: () => Promise<void>) => {
@@ -109,12 +111,7 @@ export function attachRebootHandler(
         return;
       }
       occupy(async () => {
-        owed = await runFlow(
-          { ...resolved, mode, report, reboot: options.reboot, cancelled: cancel.signal },
-          { request, payload: admission.request, owed },
-          respond,
-          log,
-        );
+        owed = await runFlow(flowDeps, { request, payload: admission.request, owed }, respond, log);
       });
     } catch (err) {
       // Defensive: nothing above is expected to throw, but the SDK would answer a synchronous throw itself.
@@ -213,7 +210,8 @@ async function runFlow(
     ...(scheduledFor === undefined ? {} : { scheduledFor: scheduledFor.toISOString() }),
   } as const;
 
-  const run = async (current: FlowStep): Promise<void> => {
+  // Not async: each step hands back its own promise, one hop fewer per step on the request's path.
+  const run = (current: FlowStep): Promise<void> => {
     switch (current.step) {
       case 'persist':
         return store.save({ ...record, phase: 'rebooting' });
@@ -227,16 +225,18 @@ async function runFlow(
           { reason: payload.reason, delaySeconds: payload.delaySeconds, correlationId },
           'Rebooting device',
         );
-        await deps.reboot({ requestId: request.requestId, payload });
-        return;
+        // Whatever the action resolves with is not the flow's business.
+        return Promise.resolve(deps.reboot({ requestId: request.requestId, payload })).then(nothing);
       case 'report-failure':
         return report(
           { status: 'failed', correlationId, startedAt, reason: errorMessage(current.error) },
           log,
         );
-      case 'record':
-        log.info({ rebootTime: current.rebootTime.toISOString() }, 'Device rebooted');
-        return store.save({ ...record, phase: 'rebooted', rebootTime: current.rebootTime.toISOString() });
+      case 'record': {
+        const rebootTime = current.rebootTime.toISOString();
+        log.info({ rebootTime }, 'Device rebooted');
+        return store.save({ ...record, phase: 'rebooted', rebootTime });
+      }
       case 'report':
         return report({ status: 'rebooted', rebootTime: current.rebootTime, correlationId, startedAt }, log);
       case 'clear':
@@ -275,6 +275,8 @@ async function runFlow(
   }
   return owed;
 }
+
+function nothing(): void {}
 
 /** Resolves at `until` on `clock`; rejects at once when `cancelled` fires (the handler was detached). */
 function waitUntil(clock: Clock, until: Date, cancelled: AbortSignal): Promise<void> {

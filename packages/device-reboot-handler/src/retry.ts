@@ -104,18 +104,24 @@ export function withTimeout<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = clock.setTimeout(() => reject(new OperationTimeoutError(operation, ms)), ms);
-    Promise.resolve()
-      .then(start)
-      .then(
-        (value) => {
-          clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clock.clearTimeout(timer);
-          reject(err);
-        },
-      );
+    const succeed = (value: T) => {
+      clock.clearTimeout(timer);
+      resolve(value);
+    };
+    const fail = (err: unknown) => {
+      clock.clearTimeout(timer);
+      reject(err);
+    };
+    // Started at once, not on a later microtask: one hop fewer on every report and answer.
+    let started: Promise<T>;
+    try {
+      started = start();
+    } catch (err) {
+      // A synchronous throw fails the operation as a rejection would.
+      fail(err);
+      return;
+    }
+    Promise.resolve(started).then(succeed, fail);
   });
 }
 
