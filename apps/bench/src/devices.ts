@@ -59,8 +59,9 @@ export function answerNoop(client: Client, methodName: string, onError: (err: un
 
 /**
  * Registers a method that does, with bare SDK calls, what `rebootDevice` does on the wire: patch the
- * reported properties (the same patch), wait for the hub's answer, then answer the method. The least any
- * report-then-respond handler built on azure-iot-device can cost.
+ * reported properties (the same patch: reboot time and start), wait for the hub's answer, then answer
+ * the method with the same body. The least any report-then-respond handler built on azure-iot-device can
+ * cost; it is invoked with the same payload, so the two series differ only in the device's own work.
  */
 export async function answerBareReport(
   client: Client,
@@ -69,9 +70,13 @@ export async function answerBareReport(
 ): Promise<void> {
   const twin = await client.getTwin();
   client.onDeviceMethod(methodName, (_request, response) => {
-    twin.properties.reported.update(buildRebootReport(new Date()), (err?: Error) => {
+    const startedAt = new Date();
+    const rebooted = new Date();
+    twin.properties.reported.update(buildRebootReport(rebooted, { startedAt }), (err?: Error) => {
       if (err) onError(err);
-      response.send(err ? 500 : 200, null).catch(onError);
+      const rebootTime = rebooted.toISOString();
+      const body = { result: 'rebooted', rebootTime, message: `Device rebooted at ${rebootTime}.` };
+      response.send(err ? 500 : 200, err ? null : body).catch(onError);
     });
   });
 }

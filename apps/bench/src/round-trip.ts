@@ -134,7 +134,7 @@ export async function methodRoundTrip(
     https: () => httpsFloor.roundTrip(),
     noop: () => invokeOk(ctx.service, device.deviceId, NOOP_METHOD, null),
     reboot: () => invokeOk(ctx.service, device.deviceId, REBOOT_METHOD_NAME, { delaySeconds: 0 }),
-    bareReport: () => invokeOk(ctx.service, device.deviceId, BARE_REPORT_METHOD, null),
+    bareReport: () => invokeOk(ctx.service, device.deviceId, BARE_REPORT_METHOD, { delaySeconds: 0 }),
     tlsEcho: () => echo.roundTrip(),
     broker: () => broker.roundTrip(),
     bareHttps: () => bareHttps.roundTrip(),
