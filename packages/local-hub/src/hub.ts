@@ -25,7 +25,7 @@ import { mqttMethodTransport } from './mqtt/method-transport';
 import { DeviceSessions } from './mqtt/sessions';
 import { TelemetryCounter } from './mqtt/telemetry';
 import { mqttWebSocketUpgrade } from './mqtt/websocket';
-import { MemoryBackend } from './persistence/backend';
+import { VolatileBackend } from './persistence/backend';
 import { FileBackend } from './persistence/file-backend';
 import { executeQuery } from './query';
 import { HubThrottle } from './quota/throttle';
@@ -68,7 +68,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
     // The store first: its lock keeps a second hub on this data directory from going any further.
     const backend =
       config.storage ??
-      (config.dataDir ? new FileBackend(join(config.dataDir, 'state')) : new MemoryBackend());
+      (config.dataDir ? new FileBackend(join(config.dataDir, 'state')) : new VolatileBackend());
     const store = closers.add(
       'store',
       await openHubState(backend, {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { type CliContext, CliError, createAppLogger, EXIT_USAGE } from '@iothub-reboot/app-kit';
 import { redactSecrets } from '@iothub-reboot/contracts';
 import { ConfigError, DEFAULTS, startLocalHub, WELL_KNOWN_OWNER_KEY } from '../index';
-import { MemoryBackend } from '../persistence/backend';
+import { VolatileBackend } from '../persistence/backend';
 import type { StartSettings } from './options';
 
 /** Runs the hub in the foreground until SIGINT/SIGTERM, printing how to reach it once it is ready. */
@@ -24,7 +24,7 @@ export async function runStart(
   const hub = await startLocalHub({
     ...hubOptions,
     dataDir,
-    ...(inMemory ? { storage: new MemoryBackend() } : {}),
+    ...(inMemory ? { storage: new VolatileBackend() } : {}),
     // On by default for the CLI (the library's default is off): people would rather look than read.
     view: view === false ? false : view === undefined ? true : { port: view },
     ...(ownerKey === undefined ? {} : { policyKeys: { iothubowner: ownerKey } }),

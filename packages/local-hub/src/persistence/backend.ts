@@ -19,9 +19,17 @@ export interface StorageBackend {
    */
   compact(snapshot: Iterable<string>): Promise<void>;
   close(): Promise<void>;
+  /**
+   * True when the backend keeps nothing (it is never loaded again): the store then builds no journal text,
+   * deltas or snapshots for it, and still commits writes in the same batches, one append at a time.
+   */
+  readonly volatile?: boolean;
 }
 
-/** Keeps everything in memory: the same journal code path as on disk, minus the durability. */
+/**
+ * Keeps everything in memory: the same journal code path as on disk, minus the durability; a store
+ * reopened on it reads the state back (tests of restarts use it).
+ */
 export class MemoryBackend implements StorageBackend {
   private snapshot: string | undefined;
   private journal = '';
@@ -38,6 +46,25 @@ export class MemoryBackend implements StorageBackend {
     this.snapshot = [...snapshot].join('');
     this.journal = '';
   }
+
+  async close() {}
+}
+
+/**
+ * Keeps nothing: the backend of an `inMemory` hub, whose state ends with its process. Writing journal text
+ * no one reads back cost the in-memory hub a JSON serialisation and a delta per write, and a snapshot of
+ * the whole state every 8 MiB of them.
+ */
+export class VolatileBackend implements StorageBackend {
+  readonly volatile = true;
+
+  async load() {
+    return { snapshot: undefined, journal: '' };
+  }
+
+  async append(_lines: string) {}
+
+  async compact(_snapshot: Iterable<string>) {}
 
   async close() {}
 }

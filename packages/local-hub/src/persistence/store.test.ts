@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryBackend, type StorageBackend } from './backend';
+import { MemoryBackend, type StorageBackend, VolatileBackend } from './backend';
 import { FileBackend } from './file-backend';
 import { HubStore, StoreCorruptError } from './store';
 
@@ -49,6 +49,39 @@ describe('HubStore', () => {
     expect(backend.appends).toBeLessThanOrEqual(2);
     expect(store.values('twins')).toHaveLength(50);
     await store.close();
+  });
+
+  it('on a volatile backend, commits the same batches and writes no text, delta or snapshot', async () => {
+    const lines: string[] = [];
+    let compactions = 0;
+    const backend = new (class extends VolatileBackend {
+      override async append(text: string) {
+        lines.push(text);
+      }
+      override async compact() {
+        compactions += 1;
+      }
+    })();
+    const store = await HubStore.open(backend, { compactAfter: 1 });
+    const seen: unknown[] = [];
+    store.watch((_c, key, value) => seen.push([key, value]));
+    const first = store.put('twins', 'a', { v: 1 });
+    // Visible to read-modify-write at once, to clients only once committed: as on any backend.
+    expect(store.get('twins', 'a')).toEqual({ v: 1 });
+    expect(store.durable('twins', 'a')).toBeUndefined();
+    await Promise.all([first, ...Array.from({ length: 50 }, (_, i) => store.put('twins', `t${i}`, i))]);
+    expect(store.durable('twins', 'a')).toEqual({ v: 1 });
+    expect(store.durableValues('twins')).toHaveLength(51);
+    await store.put('twins', 'a', { v: 2 });
+    await store.delete('twins', 't0');
+    expect(store.durable('twins', 'a')).toEqual({ v: 2 });
+    expect(store.durable('twins', 't0')).toBeUndefined();
+    expect(seen).toContainEqual(['t0', undefined]);
+    expect(lines.length).toBeLessThanOrEqual(4);
+    expect(lines.every((text) => text === '')).toBe(true);
+    expect(compactions).toBe(0);
+    await store.close();
+    await expect(store.put('twins', 'b', 1)).rejects.toThrow('closed');
   });
 
   it('compacts into a snapshot after `compactAfter` entries, keeping the state', async () => {

@@ -169,7 +169,7 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
     }
     // Not a condition of starting: on a full disk the hub still comes up, serves reads and refuses writes
     // (503) until space returns, and the journal it read keeps the state meanwhile.
-    await store.compactQuietly();
+    if (!backend.volatile) await store.compactQuietly();
     return store;
   }
 
@@ -203,6 +203,7 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
 
   /** Stores a JSON-serialisable value; resolves once durable. */
   put<C extends CollectionName>(collection: C, key: string, value: S[C]): Promise<void> {
+    if (this.backend.volatile) return this.enqueue(collection, key, value, undefined);
     const before = this.get(collection, key);
     return this.enqueue(collection, key, value, before === undefined ? undefined : diff(before, value));
   }
@@ -293,6 +294,11 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
 
   /** Takes the next writes off the queue, within the batch bounds, as journal text. */
   private nextBatch(): { batch: Write[]; text: string } {
+    if (this.backend.volatile) {
+      const batch = this.pending.slice(0, this.maxBatchEntries);
+      this.pending = this.pending.slice(batch.length);
+      return { batch, text: '' };
+    }
     const b = this.seq + 1;
     let text = '';
     let taken = 0;
@@ -340,6 +346,7 @@ export class HubStore<S extends StoreSchema = StoreSchema> {
   }
 
   private shouldCompact(): boolean {
+    if (this.backend.volatile) return false;
     if (this.sinceCompaction >= this.compactAfter) return true;
     return this.journalBytes >= Math.max(this.compactAfterBytes, this.snapshotBytes, this.retryCompactionAt);
   }
