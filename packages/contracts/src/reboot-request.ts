@@ -78,7 +78,7 @@ export function parseRebootRequest(payload: unknown): RebootRequest {
 }
 
 /**
- * JSON.stringify writes one UTF-16 unit as at most 6 bytes (`\\uXXXX`): a text this short can never
+ * JSON.stringify writes one UTF-16 unit as at most 6 bytes (`\uXXXX`): a text this short can never
  * exceed the payload limit as the schema path measures it, so skipping that measurement changes nothing.
  */
 const FAST_TEXT_LENGTH = Math.floor((LIMITS.methodPayloadBytes - 2) / 6);

@@ -210,8 +210,7 @@ async function runFlow(
     ...(scheduledFor === undefined ? {} : { scheduledFor: scheduledFor.toISOString() }),
   } as const;
 
-  // Not async: each step hands back its own promise, one hop fewer per step on the request's path.
-  const run = (current: FlowStep): Promise<void> => {
+  const run = async (current: FlowStep): Promise<void> => {
     switch (current.step) {
       case 'persist':
         return store.save({ ...record, phase: 'rebooting' });
@@ -225,8 +224,8 @@ async function runFlow(
           { reason: payload.reason, delaySeconds: payload.delaySeconds, correlationId },
           'Rebooting device',
         );
-        // Whatever the action resolves with is not the flow's business.
-        return Promise.resolve(deps.reboot({ requestId: request.requestId, payload })).then(nothing);
+        await deps.reboot({ requestId: request.requestId, payload });
+        return;
       case 'report-failure':
         return report(
           { status: 'failed', correlationId, startedAt, reason: errorMessage(current.error) },
@@ -275,8 +274,6 @@ async function runFlow(
   }
   return owed;
 }
-
-function nothing(): void {}
 
 /** Resolves at `until` on `clock`; rejects at once when `cancelled` fires (the handler was detached). */
 function waitUntil(clock: Clock, until: Date, cancelled: AbortSignal): Promise<void> {
