@@ -1,8 +1,8 @@
 import type { JsonObject } from '../twin';
-import { type DeviceJobRecord, deviceStatusOf, type JobRecord, statisticsOf } from './model';
+import { type DeviceJobRecord, deviceStatusOf, type JobRecord, type JobStatistics } from './model';
 
-/** A job as `GET /jobs/v2/{id}` returns it (IoT Hub's JobResponse). */
-export function toJobDocument(job: JobRecord, records: ReadonlyMap<string, DeviceJobRecord>): JsonObject {
+/** A job as `GET /jobs/v2/{id}` returns it (IoT Hub's JobResponse), with its devices' statistics. */
+export function toJobDocument(job: JobRecord, statistics: JobStatistics): JsonObject {
   const method = job.cloudToDeviceMethod;
   return {
     jobId: job.jobId,
@@ -26,7 +26,7 @@ export function toJobDocument(job: JobRecord, records: ReadonlyMap<string, Devic
     ...(job.updateTwin ? { updateTwin: job.updateTwin } : {}),
     ...(job.failureReason ? { failureReason: job.failureReason } : {}),
     ...(job.statusMessage ? { statusMessage: job.statusMessage } : {}),
-    deviceJobStatistics: { ...statisticsOf(job, records) },
+    deviceJobStatistics: { ...statistics },
   };
 }
 

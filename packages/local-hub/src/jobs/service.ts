@@ -183,7 +183,7 @@ export class JobService {
   }
 
   private document(job: JobRecord): JsonObject {
-    return toJobDocument(job, this.repository.devicesOf(job.jobId));
+    return toJobDocument(job, this.repository.statisticsOf(job));
   }
 
   private schedule(job: JobRecord): void {
