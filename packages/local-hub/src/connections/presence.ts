@@ -13,9 +13,15 @@ export interface Presence {
   connectionStateUpdatedTime: string;
 }
 
+/** A device's presence as kept: the last activity's time is formatted only when someone reads it. */
+interface PresenceEntry extends Presence {
+  /** The last activity when newer than `lastActivityTime`: every publish is activity, few reads see it. */
+  lastActivity: Date | undefined;
+}
+
 /** In-memory presence of every device seen since the hub started (IoT Hub does not persist it either). */
 export class ConnectionStates {
-  private readonly presence = new Map<string, Presence>();
+  private readonly presence = new Map<string, PresenceEntry>();
   private readonly watchers = new Set<(deviceId: string, state: Presence['connectionState']) => void>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -27,6 +33,7 @@ export class ConnectionStates {
       connectionState: state,
       lastActivityTime: at,
       connectionStateUpdatedTime: at,
+      lastActivity: undefined,
     });
     for (const watcher of this.watchers) watcher(deviceId, state);
   }
@@ -40,12 +47,17 @@ export class ConnectionStates {
   /** Records activity (e.g. a publish) for `lastActivityTime`. */
   active(deviceId: string): void {
     const presence = this.presence.get(deviceId);
-    if (presence) presence.lastActivityTime = this.now().toISOString();
+    if (presence) presence.lastActivity = this.now();
   }
 
   of(deviceId: string): Presence {
+    const presence = this.presence.get(deviceId);
+    if (presence?.lastActivity) {
+      presence.lastActivityTime = presence.lastActivity.toISOString();
+      presence.lastActivity = undefined;
+    }
     return (
-      this.presence.get(deviceId) ?? {
+      presence ?? {
         connectionState: 'Disconnected',
         lastActivityTime: NEVER_SET_TIME,
         connectionStateUpdatedTime: NEVER_SET_TIME,
