@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   desiredPatchTopic,
   isAllowedSubscription,
@@ -60,5 +61,33 @@ describe('device topics', () => {
     expect(twinResponseTopic(204, 'a-b', 7)).toBe('$iothub/twin/res/204/?$rid=a-b&$version=7');
     expect(methodRequestTopic('reboot', '1f')).toBe('$iothub/methods/POST/reboot/?$rid=1f');
     expect(desiredPatchTopic(4)).toBe('$iothub/twin/PATCH/properties/desired/?$version=4');
+  });
+
+  // The plain-rid shortcut must write exactly what the URLSearchParams encoding writes, for any rid.
+  it('encodes any rid as URLSearchParams does, `$` kept literal', () => {
+    const reference = (status: number, rid: string, version?: number) => {
+      const query = new URLSearchParams({ $rid: rid });
+      if (version !== undefined) query.set('$version', String(version));
+      return `$iothub/twin/res/${status}/?${query.toString().replace(/%24/g, '$')}`;
+    };
+    const rid = fc.oneof(
+      fc.string(),
+      fc.uuid(),
+      fc.nat().map(String),
+      fc.string({
+        unit: fc.constantFrom('a', 'Z', '0', '*', '-', '.', '_', ' ', '+', '&', '=', '~', '$', '%'),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(200, 204, 429),
+        rid,
+        fc.option(fc.nat(), { nil: undefined }),
+        (status, r, v) => {
+          expect(twinResponseTopic(status, r, v)).toBe(reference(status, r, v));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

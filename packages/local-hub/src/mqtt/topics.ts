@@ -65,10 +65,18 @@ export function isDeliverableTo(deviceId: string, topic: string): boolean {
 }
 
 export function twinResponseTopic(status: number, rid: string, version?: number): string {
+  // Every twin request is answered on this topic; the rids SDKs send (numbers, uuids) need no encoding,
+  // so they skip building a URLSearchParams. Anything else is encoded as URLSearchParams does.
+  if (PLAIN_RID.test(rid)) {
+    return `$iothub/twin/res/${status}/?$rid=${rid}${version === undefined ? '' : `&$version=${version}`}`;
+  }
   const query = new URLSearchParams({ $rid: rid });
   if (version !== undefined) query.set('$version', String(version));
   return `$iothub/twin/res/${status}/?${decodeDollar(query.toString())}`;
 }
+
+/** Characters URLSearchParams leaves as they are (the WHATWG urlencoded set's complement, minus space). */
+const PLAIN_RID = /^[A-Za-z0-9*\-._]*$/;
 
 export function methodRequestTopic(methodName: string, rid: string): string {
   return `$iothub/methods/POST/${methodName}/?$rid=${encodeURIComponent(rid)}`;
