@@ -36,6 +36,20 @@ describe('HubThrottle', () => {
     expect(throttle.tryTake('queries')).toBe(true);
   });
 
+  it('admitsNow takes tokens only when nothing of its class waits, and takes none when it says no', async () => {
+    let now = 0;
+    const throttle = new HubThrottle({ tier: 'S1', units: 1 }, () => now);
+    for (let i = 0; i < 20; i += 1) expect(throttle.admitsNow('queries')).toBe(true);
+    expect(throttle.admitsNow('queries')).toBe(false);
+    expect(throttle.refusedCounts().queries).toBe(0);
+    const waiting = throttle.admit('queries');
+    expect(throttle.backlog('queries')).toBe(1);
+    now += 3000; // one token back, but the waiting query is first in line
+    expect(throttle.admitsNow('queries')).toBe(false);
+    throttle.close();
+    await expect(waiting).rejects.toMatchObject({ errorName: 'ServiceUnavailable' });
+  });
+
   // "IoT Hub quotas and throttling", Traffic shaping: over the rate requests are queued and processed at
   // the limit rate; when the (limited) queue is full, 429 ThrottlingException.
   it('traffic shaping: S1 D2C sends pass 100 at once, queue 100 more at 100/s in order, then refuse', async () => {

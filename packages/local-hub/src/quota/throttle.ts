@@ -84,9 +84,8 @@ export class HubThrottle {
    * sender went away), freeing its place in the backlog; it then rejects with the signal's reason.
    */
   admit(operation: OperationClass, cost = 1, signal?: AbortSignal): Promise<void> {
-    const bucket = this.buckets[operation];
-    const queue = this.queues[operation];
-    if (!bucket || (queue.length === 0 && bucket.take(cost))) return Promise.resolve();
+    if (this.admitsNow(operation, cost)) return Promise.resolve();
+    const bucket = this.buckets[operation] as TokenBucket;
     if (this.closed) return Promise.reject(closedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queuedCost[operation] + bucket.capped(cost) > (this.backlogLimit[operation] ?? 0)) {
@@ -97,13 +96,22 @@ export class HubThrottle {
   }
 
   /**
+   * Whether an operation may run at once, within the rate and with none of its class waiting (and takes
+   * its tokens if so); `false` takes nothing, and {@link admit} then queues it. Lets a caller skip what
+   * only a wait needs (REST: a withdrawal signal per request).
+   */
+  admitsNow(operation: OperationClass, cost = 1): boolean {
+    const bucket = this.buckets[operation];
+    return !bucket || (this.queues[operation].length === 0 && bucket.take(cost));
+  }
+
+  /**
    * Pacing: resolves `true` when the operation may run (at once, or once its class has tokens again; never
    * refused), `false` if the hub closed meanwhile (the caller should stop).
    */
   pace(operation: OperationClass, cost = 1): Promise<boolean> {
-    const bucket = this.buckets[operation];
     if (this.closed) return Promise.resolve(false);
-    if (!bucket || (this.queues[operation].length === 0 && bucket.take(cost))) return Promise.resolve(true);
+    if (this.admitsNow(operation, cost)) return Promise.resolve(true);
     return this.enqueue(operation, cost, 'stop');
   }
 

@@ -193,6 +193,8 @@ async function admitWhileConnected(
   cost: number,
   res: ServerResponse,
 ): Promise<void> {
+  // Within the rate (and always without quota emulation) nothing waits, so nothing can be withdrawn.
+  if (throttle.admitsNow(operation, cost)) return;
   const gone = new AbortController();
   // Before the answer is written, a 'close' of the response means its connection closed.
   const onClose = () => gone.abort(new ClientGoneError('The client disconnected.'));
