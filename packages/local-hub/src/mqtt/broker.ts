@@ -19,6 +19,7 @@ import { type DeviceMessageContext, dispatchDevicePublish, refuseTwinRequest } f
 import { LogBudget } from './log-budget';
 import { modelIdOf } from './model-id';
 import { MqttPacketSizeMeter } from './packet-size';
+import { retainlessPersistence } from './retainless-persistence';
 import { isAllowedSubscription, isDeliverableTo, parseDevicePublish } from './topics';
 import { holdBoundMs, TwinRequestGate } from './twin-request-gate';
 
@@ -86,6 +87,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const gate = new TwinRequestGate<Client>();
   const broker = await Aedes.createBroker({
     connectTimeout: options.slowClientTimeoutMs,
+    persistence: retainlessPersistence(),
     preConnect(client, packet, done) {
       keepAlives.set(client, packet.keepalive ?? 0);
       done(null, true);
