@@ -1,4 +1,4 @@
-import { cloneJson } from './json';
+import { cloneJson, setOwn } from './json';
 import type { JsonObject } from './types';
 
 describe('cloneJson', () => {
@@ -26,5 +26,28 @@ describe('cloneJson', () => {
     expect(cloneJson('s')).toBe('s');
     expect(cloneJson(0)).toBe(0);
     expect(cloneJson(null)).toBeNull();
+  });
+});
+
+describe('setOwn', () => {
+  it('makes an own, enumerable, writable data property for every key, the prototype untouched', () => {
+    const obj: JsonObject = {};
+    for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'k'])
+      setOwn(obj, key, { key });
+    expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+    expect(Object.keys(obj)).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'k']);
+    for (const key of Object.keys(obj)) {
+      expect(Object.getOwnPropertyDescriptor(obj, key)).toEqual({
+        value: { key },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    setOwn(obj, '__proto__', 1);
+    setOwn(obj, 'k', 2);
+    expect(JSON.stringify(obj)).toBe(
+      '{"__proto__":1,"constructor":{"key":"constructor"},"toString":{"key":"toString"},"hasOwnProperty":{"key":"hasOwnProperty"},"k":2}',
+    );
   });
 });

@@ -13,9 +13,17 @@ export function ownValue(obj: JsonObject, key: string): JsonValue | undefined {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
-/** Assignment that is safe for every key: plain `obj[key] = v` with key `__proto__` would swap the prototype. */
+/**
+ * Assignment that is safe for every key: plain `obj[key] = v` with key `__proto__` would swap the
+ * prototype. Only that key needs defining: any other assignment to a plain object (even `constructor`)
+ * makes an own data property, and defining every key cost the twin path about 1 % of the hub's CPU.
+ */
 export function setOwn(obj: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
 }
 
 /**
