@@ -1,3 +1,4 @@
+import { JOB_T0, QUEUED_JOB } from '../test-support/jobs';
 import {
   cancelled,
   type DeviceJobRecord,
@@ -6,22 +7,13 @@ import {
   deviceStatusOf,
   deviceSucceeded,
   initialStatus,
-  type JobRecord,
   started,
   statisticsOf,
   timedOut,
 } from './model';
 
-const t0 = new Date('2026-01-01T00:00:00Z');
-const job: JobRecord = {
-  jobId: 'j',
-  type: 'scheduleDeviceMethod',
-  queryCondition: 'a = 1',
-  createdTime: t0.toISOString(),
-  startTime: t0.toISOString(),
-  maxExecutionTimeInSeconds: 60,
-  status: 'queued',
-};
+const t0 = JOB_T0;
+const job = QUEUED_JOB;
 
 describe('job model', () => {
   it('is scheduled only when it starts later', () => {

@@ -1,29 +1,21 @@
 import fc from 'fast-check';
 import { MemoryBackend, VolatileBackend } from '../persistence/backend';
 import { openHubState } from '../state';
+import { JOB_T0, QUEUED_JOB } from '../test-support/jobs';
 import {
   cancelled,
   completed,
   type DeviceJobRecord,
   deviceStarted,
-  type JobRecord,
   started,
   statisticsOf,
   timedOut,
 } from './model';
 import { JobRepository } from './repository';
 
-const t0 = new Date('2026-01-01T00:00:00Z');
+const t0 = JOB_T0;
 const DEVICES = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'];
-const queued: JobRecord = {
-  jobId: 'j',
-  type: 'scheduleDeviceMethod',
-  queryCondition: 'a = 1',
-  createdTime: t0.toISOString(),
-  startTime: t0.toISOString(),
-  maxExecutionTimeInSeconds: 60,
-  status: 'queued',
-};
+const queued = QUEUED_JOB;
 const running = started(queued, DEVICES, t0);
 
 /** Fails every append that carries a record marked to fail (and so the whole batch it is in). */

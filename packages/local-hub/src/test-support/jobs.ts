@@ -1,4 +1,19 @@
 import type { JobClient, Registry } from 'azure-iothub';
+import type { JobRecord } from '../jobs/model';
+
+/** The time of the job fixtures below. */
+export const JOB_T0 = new Date('2026-01-01T00:00:00Z');
+
+/** A queued method job `j`, created and starting at {@link JOB_T0}: the model's unit tests start from it. */
+export const QUEUED_JOB: JobRecord = {
+  jobId: 'j',
+  type: 'scheduleDeviceMethod',
+  queryCondition: 'a = 1',
+  createdTime: JOB_T0.toISOString(),
+  startTime: JOB_T0.toISOString(),
+  maxExecutionTimeInSeconds: 60,
+  status: 'queued',
+};
 
 /** What GET /jobs/v2/{id} returns, as far as tests look at it. */
 export interface JobDocument {
