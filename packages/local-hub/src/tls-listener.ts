@@ -23,6 +23,15 @@ export interface TlsListener {
 }
 
 /**
+ * Connections the kernel may hold for the hub before it accepts them (the kernel caps it at
+ * `net.core.somaxconn`, 4096 by default on Linux 5.4 and later). Node's default of 511 is what a fleet
+ * reconnecting at once overflowed: while the hub worked through the first thousands of handshakes, the
+ * kernel dropped further SYNs, and each of those devices waited out TCP's SYN retransmission backoff
+ * (1, 2, 4, 8, 16 s …), most of a 10,000-device reconnect storm. Real IoT Hub admits a whole fleet.
+ */
+const LISTEN_BACKLOG = 65_535;
+
+/**
  * Starts `server` on `port` (0: a free one) with the rules both of the hub's listeners follow: a failed or
  * timed-out handshake ends its socket (Node emits `tlsClientError` but leaves the socket open, so a client
  * that never starts TLS would hold it for ever), and every socket is tracked from its first byte, so close
@@ -45,7 +54,7 @@ export async function listenTls(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
