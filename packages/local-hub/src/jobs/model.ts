@@ -162,7 +162,7 @@ export interface RecordCounts {
   failed: number;
 }
 
-export const NO_RECORDS: RecordCounts = { records: 0, running: 0, completed: 0, failed: 0 };
+export const NO_RECORDS: Readonly<RecordCounts> = { records: 0, running: 0, completed: 0, failed: 0 };
 
 /** Adds (`+1`) or removes (`-1`) one record of `status` to `counts`, in place. */
 export function countRecord(counts: RecordCounts, status: DeviceJobRecord['status'], sign: 1 | -1): void {
@@ -174,7 +174,7 @@ export function countRecord(counts: RecordCounts, status: DeviceJobRecord['statu
  * A job's statistics from its record counts: what {@link statisticsOf} computes, without visiting every
  * device. Devices without a record take their status from the job's (see {@link deviceStatusOf}).
  */
-export function statisticsFrom(job: JobRecord, counts: RecordCounts): JobStatistics {
+export function statisticsFrom(job: JobRecord, counts: Readonly<RecordCounts>): JobStatistics {
   // Before its start a job targets no device, whatever records a failed start may have left.
   if (!job.deviceIds) return statisticsOf(job, new Map());
   const deviceCount = job.deviceIds.length;

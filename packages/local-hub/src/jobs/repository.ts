@@ -32,8 +32,12 @@ export class JobRepository {
     // The repository lives as long as the store, so the watch is never removed.
     store.watch((collection, key, value) => {
       if (collection !== 'deviceJobs') return;
-      const [jobId, deviceId] = JSON.parse(key) as [string, string];
-      this.durableWrite(jobId, deviceId, value as DeviceJobRecord | undefined);
+      const record = value as DeviceJobRecord | undefined;
+      // A record names its job and device; only a deletion needs the key read back.
+      const [jobId, deviceId] = record
+        ? [record.jobId, record.deviceId]
+        : (JSON.parse(key) as [string, string]);
+      this.durableWrite(jobId, deviceId, record);
     });
   }
 
