@@ -27,7 +27,7 @@ export interface TlsListener {
  * `net.core.somaxconn`, 4096 by default on Linux 5.4 and later). Node's default of 511 is what a fleet
  * reconnecting at once overflowed: while the hub worked through the first thousands of handshakes, the
  * kernel dropped further SYNs, and each of those devices waited out TCP's SYN retransmission backoff
- * (1, 2, 4, 8, 16 s …), most of a 10,000-device reconnect storm. Real IoT Hub admits a whole fleet.
+ * (1, 2, 4, 8, 16 s …): a third of a 10,000-device reconnect storm. Real IoT Hub admits a whole fleet.
  */
 const LISTEN_BACKLOG = 65_535;
 

@@ -75,7 +75,7 @@ export function twinResponseTopic(status: number, rid: string, version?: number)
   return `$iothub/twin/res/${status}/?${decodeDollar(query.toString())}`;
 }
 
-/** Characters URLSearchParams leaves as they are (the WHATWG urlencoded set's complement, minus space). */
+/** What URLSearchParams writes unencoded: ASCII letters and digits and `*-._` (form-urlencoding). */
 const PLAIN_RID = /^[A-Za-z0-9*\-._]*$/;
 
 export function methodRequestTopic(methodName: string, rid: string): string {
