@@ -6,20 +6,31 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Twin as DeviceTwin } from 'azure-iot-device';
 import type { LocalHub } from '../hub';
+import { TWIN_REQUESTS_IN_FLIGHT } from '../mqtt/twin-request-gate';
 import { FileBackend } from '../persistence/file-backend';
 import { deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest } from '../test-support/rest-client';
+import { SharedCount } from '../test-support/shared-count';
 import { startTestHub, type TestHub } from '../testing';
 
-// Issue #21 item 6: a well-behaved client's latency stays within a small factor of normal during one
-// device's *sustained* flood. The flooding connection gets backpressure (mqtt/twin-request-gate): over 16
-// twin requests in flight its packets are held with aedes' `done`, so the hub stops reading its socket and
-// TCP slows the flooder down; without it the hub reads the flood at full speed (cheap 429s) and everyone
-// waits behind it. Latency is compared as a ratio of medians measured in the same run, never a fixed time.
+// Issue #21 item 6: a well-behaved client is not stalled by one device's *sustained* flood. The flooding
+// connection gets backpressure (mqtt/twin-request-gate): over 16 twin requests in flight its packets are
+// held with aedes' `done`, so the hub stops reading its socket and TCP slows the flooder down; without it
+// the hub reads the flood at full speed (cheap 429s) and everyone waits behind it. What is asserted is
+// work, not time: how many flood answers the hub writes while the well-behaved client waits for one of its
+// own. The hub runs on this thread, so a slow or loaded machine slows both alike. (A latency ratio against
+// medians measured before the flood, asserted here until it failed at 10.8x on a loaded CI machine, moved
+// with background load; it is still printed.)
 
 const ROUNDS = 30;
 /** Patches the flooder keeps unanswered: it sends one more for each answer it gets. */
 const OUTSTANDING = 10_000;
+/**
+ * Flood answers one well-behaved round trip may wait behind (median): a few windows of the flooder's
+ * requests in flight. Measured with the gate: 15-33 per reported patch, 0-15 per `/health`; with the gate
+ * bypassed: 8,400-17,200 and 2,700-5,900.
+ */
+const FAIR_SHARE = 16 * TWIN_REQUESTS_IN_FLIGHT;
 
 function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -49,12 +60,13 @@ interface FloodResult {
  * The flooding device, on a thread of its own (in the test's thread its CPU would slow the well-behaved
  * client as much as the hub does): a raw mqtt.js client that writes `outstanding` reported patches without
  * waiting, then one more for each answer, so that many stay unanswered. Told to stop, it sends no more,
- * waits for the answer to every patch it sent and reports what it got.
+ * waits for the answer to every patch it sent and reports what it got. It counts its answers in `answers`.
  */
 const FLOODER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const mqtt = require(workerData.mqtt);
 const client = mqtt.connect(workerData.url, { ...workerData.options, reconnectPeriod: 0 });
+const answers = new Int32Array(workerData.answers);
 let stop = false, finished = false, rid = 0, unexpected = 0;
 const pending = new Set();
 const statuses = {};
@@ -75,6 +87,7 @@ client.on('message', (topic) => {
   const [, status, id] = /^\\$iothub\\/twin\\/res\\/(\\d+)\\/\\?\\$rid=(\\d+)/.exec(topic);
   statuses[status] = (statuses[status] || 0) + 1;
   if (!pending.delete(Number(id))) unexpected += 1;
+  Atomics.add(answers, 0, 1);
   if (!stop) send();
   else if (pending.size === 0) finish(false);
 });
@@ -84,13 +97,14 @@ client.on('connect', () => client.subscribe('$iothub/twin/res/#', () => {
 }));
 `;
 
-function startFlooder(hub: LocalHub, deviceId: string, key: string) {
+function startFlooder(hub: LocalHub, deviceId: string, key: string, answers: SharedCount) {
   const worker = new Worker(FLOODER, {
     eval: true,
     workerData: {
       mqtt: require.resolve('mqtt'),
       url: `mqtts://127.0.0.1:${hub.mqttPort}`,
       outstanding: OUTSTANDING,
+      answers: answers.buffer,
       options: {
         ca: hub.caPem,
         clientId: deviceId,
@@ -128,7 +142,7 @@ describe('backpressure on a device that floods twin updates', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps a well-behaved device and /health within a small factor, and answers every flooded patch once', async () => {
+  it('answers a well-behaved device and /health between windows of the flood, and every flooded patch once', async () => {
     const flooder = await t.hub.createDevice('flooder');
     const good = await t.connectDevice('good');
     const twin = await good.getTwin();
@@ -138,20 +152,30 @@ describe('backpressure on a device that floods twin updates', () => {
       return (response.json as { properties: { reported: { $version: number } } }).properties.reported
         .$version;
     };
+    const answers = new SharedCount();
+    /** Median latencies of the well-behaved calls, and median flood answers written during each. */
     const measure = async () => {
-      const reported: number[] = [];
-      const checks: number[] = [];
+      const latency = { reported: [] as number[], health: [] as number[] };
+      const flood = { reported: [] as number[], health: [] as number[] };
+      const round = async (kind: 'reported' | 'health', work: () => Promise<unknown>) => {
+        flood[kind].push(await answers.during(async () => latency[kind].push(await timed(work))));
+      };
       for (let i = 0; i < ROUNDS; i += 1) {
-        reported.push(await timed(() => reportedUpdate(twin, { i })));
-        checks.push(await timed(health));
+        await round('reported', () => reportedUpdate(twin, { i }));
+        await round('health', health);
       }
-      return { reported: median(reported), health: median(checks) };
+      return {
+        reported: median(latency.reported),
+        health: median(latency.health),
+        floodPerReported: median(flood.reported),
+        floodPerHealth: median(flood.health),
+      };
     };
     await measure(); // warm-up: TLS sessions, JIT
     const normal = await measure();
     const versionBefore = await reportedVersion();
 
-    const flood = startFlooder(t.hub, 'flooder', flooder.primaryKey);
+    const flood = startFlooder(t.hub, 'flooder', flooder.primaryKey, answers);
     // Measured from the flooder's first answer: all its patches are written, the hub is working on them.
     await flood.ready;
     const during = await measure();
@@ -162,13 +186,13 @@ describe('backpressure on a device that floods twin updates', () => {
       `[figure] sustained flood (${OUTSTANDING} unanswered): ${JSON.stringify(result.statuses)} for ` +
         `${result.sent} sent; latency ratio reported ${ratios.reported.toFixed(1)} ` +
         `(${normal.reported.toFixed(1)} -> ${during.reported.toFixed(1)} ms), health ${ratios.health.toFixed(1)} ` +
-        `(${normal.health.toFixed(1)} -> ${during.health.toFixed(1)} ms)\n`,
+        `(${normal.health.toFixed(1)} -> ${during.health.toFixed(1)} ms); flood answers per round trip ` +
+        `reported ${during.floodPerReported}, health ${during.floodPerHealth}\n`,
     );
-    // With the backpressure: reported 2.1-3.9x, /health 1.6-2.4x (seven runs on the 2-core machine under a
-    // load of ~4-5). Without it (the gate bypassed): 226-536x and 258-350x in four runs, the flood read at
-    // full speed and answered 429.
-    expect(ratios.reported).toBeLessThan(10);
-    expect(ratios.health).toBeLessThan(10);
+    // The hub took the well-behaved requests in between the flooder's windows of in-flight requests, not
+    // behind everything the flooder had sent.
+    expect(during.floodPerReported).toBeLessThanOrEqual(FAIR_SHARE);
+    expect(during.floodPerHealth).toBeLessThanOrEqual(FAIR_SHARE);
     // Slowed, neither lost nor refused: every patch answered once, all applied.
     expect(result).toMatchObject({ closed: false, unexpected: 0, statuses: { 204: result.sent } });
     expect(Object.keys(result.statuses)).toEqual(['204']);

@@ -6,21 +6,27 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Twin as DeviceTwin } from 'azure-iot-device';
 import type { LocalHub } from '../hub';
+import { TWIN_REQUESTS_IN_FLIGHT } from '../mqtt/twin-request-gate';
 import type { StorageBackend } from '../persistence/backend';
 import { FileBackend } from '../persistence/file-backend';
 import { deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest } from '../test-support/rest-client';
+import { SharedCount } from '../test-support/shared-count';
 import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 6: one device flooding reported patches must not stall everyone. The hub bounds twin
 // requests in flight per connection and holds the rest (backpressure, mqtt/twin-request-gate; sustained
-// floods in e2e/backpressure), writes what changed rather than whole twins, and a well-behaved client's
-// latency stays within a small factor of normal. Latency is compared as a ratio of
-// medians measured in the same run, never against a fixed time.
+// floods in e2e/backpressure), writes what changed rather than whole twins, and answers a well-behaved
+// client between the flooder's windows of requests in flight. That is asserted as work, not time: the flood
+// answers the hub writes while the well-behaved client waits for one of its own (the hub runs on this
+// thread, so a slow or loaded machine slows both alike). Latency ratios against medians measured before the
+// flood are printed, not asserted: they moved with the machine's other load.
 
 const ROUNDS = 15;
 /** ~31 KB of reported values: the flooding twin is as large as IoT Hub allows. */
 const BIG_PATCH = Object.fromEntries(Array.from({ length: 290 }, (_, i) => [`key${i}`, 'x'.repeat(96)]));
+/** Flood answers one well-behaved round trip may wait behind (median): a few windows in flight. */
+const FAIR_SHARE = 16 * TWIN_REQUESTS_IN_FLIGHT;
 
 /** Counts what the hub appends to its journal. */
 function counting(inner: StorageBackend) {
@@ -56,13 +62,14 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
  * The flooding device, on a thread of its own: in the test's thread its own CPU (building 2,000 publishes
  * and parsing the answers) would slow the well-behaved client as much as the hub does. It sends bursts of
  * `burst` tiny reported patches, each burst answered in full, until told to stop, then reports the bytes it
- * sent and the statuses it got.
+ * sent and the statuses it got. It says 'flooding' at its first answer, and counts its answers in `answers`. It counts its answers in `answers`.
  */
 const FLOODER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const mqtt = require(workerData.mqtt);
 const client = mqtt.connect(workerData.url, { ...workerData.options, reconnectPeriod: 0 });
-let stop = false, sent = 0, rid = 0, waiting = 0;
+const answers = new Int32Array(workerData.answers);
+let stop = false, sent = 0, rid = 0, waiting = 0, answered = 0;
 const statuses = {};
 parentPort.on('message', () => { stop = true; });
 const burst = () => {
@@ -81,18 +88,21 @@ const burst = () => {
 client.on('message', (topic) => {
   const status = /^\\$iothub\\/twin\\/res\\/(\\d+)\\//.exec(topic)[1];
   statuses[status] = (statuses[status] || 0) + 1;
+  Atomics.add(answers, 0, 1);
+  if ((answered += 1) === 1) parentPort.postMessage('flooding');
   if (--waiting === 0) burst();
 });
-client.on('connect', () => client.subscribe('$iothub/twin/res/#', () => { parentPort.postMessage('ready'); burst(); }));
+client.on('connect', () => client.subscribe('$iothub/twin/res/#', burst));
 `;
 
-function startFlooder(hub: LocalHub, deviceId: string, key: string) {
+function startFlooder(hub: LocalHub, deviceId: string, key: string, answers: SharedCount) {
   const worker = new Worker(FLOODER, {
     eval: true,
     workerData: {
       mqtt: require.resolve('mqtt'),
       url: `mqtts://127.0.0.1:${hub.mqttPort}`,
       burst: 2000,
+      answers: answers.buffer,
       options: {
         ca: hub.caPem,
         clientId: deviceId,
@@ -131,7 +141,7 @@ describe('one device flooding twin updates', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('slows the flooding device, writes in proportion to the change, and keeps others within a factor during bursts', async () => {
+  it('slows the flooding device, writes in proportion to the change, and answers others between windows of the bursts', async () => {
     const flooder = await t.hub.createDevice('flooder');
     const first = await t.connectDevice('flooder');
     await reportedUpdate(await first.getTwin(), BIG_PATCH);
@@ -140,20 +150,31 @@ describe('one device flooding twin updates', () => {
     const good = await t.connectDevice('good');
     const twin = await good.getTwin();
     const health = () => rawRequest(t.hub, 'GET', '/health', { agent, auth: null });
+    const answers = new SharedCount();
+    /** Median latencies of the well-behaved calls, and median flood answers written during each. */
     const measure = async () => {
-      const reported: number[] = [];
-      const checks: number[] = [];
+      const latency = { reported: [] as number[], health: [] as number[] };
+      const flood = { reported: [] as number[], health: [] as number[] };
+      const round = async (kind: 'reported' | 'health', work: () => Promise<unknown>) => {
+        flood[kind].push(await answers.during(async () => latency[kind].push(await timed(work))));
+      };
       for (let i = 0; i < ROUNDS; i += 1) {
-        reported.push(await timed(() => reportedUpdate(twin, { i })));
-        checks.push(await timed(health));
+        await round('reported', () => reportedUpdate(twin, { i }));
+        await round('health', health);
       }
-      return { reported: median(reported), health: median(checks) };
+      return {
+        reported: median(latency.reported),
+        health: median(latency.health),
+        floodPerReported: median(flood.reported),
+        floodPerHealth: median(flood.health),
+      };
     };
     await measure(); // warm-up: TLS sessions, JIT
     const normal = await measure();
 
     // Flood from another thread while measuring: bursts of 2,000 tiny patches, each answered in full.
-    const flood = startFlooder(t.hub, 'flooder', flooder.primaryKey);
+    // Measured from the flooder's first answer: its burst is written, the hub is working on it.
+    const flood = startFlooder(t.hub, 'flooder', flooder.primaryKey, answers);
     await flood.ready;
     const bytesBefore = counter.bytes;
     const during = await measure();
@@ -166,7 +187,8 @@ describe('one device flooding twin updates', () => {
     process.stderr.write(
       `[figure] flood: ${[...statuses].map(([s, n]) => `${n}x${s}`).join(' ')}; journal ${written} B for ${sent} B ` +
         `received (${(written / sent).toFixed(2)}x); latency ratio reported ${ratios.reported.toFixed(1)}, ` +
-        `health ${ratios.health.toFixed(1)}\n`,
+        `health ${ratios.health.toFixed(1)}; flood answers per round trip reported ${during.floodPerReported}, ` +
+        `health ${during.floodPerHealth}\n`,
     );
     // Slowed, not refused: over 16 in flight the flooder's packets are held (and its socket not read), so
     // every patch of a burst is accepted in turn.
@@ -176,10 +198,11 @@ describe('one device flooding twin updates', () => {
     expect(written / sent).toBeLessThan(8);
     // And per accepted update of the 31 KB twin: a few hundred bytes, not the ~150 KB of the whole twin.
     expect(written / (statuses.get(204) ?? 1)).toBeLessThan(2048);
-    // Generous bounds against stalls like the 86x /health the issue measured. Bursts answered in full do
-    // not tell the backpressure apart (README "One device cannot stall the others"); e2e/backpressure's
-    // sustained flood does.
-    expect(ratios.health).toBeLessThan(15);
-    expect(ratios.reported).toBeLessThan(25);
+    // Taken in between the flooder's windows of requests in flight, not behind its whole burst of 2,000
+    // (with the gate: 31 per reported patch, 1 per /health). Bursts answered in full do not tell the gate
+    // apart by this count (bypassed, the burst's 429s are cheap: 2 and 0), the 429s above do; the sustained
+    // flood of e2e/backpressure does.
+    expect(during.floodPerReported).toBeLessThanOrEqual(FAIR_SHARE);
+    expect(during.floodPerHealth).toBeLessThanOrEqual(FAIR_SHARE);
   });
 });
