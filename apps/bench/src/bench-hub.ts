@@ -27,8 +27,16 @@ export interface BenchHub {
    * directory and ports, so devices reconnect to the same place with the same identities. Only for a
    * hub started with `durable: true`; resolves with when the new process was listening (`Date.now()`).
    */
-  restart(): Promise<number>;
+  restart(): Promise<HubRestart>;
   close(): Promise<void>;
+}
+
+/** When a {@link BenchHub.restart} got past each of its steps (`Date.now()`). */
+export interface HubRestart {
+  /** The old process has closed every connection, flushed its state and exited. */
+  stoppedAt: number;
+  /** The new process has loaded that state and listens on the same ports. */
+  listeningAt: number;
 }
 
 /** Node.js flags that write a CPU profile into `dir` when the process exits. */
@@ -73,15 +81,16 @@ export async function startBenchHub(
       if (durable === undefined) throw new Error('restart needs a hub started with durable: true');
       const code = await hub.stop();
       if (code !== 0) throw new Error(`the hub process exited ${code} when told to stop`);
+      const stoppedAt = Date.now();
       hub = await startHubProcess({ ...durable, execArgv });
       pids.push(hub.pid);
-      const listening = Date.now();
+      const listeningAt = Date.now();
       // Devices trust the CA they were given: a restarted hub must serve a certificate from the same one.
       if (hub.caPem !== caPem) throw new Error('the restarted hub came up with another CA');
       if (hub.serviceConnectionString !== serviceConnectionString) {
         throw new Error('the restarted hub came up with other policy keys or ports');
       }
-      return listening;
+      return { stoppedAt, listeningAt };
     },
     close: async () => {
       await hub.stop();

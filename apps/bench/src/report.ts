@@ -175,7 +175,7 @@ function stormLines(st: StormFigures): string[] {
   const s = (n: number) => (n / 1000).toFixed(1);
   return [
     `5. Reconnect storm: ${st.devices} devices (${st.processes} proc) connected, hub process restarted on its file store`,
-    `first connect ${s(st.connectMs)} s; hub stop → listening again ${s(st.restartMs)} s`,
+    `first connect ${s(st.connectMs)} s; hub stop → listening again ${s(st.restartMs)} s (the old process closing its connections and exiting: ${s(st.stopMs)} s)`,
     `every device reconnected ${s(st.allReconnectedMs)} s, every device answered a method ${s(st.allAnsweredMs)} s after the restart began (target ≤ 15 s at 10,000)`,
     row(['', 'p50', 'p90', 'p99', 'n']),
     row([

@@ -20,6 +20,8 @@ export interface StormFigures {
   connectMs: number;
   /** From telling the old hub process to stop until the new one listened (state loaded from disk). */
   restartMs: number;
+  /** The first part of {@link restartMs}: until the old process had closed its connections and exited. */
+  stopMs: number;
   /** From the restart's start until the last device reconnected (the SDK's `connect` event). */
   allReconnectedMs: number;
   /** From the restart's start until the last device answered a method call made after it reconnected. */
@@ -83,11 +85,11 @@ export async function storm(
   const restartStartedAt = Date.now();
   const tracker = new StormTracker(ids, restartStartedAt);
   let methodCalls = 0;
-  const { listeningAt, service } = await ctx.phase('storm: restart until all back', async () => {
-    const listeningAt = await hub.restart();
+  const { restart, service } = await ctx.phase('storm: restart until all back', async () => {
+    const restart = await hub.restart();
     ctx.processRole(hub.pids[1], 'hub, storm (after the restart)');
     // New service clients: the old ones' keep-alive connections died with the old process.
-    return { listeningAt, service: createServiceClients(hub.serviceConnectionString, { ca: hub.caPem }) };
+    return { restart, service: createServiceClients(hub.serviceConnectionString, { ca: hub.caPem }) };
   });
   try {
     await ctx.phase('storm: restart until all back', () =>
@@ -121,7 +123,8 @@ export async function storm(
     devices,
     processes: Math.min(options.processes, devices),
     connectMs,
-    restartMs: listeningAt - restartStartedAt,
+    restartMs: restart.listeningAt - restartStartedAt,
+    stopMs: restart.stoppedAt - restartStartedAt,
     allReconnectedMs: figures.allReconnectedMs,
     allAnsweredMs: figures.allAnsweredMs,
     reconnect: summarize(figures.reconnectedMs),
