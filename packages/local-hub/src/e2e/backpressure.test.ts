@@ -2,15 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { Twin as DeviceTwin } from 'azure-iot-device';
 import type { LocalHub } from '../hub';
 import { TWIN_REQUESTS_IN_FLIGHT } from '../mqtt/twin-request-gate';
 import { FileBackend } from '../persistence/file-backend';
+import { measureWellBehaved, SharedCount } from '../test-support/flood-measure';
 import { deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest } from '../test-support/rest-client';
-import { SharedCount } from '../test-support/shared-count';
 import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 6: a well-behaved client is not stalled by one device's *sustained* flood. The flooding
@@ -31,21 +29,6 @@ const OUTSTANDING = 10_000;
  * bypassed: 8,400-17,200 and 2,700-5,900.
  */
 const FAIR_SHARE = 16 * TWIN_REQUESTS_IN_FLIGHT;
-
-function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
-  return new Promise((resolve, reject) =>
-    twin.properties.reported.update(patch, (err?: Error) => (err ? reject(err) : resolve())),
-  );
-}
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-}
 
 interface FloodResult {
   sent: number;
@@ -153,24 +136,7 @@ describe('backpressure on a device that floods twin updates', () => {
         .$version;
     };
     const answers = new SharedCount();
-    /** Median latencies of the well-behaved calls, and median flood answers written during each. */
-    const measure = async () => {
-      const latency = { reported: [] as number[], health: [] as number[] };
-      const flood = { reported: [] as number[], health: [] as number[] };
-      const round = async (kind: 'reported' | 'health', work: () => Promise<unknown>) => {
-        flood[kind].push(await answers.during(async () => latency[kind].push(await timed(work))));
-      };
-      for (let i = 0; i < ROUNDS; i += 1) {
-        await round('reported', () => reportedUpdate(twin, { i }));
-        await round('health', health);
-      }
-      return {
-        reported: median(latency.reported),
-        health: median(latency.health),
-        floodPerReported: median(flood.reported),
-        floodPerHealth: median(flood.health),
-      };
-    };
+    const measure = () => measureWellBehaved({ rounds: ROUNDS, twin, health, answers });
     await measure(); // warm-up: TLS sessions, JIT
     const normal = await measure();
     const versionBefore = await reportedVersion();

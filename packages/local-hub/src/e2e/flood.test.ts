@@ -2,16 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { Twin as DeviceTwin } from 'azure-iot-device';
 import type { LocalHub } from '../hub';
 import { TWIN_REQUESTS_IN_FLIGHT } from '../mqtt/twin-request-gate';
 import type { StorageBackend } from '../persistence/backend';
 import { FileBackend } from '../persistence/file-backend';
+import { measureWellBehaved, reportedUpdate, SharedCount } from '../test-support/flood-measure';
 import { deviceToken } from '../test-support/raw-mqtt';
 import { rawRequest } from '../test-support/rest-client';
-import { SharedCount } from '../test-support/shared-count';
 import { startTestHub, type TestHub } from '../testing';
 
 // Issue #21 item 6: one device flooding reported patches must not stall everyone. The hub bounds twin
@@ -43,26 +41,12 @@ function counting(inner: StorageBackend) {
   return { backend, counter };
 }
 
-function reportedUpdate(twin: DeviceTwin, patch: unknown): Promise<void> {
-  return new Promise((resolve, reject) =>
-    twin.properties.reported.update(patch, (err?: Error) => (err ? reject(err) : resolve())),
-  );
-}
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-}
-
 /**
  * The flooding device, on a thread of its own: in the test's thread its own CPU (building 2,000 publishes
  * and parsing the answers) would slow the well-behaved client as much as the hub does. It sends bursts of
  * `burst` tiny reported patches, each burst answered in full, until told to stop, then reports the bytes it
- * sent and the statuses it got. It says 'flooding' at its first answer, and counts its answers in `answers`. It counts its answers in `answers`.
+ * sent and the statuses it got. It says 'flooding' at its first answer, and counts its answers in
+ * `answers`.
  */
 const FLOODER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -151,24 +135,7 @@ describe('one device flooding twin updates', () => {
     const twin = await good.getTwin();
     const health = () => rawRequest(t.hub, 'GET', '/health', { agent, auth: null });
     const answers = new SharedCount();
-    /** Median latencies of the well-behaved calls, and median flood answers written during each. */
-    const measure = async () => {
-      const latency = { reported: [] as number[], health: [] as number[] };
-      const flood = { reported: [] as number[], health: [] as number[] };
-      const round = async (kind: 'reported' | 'health', work: () => Promise<unknown>) => {
-        flood[kind].push(await answers.during(async () => latency[kind].push(await timed(work))));
-      };
-      for (let i = 0; i < ROUNDS; i += 1) {
-        await round('reported', () => reportedUpdate(twin, { i }));
-        await round('health', health);
-      }
-      return {
-        reported: median(latency.reported),
-        health: median(latency.health),
-        floodPerReported: median(flood.reported),
-        floodPerHealth: median(flood.health),
-      };
-    };
+    const measure = () => measureWellBehaved({ rounds: ROUNDS, twin, health, answers });
     await measure(); // warm-up: TLS sessions, JIT
     const normal = await measure();
 
