@@ -25,7 +25,8 @@ export interface BenchHub {
   /**
    * Stops the hub process (connections closed, state flushed) and starts a new one on the same data
    * directory and ports, so devices reconnect to the same place with the same identities. Only for a
-   * hub started with `durable: true`; resolves with when the new process was listening (`Date.now()`).
+   * hub started with `durable: true`; resolves with when the old process had exited and when the new
+   * one listened.
    */
   restart(): Promise<HubRestart>;
   close(): Promise<void>;
