@@ -256,9 +256,11 @@ function parentScopeOf(device: DeviceRecord | undefined): string | undefined {
 
 /** `If-Match` semantics: `*` matches any version; quotes around the etag are optional. */
 export function checkEtag(current: string, ifMatch: string): void {
+  // A quoted entity tag, weak (`W/"…"`, RFC 9110 §8.8.3) or not, or the bare etag the hub gave. `W/` is
+  // only a weakness prefix before a quote: the hub's etags are base64, and one in 4,096 starts with `W/`.
   const wanted = ifMatch
     .trim()
-    .replace(/^W\//, '')
+    .replace(/^W\/(?=")/, '')
     .replace(/^"(.*)"$/, '$1');
   if (wanted !== '*' && wanted !== current) {
     throw new HubError('PreconditionFailed', 'The etag in If-Match does not match the current version.');
